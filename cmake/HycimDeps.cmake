@@ -1,0 +1,35 @@
+# Every third-party package hycim uses, found once. scripts/install-deps.sh
+# installs them from Debian.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(GTest REQUIRED)
+find_package(benchmark REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(CLI11 QUIET CONFIG)
+if(NOT TARGET CLI11::CLI11)
+  # Debian's libcli11-dev ships a header and a pkg-config file.
+  add_library(CLI11::CLI11 INTERFACE IMPORTED)
+endif()
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+
+pkg_check_modules(SYSTEMC REQUIRED IMPORTED_TARGET systemc)
+# SystemC 2.3.4 from Debian is built as C++17; its headers pick an ABI symbol by
+# __cplusplus unless told, so every user says which one it was built with.
+set(HYCIM_SYSTEMC_DEFS SC_CPLUSPLUS=201703L)
+
+if(HYCIM_WITH_RTL)
+  find_package(verilator REQUIRED HINTS /usr/share/verilator)
+  # Verilator's CMake package finds SystemC through these variables.
+  set(SYSTEMC_INCLUDE /usr/include CACHE PATH "")
+  set(SYSTEMC_LIBDIR /usr/lib/x86_64-linux-gnu CACHE PATH "")
+endif()
+
+set(HYCIM_HAVE_CUDA OFF)
+if(HYCIM_WITH_CUDA AND CMAKE_CUDA_COMPILER AND EXISTS ${CMAKE_CUDA_COMPILER})
+  enable_language(CUDA)
+  find_package(CUDAToolkit REQUIRED)
+  set(HYCIM_HAVE_CUDA ON)
+endif()
+message(STATUS "hycim: CUDA kernels ${HYCIM_HAVE_CUDA}, RTL ${HYCIM_WITH_RTL}, sanitizers ${HYCIM_SANITIZE}")
