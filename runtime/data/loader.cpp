@@ -1,0 +1,47 @@
+#include "runtime/data/loader.hpp"
+
+#include <stdexcept>
+
+namespace hycim::data {
+
+namespace {
+LoaderOptions checked(LoaderOptions o) {
+  if (o.batch_size == 0) throw std::invalid_argument("loader: batch_size must be > 0");
+  if (o.world == 0 || o.rank >= o.world)
+    throw std::invalid_argument("loader: rank must be < world");
+  if (o.cache.warmup_samples == 0) o.cache.warmup_samples = o.batch_size;
+  return o;
+}
+}  // namespace
+
+Loader::Loader(SampleSource& src, LoaderOptions opts)
+    : src_(src),
+      opts_(checked(opts)),
+      share_(rank_share(src.sample_count(), opts_.world, opts_.batch_size, opts_.remainder,
+                        opts_.drop_last_batch)),
+      cache_(src, opts_.cache) {}
+
+std::vector<uint32_t> Loader::sequence(uint64_t epoch) const {
+  auto order = epoch_order(opts_.seed, epoch, src_.sample_count());
+  return rank_sequence(order, opts_.rank, opts_.world, share_.samples_per_rank);
+}
+
+void Loader::start_epoch(uint64_t epoch, uint64_t first_batch) {
+  epoch_ = epoch;
+  batch_ = std::min(first_batch, share_.batches);
+  cache_.start(sequence(epoch), batch_ * opts_.batch_size);
+}
+
+bool Loader::next(Batch& out) {
+  if (cache_.done()) return false;
+  out.epoch = epoch_;
+  out.index = batch_++;
+  out.samples.clear();
+  while (!cache_.done() && out.samples.size() < opts_.batch_size) {
+    uint32_t id = cache_.next_id();
+    out.samples.push_back({id, src_.label(id), cache_.take()});
+  }
+  return true;
+}
+
+}  // namespace hycim::data

@@ -1,0 +1,96 @@
+// Shuffle-aware prefetch cache. The epoch's consumption sequence is known
+// before the epoch starts, so the cache index is simply one slot per position:
+// workers walk the sequence ahead of the consumer, reserve memory, group the
+// misses of a window by unit (shard, tier, node), coalesce neighbours into
+// large reads and fill the slots; the consumer takes each slot once and the
+// entry is evicted at that moment (its next use is in a later epoch, so
+// keeping it would only take the place of a sample needed sooner).
+//
+// Memory: reserved bytes never exceed capacity_bytes, except that a single
+// sample larger than the capacity is still admitted when nothing else is
+// reserved, so a cache smaller than a shard, or than one sample, never
+// deadlocks. Plus one run buffer (<= max_run_bytes) per worker.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "runtime/data/source.hpp"
+
+namespace hycim::data {
+
+struct CacheOptions {
+  uint64_t capacity_bytes = 256ull << 20;
+  unsigned workers = 2;
+  uint32_t group_samples = 512;          // positions planned per worker round
+  uint64_t max_gap_bytes = 64ull << 10;  // read through gaps up to this size
+  uint64_t max_run_bytes = 16ull << 20;  // largest single read
+  uint64_t warmup_samples = 0;           // requests not counted in the "after warm-up" hit rate
+};
+
+struct CacheStats {
+  uint64_t requests = 0, hits = 0;
+  uint64_t requests_after_warmup = 0, hits_after_warmup = 0;
+  uint64_t stall_ns = 0;    // time the consumer waited for data
+  uint64_t bytes_read = 0;  // from the source, including gaps read through
+  uint64_t reads = 0;       // read_run calls
+  uint64_t peak_reserved_bytes = 0;
+  double hit_rate() const { return requests ? double(hits) / double(requests) : 1.0; }
+  double hit_rate_after_warmup() const {
+    return requests_after_warmup ? double(hits_after_warmup) / double(requests_after_warmup) : 1.0;
+  }
+};
+
+class PrefetchCache {
+ public:
+  PrefetchCache(SampleSource& src, CacheOptions opts);
+  ~PrefetchCache();
+  PrefetchCache(const PrefetchCache&) = delete;
+  PrefetchCache& operator=(const PrefetchCache&) = delete;
+
+  // Builds the index for `sequence` and prefetches from position `start` on;
+  // stops whatever the previous sequence had in flight. Resets the stats.
+  void start(std::vector<uint32_t> sequence, size_t start = 0);
+  bool done() const { return take_pos_ >= seq_.size(); }
+  size_t position() const { return take_pos_; }
+  uint32_t next_id() const { return seq_[take_pos_]; }
+  // The next sample's bytes, in sequence order; rethrows a read error (a
+  // DataError naming file and sample) at the position it concerns.
+  std::vector<std::byte> take();
+  CacheStats stats() const;
+
+ private:
+  struct Slot {
+    std::vector<std::byte> bytes;
+    std::exception_ptr error;
+    bool ready = false;
+  };
+  struct Pending {
+    size_t pos;
+    SampleRef ref;
+  };
+  void stop();
+  void worker();
+  bool can_reserve(uint64_t bytes) const;
+  void read_group(std::vector<Pending>& group, std::vector<std::byte>& buf);
+  void read_one(const Pending& p, std::vector<std::byte>& buf);
+  void publish(std::span<const Pending> run, std::span<const std::byte> data, uint64_t read_bytes);
+  void publish_error(std::span<const Pending> run, std::exception_ptr err);
+
+  SampleSource& src_;
+  CacheOptions opts_;
+  std::vector<uint32_t> seq_;
+  std::vector<Slot> slots_;
+  size_t plan_pos_ = 0, take_pos_ = 0;
+  uint64_t reserved_ = 0;
+  bool stop_ = false;
+  CacheStats stats_;
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_, ready_cv_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace hycim::data

@@ -1,0 +1,144 @@
+// Damaged data is refused with an error naming the file and the sample, at
+// open (truncated shard, corrupt index), at read (flipped byte, truncated
+// after open), in verify, and through the loader at the right position.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "runtime/data/dataset.hpp"
+#include "runtime/data/error.hpp"
+#include "runtime/data/loader.hpp"
+#include "runtime/data/pack.hpp"
+#include "tests/data/data_test_util.hpp"
+
+namespace hycim::data {
+namespace {
+
+using testing::make_tree;
+using testing::TempDir;
+
+void flip_byte(const std::filesystem::path& file, uint64_t offset) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c = 0;
+  f.read(&c, 1);
+  c = static_cast<char>(c ^ 0x40);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(&c, 1);
+}
+
+class DataCorrupt : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    make_tree(src_.path(), 50, 2, {500, 1500, 2500});
+    PackOptions o;
+    o.shard_bytes = 8192;
+    pack_directory(src_.path(), out_.path(), o);
+  }
+  TempDir src_, out_;
+};
+
+TEST_F(DataCorrupt, FlippedByteIsRefusedNamingShardAndSample) {
+  const uint32_t victim = 17;
+  std::filesystem::path shard;
+  {
+    PackedDataset ds(out_.path());
+    shard = ds.shard_path(ds.entry(victim).shard);
+    flip_byte(shard, ds.entry(victim).offset + 3);
+  }
+  PackedDataset ds(out_.path());
+  try {
+    ds.read(victim);
+    FAIL() << "corrupt sample was served";
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.file(), shard.string());
+    EXPECT_EQ(e.sample(), victim);
+    EXPECT_NE(std::string(e.what()).find(ds.name(victim)), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(ds.read(victim - 1));
+  VerifyReport rep = ds.verify();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.file, shard.string());
+  EXPECT_EQ(rep.sample, victim);
+}
+
+TEST_F(DataCorrupt, TruncatedShardIsRefusedAtOpenNamingTheCutSample) {
+  std::filesystem::path shard;
+  uint64_t cut_sample = 0;
+  {
+    PackedDataset ds(out_.path());
+    const ShardEntry& sh = ds.shards()[1];
+    cut_sample = sh.first_sample + 1;
+    shard = ds.shard_path(1);
+    std::filesystem::resize_file(shard, ds.entry(cut_sample).offset + 10);
+  }
+  try {
+    PackedDataset ds(out_.path());
+    FAIL() << "truncated shard was accepted";
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.file(), shard.string());
+    EXPECT_EQ(e.sample(), cut_sample);
+  }
+}
+
+TEST_F(DataCorrupt, ShardTruncatedAfterOpenFailsTheReadNamingTheSample) {
+  PackedDataset ds(out_.path());
+  const uint32_t last = static_cast<uint32_t>(ds.sample_count() - 1);
+  std::filesystem::resize_file(ds.shard_path(ds.entry(last).shard), ds.entry(last).offset + 1);
+  try {
+    ds.read(last);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.sample(), last);
+    EXPECT_EQ(e.file(), ds.shard_path(ds.entry(last).shard).string());
+  }
+}
+
+TEST_F(DataCorrupt, CorruptOrTruncatedIndexIsRefused) {
+  auto index = live_generation(out_.path()) / kIndexFile;
+  flip_byte(index, sizeof(IndexHeader) + 30);
+  try {
+    PackedDataset ds(out_.path());
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.file(), index.string());
+  }
+  flip_byte(index, sizeof(IndexHeader) + 30);
+  std::filesystem::resize_file(index, std::filesystem::file_size(index) - 5);
+  EXPECT_THROW(PackedDataset{out_.path()}, DataError);
+}
+
+TEST_F(DataCorrupt, MissingCurrentSaysItIsNotADataset) {
+  TempDir empty;
+  try {
+    PackedDataset ds(empty.path());
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.file(), (empty.path() / "CURRENT").string());
+  }
+}
+
+TEST_F(DataCorrupt, LoaderRaisesTheErrorAtTheCorruptSample) {
+  const uint32_t victim = 5;
+  {
+    PackedDataset ds(out_.path());
+    flip_byte(ds.shard_path(ds.entry(victim).shard), ds.entry(victim).offset);
+  }
+  PackedDataset ds(out_.path());
+  LoaderOptions o;
+  o.batch_size = 4;
+  Loader loader(ds, o);
+  loader.start_epoch(0);
+  uint64_t served = 0;
+  try {
+    for (Batch b; loader.next(b);) served += b.samples.size();
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.sample(), victim);
+  }
+  auto seq = loader.sequence(0);
+  EXPECT_EQ(served / 4 * 4, (std::find(seq.begin(), seq.end(), victim) - seq.begin()) / 4 * 4);
+}
+
+}  // namespace
+}  // namespace hycim::data
