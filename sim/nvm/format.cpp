@@ -1,0 +1,132 @@
+#include "sim/nvm/format.hpp"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace hycim::nvm::format {
+namespace {
+
+constexpr uint32_t kSectorBytes = 512;
+constexpr uint32_t kMinSlotBytes = 64;
+
+uint32_t crc_of(uint32_t crc, const void* data, size_t n) {
+  return static_cast<uint32_t>(crc32(crc, static_cast<const Bytef*>(data), static_cast<uInt>(n)));
+}
+
+uint32_t header_crc(const FileHeader& h) {
+  return crc_of(0, &h, offsetof(FileHeader, crc));
+}
+
+uint32_t slot_crc(const SlotHeader& h, std::span<const uint8_t> payload) {
+  return crc_of(crc_of(0, &h, offsetof(SlotHeader, crc)), payload.data(), payload.size());
+}
+
+}  // namespace
+
+uint32_t slot_bytes_for(uint32_t row_bytes) {
+  uint32_t need = static_cast<uint32_t>(sizeof(SlotHeader)) + row_bytes;
+  if (need <= kSectorBytes) return std::max(kMinSlotBytes, std::bit_ceil(need));
+  return (need + kSectorBytes - 1) / kSectorBytes * kSectorBytes;
+}
+
+uint64_t row_block_bytes(const Geometry& g) {
+  return 2 * uint64_t{slot_bytes_for(g.row_bytes)};
+}
+
+uint64_t row_block_offset(const Geometry& g, uint32_t tile, uint32_t row) {
+  uint64_t index = uint64_t{tile} * g.rows_per_tile + row;
+  return kHeaderBlockBytes + index * row_block_bytes(g);
+}
+
+uint64_t slot_offset(const Geometry& g, uint32_t tile, uint32_t row, uint32_t slot) {
+  return row_block_offset(g, tile, row) + uint64_t{slot} * slot_bytes_for(g.row_bytes);
+}
+
+std::string geometry_problem(const Geometry& g) {
+  if (g.tiles == 0 || g.rows_per_tile == 0 || g.row_bytes == 0)
+    return fmt::format("geometry {}x{}x{} has a zero dimension", g.tiles, g.rows_per_tile,
+                       g.row_bytes);
+  if (g.row_bytes > kMaxRowBytes)
+    return fmt::format("row_bytes {} exceeds the limit of {}", g.row_bytes, kMaxRowBytes);
+  // rows() < 2^64 and a row block < 2^22 bytes: the product must stay below
+  // 2^63 so that offsets fit off_t.
+  uint64_t body = 0;
+  if (__builtin_mul_overflow(g.rows(), row_block_bytes(g), &body) || body > (uint64_t{1} << 62))
+    return fmt::format("geometry {}x{}x{} makes an image too large", g.tiles, g.rows_per_tile,
+                       g.row_bytes);
+  return {};
+}
+
+uint64_t file_bytes_for(const Geometry& g) {
+  return kHeaderBlockBytes + g.rows() * row_block_bytes(g);
+}
+
+FileHeader make_header(const Geometry& g) {
+  FileHeader h{};
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.version = kVersion;
+  h.header_bytes = kHeaderBlockBytes;
+  h.tiles = g.tiles;
+  h.rows_per_tile = g.rows_per_tile;
+  h.row_bytes = g.row_bytes;
+  h.slot_bytes = slot_bytes_for(g.row_bytes);
+  h.file_bytes = file_bytes_for(g);
+  h.crc = header_crc(h);
+  return h;
+}
+
+Geometry header_geometry(const FileHeader& h) {
+  return {h.tiles, h.rows_per_tile, h.row_bytes};
+}
+
+std::string header_problem(const FileHeader& h) {
+  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0) return "bad magic: not a hycim NVM image";
+  if (h.crc != header_crc(h))
+    return fmt::format("header checksum mismatch (stored {:#010x}, computed {:#010x})", h.crc,
+                       header_crc(h));
+  if (h.version != kVersion)
+    return fmt::format("unsupported version {} (this build reads {})", h.version, kVersion);
+  Geometry g = header_geometry(h);
+  if (std::string p = geometry_problem(g); !p.empty()) return p;
+  if (h.header_bytes != kHeaderBlockBytes || h.slot_bytes != slot_bytes_for(g.row_bytes) ||
+      h.file_bytes != file_bytes_for(g))
+    return "layout fields disagree with the geometry";
+  return {};
+}
+
+void encode_slot(std::span<uint8_t> out, uint32_t tile, uint32_t row, uint32_t slot, uint64_t seq,
+                 std::span<const uint8_t> payload) {
+  SlotHeader h{};
+  h.magic = kSlotMagic;
+  h.tile = tile;
+  h.row = row;
+  h.payload_bytes = static_cast<uint32_t>(payload.size());
+  h.seq = seq;
+  h.slot = slot;
+  h.crc = slot_crc(h, payload);
+  std::memcpy(out.data(), &h, sizeof h);
+  std::memcpy(out.data() + sizeof h, payload.data(), payload.size());
+  std::fill(out.begin() + static_cast<ptrdiff_t>(sizeof h + payload.size()), out.end(), 0);
+}
+
+std::span<const uint8_t> slot_payload(std::span<const uint8_t> bytes, uint32_t row_bytes) {
+  return bytes.subspan(sizeof(SlotHeader), row_bytes);
+}
+
+SlotCheck check_slot(std::span<const uint8_t> bytes, uint32_t tile, uint32_t row, uint32_t slot,
+                     uint32_t row_bytes) {
+  SlotHeader h;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  if (h.magic != kSlotMagic) return {false, 0, "bad slot magic"};
+  if (h.payload_bytes != row_bytes)
+    return {false, 0, fmt::format("payload size {} instead of {}", h.payload_bytes, row_bytes)};
+  if (h.crc != slot_crc(h, slot_payload(bytes, row_bytes))) return {false, 0, "checksum mismatch"};
+  if (h.tile != tile || h.row != row || h.slot != slot)
+    return {false, 0, fmt::format("belongs to tile {} row {} slot {}", h.tile, h.row, h.slot)};
+  return {true, h.seq, {}};
+}
+
+}  // namespace hycim::nvm::format

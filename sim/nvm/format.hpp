@@ -1,0 +1,86 @@
+// On-disk format of an NVM image (docs/nvm-image.md is the prose version):
+//
+//   [0, 4096)        file header block: FileHeader, then zeros
+//   [4096, end)      one row block per (tile, row), tile-major; a row block is
+//                    two slots of slot_bytes each
+//
+// A slot is a SlotHeader, the row's payload, then zero padding. Each row
+// write goes to the slot that does not hold the row's newest contents, so a
+// torn write only ever damages a slot whose data is also somewhere else.
+// All integers are little-endian; the structs are written as they are in memory.
+#pragma once
+#include <bit>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "sim/nvm/geometry.hpp"
+
+namespace hycim::nvm::format {
+
+static_assert(std::endian::native == std::endian::little,
+              "the image format is little-endian and written from memory as-is");
+
+inline constexpr char kMagic[8] = {'H', 'Y', 'C', 'I', 'M', 'N', 'V', 'M'};
+inline constexpr uint32_t kVersion = 1;
+// The header gets a whole page so row blocks start page-aligned.
+inline constexpr uint32_t kHeaderBlockBytes = 4096;
+inline constexpr uint32_t kSlotMagic = 0x534d564e;  // "NVMS" in file byte order
+// Rows wider than this are a geometry mistake, not a device.
+inline constexpr uint32_t kMaxRowBytes = 1u << 20;
+
+struct FileHeader {
+  char magic[8];
+  uint32_t version;
+  uint32_t header_bytes;  // offset of the first row block
+  uint32_t tiles;
+  uint32_t rows_per_tile;
+  uint32_t row_bytes;
+  uint32_t slot_bytes;
+  uint64_t file_bytes;  // exact size of a complete image
+  uint8_t reserved[20];
+  uint32_t crc;  // crc32 of the 60 bytes before it
+};
+static_assert(sizeof(FileHeader) == 64);
+
+struct SlotHeader {
+  uint32_t magic;
+  uint32_t tile;  // tile, row and slot say where the slot belongs, so a block
+  uint32_t row;   // written to the wrong offset is caught, not read as valid
+  uint32_t payload_bytes;
+  uint64_t seq;   // writes of this row so far: the row's wear
+  uint32_t slot;  // 0 or 1
+  uint32_t crc;   // crc32 of the 28 header bytes before it, then the payload
+};
+static_assert(sizeof(SlotHeader) == 32);
+
+// Bytes one slot takes: a power of two up to 512 (so a slot never straddles a
+// disk sector), whole sectors beyond that.
+uint32_t slot_bytes_for(uint32_t row_bytes);
+uint64_t row_block_bytes(const Geometry& g);
+uint64_t row_block_offset(const Geometry& g, uint32_t tile, uint32_t row);
+uint64_t slot_offset(const Geometry& g, uint32_t tile, uint32_t row, uint32_t slot);
+
+// Empty when the geometry can be stored, else what is wrong with it.
+std::string geometry_problem(const Geometry& g);
+uint64_t file_bytes_for(const Geometry& g);  // geometry must be valid
+
+FileHeader make_header(const Geometry& g);
+// Empty when the header is intact and self-consistent, else the problem.
+std::string header_problem(const FileHeader& h);
+Geometry header_geometry(const FileHeader& h);
+
+// Fills a whole slot (slot_bytes_for(payload.size()) bytes).
+void encode_slot(std::span<uint8_t> out, uint32_t tile, uint32_t row, uint32_t slot, uint64_t seq,
+                 std::span<const uint8_t> payload);
+
+struct SlotCheck {
+  bool valid = false;
+  uint64_t seq = 0;
+  std::string problem;  // why it is not valid
+};
+SlotCheck check_slot(std::span<const uint8_t> bytes, uint32_t tile, uint32_t row, uint32_t slot,
+                     uint32_t row_bytes);
+std::span<const uint8_t> slot_payload(std::span<const uint8_t> bytes, uint32_t row_bytes);
+
+}  // namespace hycim::nvm::format

@@ -1,0 +1,136 @@
+// Opening, reading and writing an existing image. Creating one is in
+// nvm_image_create.cpp.
+#include "sim/nvm/nvm_image.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "sim/nvm/format.hpp"
+#include "sim/nvm/row_scan.hpp"
+
+namespace hycim::nvm {
+namespace {
+
+[[noreturn]] void refuse(const io::Path& path, std::string_view block, std::string_view what) {
+  throw NvmImageError(fmt::format("NVM image {}: {}: {}", path.string(), block, what));
+}
+
+// Reads and checks the header. A file too short to hold one, or without the
+// magic, is called foreign before anything else is looked at.
+format::FileHeader read_header(int fd, const io::Path& path, uint64_t size) {
+  format::FileHeader h{};
+  uint64_t have = std::min<uint64_t>(size, sizeof h);
+  io::read_at(fd, {reinterpret_cast<uint8_t*>(&h), have}, 0, path);
+  if (have < sizeof format::kMagic || std::memcmp(h.magic, format::kMagic, sizeof h.magic) != 0)
+    refuse(path, "header", "bad magic: not a hycim NVM image");
+  if (have < sizeof h) refuse(path, "header", fmt::format("truncated: file has {} bytes", size));
+  if (std::string p = format::header_problem(h); !p.empty()) refuse(path, "header", p);
+  return h;
+}
+
+// The file must be exactly as long as its geometry says; a short one names the
+// first row block it cuts into.
+void check_size(const io::Path& path, const Geometry& g, uint64_t size) {
+  uint64_t want = format::file_bytes_for(g);
+  if (size == want) return;
+  if (size > want)
+    refuse(path, "end of file",
+           fmt::format("{} bytes of trailing data after the last row", size - want));
+  if (size < format::kHeaderBlockBytes)
+    refuse(path, "header", fmt::format("truncated: file has {} of {} bytes", size, want));
+  uint64_t cut = (size - format::kHeaderBlockBytes) / format::row_block_bytes(g);
+  refuse(path, fmt::format("tile {} row {}", cut / g.rows_per_tile, cut % g.rows_per_tile),
+         fmt::format("truncated: file has {} of {} bytes", size, want));
+}
+
+}  // namespace
+
+NvmImage::NvmImage(std::filesystem::path path, io::UniqueFd fd, const Geometry& g)
+    : path_(std::move(path)),
+      fd_(std::move(fd)),
+      geometry_(g),
+      rows_(g.rows()),
+      scratch_(format::slot_bytes_for(g.row_bytes)) {}
+
+NvmImage NvmImage::open(const std::filesystem::path& path) {
+  io::UniqueFd fd = io::open_existing(path);
+  io::lock_exclusive(fd.get(), path);
+  uint64_t size = io::file_size(fd.get(), path);
+  Geometry g = format::header_geometry(read_header(fd.get(), path, size));
+  check_size(path, g, size);
+  NvmImage image(path, std::move(fd), g);
+  image.load_rows();
+  return image;
+}
+
+NvmImage NvmImage::open_or_create(const std::filesystem::path& path, const Geometry& geometry) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    // Another process may create it first; then it is opened like any other.
+    if (std::optional<NvmImage> created = try_create(path, geometry)) return std::move(*created);
+  }
+  NvmImage image = open(path);
+  const Geometry& g = image.geometry();
+  if (g != geometry)
+    refuse(path, "header",
+           fmt::format("geometry {}x{}x{} (tiles x rows x bytes) differs from the requested "
+                       "{}x{}x{}; the image is left as it is",
+                       g.tiles, g.rows_per_tile, g.row_bytes, geometry.tiles,
+                       geometry.rows_per_tile, geometry.row_bytes));
+  return image;
+}
+
+void NvmImage::load_rows() {
+  scan_rows(fd_.get(), path_, geometry_, [this](const RowPick& p) {
+    if (!p.readable)
+      throw NvmImageError(fmt::format("NVM image {}: {}: both slots are bad, the row is lost",
+                                      path_.string(), describe_slots(p)));
+    rows_[index(p.tile, p.row)] = {p.seq, static_cast<uint8_t>(p.current)};
+  });
+}
+
+uint64_t NvmImage::index(uint32_t tile, uint32_t row) const {
+  if (tile >= geometry_.tiles || row >= geometry_.rows_per_tile)
+    throw std::out_of_range(fmt::format("NVM image {}: tile {} row {} outside {} tiles x {} rows",
+                                        path_.string(), tile, row, geometry_.tiles,
+                                        geometry_.rows_per_tile));
+  return uint64_t{tile} * geometry_.rows_per_tile + row;
+}
+
+uint64_t NvmImage::wear(uint32_t tile, uint32_t row) const {
+  return rows_[index(tile, row)].seq;
+}
+
+void NvmImage::read_row(uint32_t tile, uint32_t row, std::span<uint8_t> out) const {
+  const RowState& s = rows_[index(tile, row)];
+  if (out.size() != geometry_.row_bytes)
+    throw std::invalid_argument(fmt::format("NVM image read_row: buffer of {} bytes, rows are {}",
+                                            out.size(), geometry_.row_bytes));
+  io::read_at(fd_.get(), scratch_, format::slot_offset(geometry_, tile, row, s.current), path_);
+  format::SlotCheck c = format::check_slot(scratch_, tile, row, s.current, geometry_.row_bytes);
+  if (!c.valid || c.seq != s.seq)
+    refuse(path_, fmt::format("tile {} row {}", tile, row),
+           fmt::format("slot {} changed on disk behind the open image ({})", s.current,
+                       c.valid ? fmt::format("seq {} instead of {}", c.seq, s.seq) : c.problem));
+  auto payload = format::slot_payload(scratch_, geometry_.row_bytes);
+  std::copy(payload.begin(), payload.end(), out.begin());
+}
+
+void NvmImage::write_row(uint32_t tile, uint32_t row, std::span<const uint8_t> data) {
+  RowState& s = rows_[index(tile, row)];
+  if (data.size() != geometry_.row_bytes)
+    throw std::invalid_argument(fmt::format("NVM image write_row: {} bytes given, rows are {}",
+                                            data.size(), geometry_.row_bytes));
+  // The slot not holding the newest contents is the only one ever written, so
+  // until fdatasync returns the old contents stay intact in the other slot.
+  uint32_t target = 1u - s.current;
+  format::encode_slot(scratch_, tile, row, target, s.seq + 1, data);
+  io::write_at(fd_.get(), scratch_, format::slot_offset(geometry_, tile, row, target), path_);
+  io::sync_data(fd_.get(), path_);
+  s = {s.seq + 1, static_cast<uint8_t>(target)};
+}
+
+}  // namespace hycim::nvm

@@ -1,0 +1,28 @@
+// Runs the nvm_child helper (tests/nvm/nvm_child.cpp) in its own process, so
+// persistence and crash tests cross a real process boundary.
+#pragma once
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace hycim::nvm::test {
+
+struct ChildResult {
+  int exit_code = -1;  // -1 when it did not exit normally
+  std::string err;     // everything it wrote to stderr
+};
+
+// Runs the helper to completion with these arguments.
+ChildResult run_child(const std::vector<std::string>& args);
+
+// Starts the helper; stdout_fd reads what it writes to its stdout.
+struct RunningChild {
+  pid_t pid = -1;
+  int stdout_fd = -1;
+};
+RunningChild start_child(const std::vector<std::string>& args);
+// SIGKILLs it, reaps it and closes the pipe.
+void kill_child(RunningChild& child);
+
+}  // namespace hycim::nvm::test

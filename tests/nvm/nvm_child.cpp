@@ -1,0 +1,68 @@
+// A separate process that uses an NVM image, for the tests that need one:
+//
+//   nvm_child write PATH TILE ROW   write the row's next pattern once, exit 0
+//   nvm_child hammer PATH SEED      print "R" once open, then write random rows
+//                                   with their next patterns until killed
+//   nvm_child open PATH             open and close; exit 2 with the error
+//                                   message on stderr if refused
+//
+// Exit codes: 0 done, 1 usage, 2 NvmImageError.
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include "sim/nvm/nvm_image.hpp"
+#include "tests/nvm/pattern.hpp"
+
+namespace {
+
+using hycim::nvm::NvmImage;
+using hycim::nvm::test::row_pattern;
+
+void write_next(NvmImage& image, uint32_t tile, uint32_t row) {
+  image.write_row(tile, row,
+                  row_pattern(tile, row, image.wear(tile, row) + 1, image.geometry().row_bytes));
+}
+
+[[noreturn]] void hammer(NvmImage& image, uint64_t seed) {
+  if (::write(STDOUT_FILENO, "R", 1) != 1) std::_Exit(1);
+  std::mt19937_64 rng(seed);
+  const auto& g = image.geometry();
+  for (;;) {
+    write_next(image, static_cast<uint32_t>(rng() % g.tiles),
+               static_cast<uint32_t>(rng() % g.rows_per_tile));
+  }
+}
+
+int run(int argc, char** argv) {
+  std::string mode = argc > 2 ? argv[1] : "";
+  if (mode == "write" && argc == 5) {
+    NvmImage image = NvmImage::open(argv[2]);
+    write_next(image, static_cast<uint32_t>(std::stoul(argv[3])),
+               static_cast<uint32_t>(std::stoul(argv[4])));
+    return 0;
+  }
+  if (mode == "hammer" && argc == 4) {
+    NvmImage image = NvmImage::open(argv[2]);
+    hammer(image, std::stoull(argv[3]));
+  }
+  if (mode == "open" && argc == 3) {
+    NvmImage::open(argv[2]);
+    return 0;
+  }
+  std::fprintf(stderr, "usage: nvm_child write|hammer|open PATH [ARGS]\n");
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const hycim::nvm::NvmImageError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
+}
