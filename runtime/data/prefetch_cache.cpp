@@ -120,8 +120,14 @@ void PrefetchCache::publish(std::span<const Pending> run, std::span<const std::b
   stats_.bytes_read += read_bytes;
   stats_.reads++;
   for (size_t k = 0; k < run.size(); ++k) {
-    slots_[run[k].pos].bytes = std::move(out[k]);
-    slots_[run[k].pos].ready = true;
+    Slot& slot = slots_[run[k].pos];
+    if (slot.skipped) {
+      reserved_ -= run[k].ref.length;  // the consumer moved on: drop it now
+      work_cv_.notify_all();
+      continue;
+    }
+    slot.bytes = std::move(out[k]);
+    slot.ready = true;
   }
   ready_cv_.notify_all();
 }
@@ -129,6 +135,11 @@ void PrefetchCache::publish(std::span<const Pending> run, std::span<const std::b
 void PrefetchCache::publish_error(std::span<const Pending> run, std::exception_ptr err) {
   std::lock_guard lk(mu_);
   for (const auto& p : run) {
+    if (slots_[p.pos].skipped) {
+      reserved_ -= p.ref.length;
+      work_cv_.notify_all();
+      continue;
+    }
     slots_[p.pos].error = err;
     slots_[p.pos].ready = true;
   }
@@ -147,12 +158,39 @@ std::vector<std::byte> PrefetchCache::take() {
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
             .count());
   }
+  return consume(lk, hit);
+}
+
+std::optional<std::vector<std::byte>> PrefetchCache::try_take() {
+  std::unique_lock lk(mu_);
+  if (take_pos_ >= seq_.size()) throw std::out_of_range("prefetch cache: sequence exhausted");
+  if (slots_[take_pos_].ready) return consume(lk, true);
+  // Still being read (or not planned): skip it. Unplanned positions are
+  // never read, so only a planned one keeps its reservation until it lands.
+  if (take_pos_ < plan_pos_) {
+    slots_[take_pos_].skipped = true;
+  } else {
+    plan_pos_ = take_pos_ + 1;
+  }
+  count(false);
+  ++take_pos_;
+  lk.unlock();
+  work_cv_.notify_all();
+  return std::nullopt;
+}
+
+void PrefetchCache::count(bool hit) {
   stats_.requests++;
   stats_.hits += hit;
   if (take_pos_ >= opts_.warmup_samples) {
     stats_.requests_after_warmup++;
     stats_.hits_after_warmup += hit;
   }
+}
+
+std::vector<std::byte> PrefetchCache::consume(std::unique_lock<std::mutex>& lk, bool hit) {
+  Slot& slot = slots_[take_pos_];
+  count(hit);
   // Evict on consumption: release the reservation and wake the planners.
   reserved_ -= src_.locate(seq_[take_pos_]).length;
   ++take_pos_;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -60,6 +61,10 @@ class PrefetchCache {
   // The next sample's bytes, in sequence order; rethrows a read error (a
   // DataError naming file and sample) at the position it concerns.
   std::vector<std::byte> take();
+  // Like take(), but never waits: when the sample is not resident yet the
+  // position is skipped (counted as a miss) and nullopt returned; the read in
+  // flight is dropped when it lands and its reservation released then.
+  std::optional<std::vector<std::byte>> try_take();
   CacheStats stats() const;
 
  private:
@@ -67,12 +72,15 @@ class PrefetchCache {
     std::vector<std::byte> bytes;
     std::exception_ptr error;
     bool ready = false;
+    bool skipped = false;
   };
   struct Pending {
     size_t pos;
     SampleRef ref;
   };
   void stop();
+  void count(bool hit);
+  std::vector<std::byte> consume(std::unique_lock<std::mutex>& lk, bool hit);
   void worker();
   bool can_reserve(uint64_t bytes) const;
   void read_group(std::vector<Pending>& group, std::vector<std::byte>& buf);
