@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "sim/nvm/format.hpp"
 #include "sim/nvm/row_scan.hpp"
@@ -54,6 +55,24 @@ NvmImage::NvmImage(std::filesystem::path path, io::UniqueFd fd, const Geometry& 
       geometry_(g),
       rows_(g.rows()),
       scratch_(format::slot_bytes_for(g.row_bytes)) {}
+
+NvmImage::NvmImage(NvmImage&& o) noexcept
+    : path_(std::move(o.path_)),
+      fd_(std::move(o.fd_)),
+      geometry_(std::exchange(o.geometry_, {})),
+      rows_(std::move(o.rows_)),
+      scratch_(std::move(o.scratch_)) {}
+
+NvmImage& NvmImage::operator=(NvmImage&& o) noexcept {
+  if (this != &o) {
+    path_ = std::move(o.path_);
+    fd_ = std::move(o.fd_);
+    geometry_ = std::exchange(o.geometry_, {});
+    rows_ = std::move(o.rows_);
+    scratch_ = std::move(o.scratch_);
+  }
+  return *this;
+}
 
 NvmImage NvmImage::open(const std::filesystem::path& path) {
   io::UniqueFd fd = io::open_existing(path);

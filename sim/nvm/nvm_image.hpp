@@ -38,8 +38,9 @@ class NvmImage {
   // geometry is refused (NvmImageError), not overwritten.
   static NvmImage open_or_create(const std::filesystem::path& path, const Geometry& geometry);
 
-  NvmImage(NvmImage&&) noexcept = default;
-  NvmImage& operator=(NvmImage&&) noexcept = default;
+  // A moved-from image has no rows: every row access throws std::out_of_range.
+  NvmImage(NvmImage&& o) noexcept;
+  NvmImage& operator=(NvmImage&& o) noexcept;
 
   const Geometry& geometry() const { return geometry_; }
   const std::filesystem::path& path() const { return path_; }

@@ -153,6 +153,7 @@ TEST(NvmImage, MovedImageKeepsItsFileAndLock) {
   EXPECT_EQ(c.wear(1, 1), 1u);
   EXPECT_NO_THROW(NvmImage::open(dir.file("c.nvm")));
   EXPECT_THROW(NvmImage::open(dir.file("a.nvm")), NvmImageError);
+  EXPECT_THROW(a.wear(0, 0), std::out_of_range);  // NOLINT(bugprone-use-after-move)
 }
 
 TEST(NvmImage, MisuseIsRefusedWithoutTouchingTheFile) {
