@@ -121,12 +121,17 @@ LpSolution solve_mip(const LpModel& m, double time_limit_s, const std::vector<do
   io.msg_lev = GLP_MSG_OFF;
   io.presolve = GLP_OFF;
   io.fp_heur = GLP_ON;
+  io.ps_heur = GLP_ON;  // proximity search improves on the warm start quickly
+  io.ps_tm_lim = static_cast<int>(std::max(1.0, time_limit_s * 200));
   io.mir_cuts = GLP_ON;
   io.mip_gap = 1e-6;
   io.tm_lim = static_cast<int>(std::max(1.0, (time_limit_s - elapsed(t0)) * 1000));
   io.cb_func = callback;
   io.cb_info = &search;
+  // Some GLPK heuristics print whatever msg_lev says; silence them for this call.
+  const int term = glp_term_out(GLP_OFF);
   glp_intopt(p.get(), &io);
+  glp_term_out(term);
   const int st = glp_mip_status(p.get());
   s.status = st == GLP_OPT      ? "optimal"
              : st == GLP_FEAS   ? "feasible"

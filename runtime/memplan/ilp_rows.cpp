@@ -51,12 +51,12 @@ void IlpFormulation::add_copy_rows() {
     c[j] = (!req_.offloaded.empty() && req_.offloaded[j]) ? 0.0 : tr.ops[j].compute_us;
   std::vector<LpRow> out(n), in(n);
   // Spreads `t` us of copying over ops [lo, hi] in proportion to their compute;
-  // with no compute there, all of it lands on op `fallback` as stall.
-  auto spread = [&](std::vector<LpRow>& rows, int v, double t, int lo, int hi, int fallback) {
+  // with no compute there, nothing hides the copy: all of it is stall.
+  auto spread = [&](std::vector<LpRow>& rows, int v, double t, int lo, int hi) {
     double w = 0;
     for (int j = lo; j <= hi; ++j) w += c[j];
     if (w <= 0) {
-      rows[fallback].terms.push_back({v, t});
+      model_.vars[v].cost += t;
       return;
     }
     for (int j = lo; j <= hi; ++j)
@@ -65,10 +65,9 @@ void IlpFormulation::add_copy_rows() {
   for (std::size_t v = 0; v < info_.size(); ++v) {
     const VarInfo& vi = info_[v];
     if (vi.kind == Kind::kFree)
-      spread(out, v, cost_[vi.tensor].out_us, lt[vi.tensor].producer + 1, vi.slot - 1, vi.slot);
+      spread(out, v, cost_[vi.tensor].out_us, lt[vi.tensor].producer + 1, vi.slot - 1);
     if (vi.kind == Kind::kIn)
-      spread(in, v, cost_[vi.tensor].in_us, vi.slot, lt[vi.tensor].first_bwd_use - 1,
-             lt[vi.tensor].first_bwd_use);
+      spread(in, v, cost_[vi.tensor].in_us, vi.slot, lt[vi.tensor].first_bwd_use - 1);
   }
   for (auto* rows : {&out, &in})
     for (std::size_t j = 0; j < n; ++j) {

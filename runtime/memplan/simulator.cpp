@@ -27,6 +27,11 @@ Events index_events(const Trace& tr, const std::vector<Lifetime>& lt, const Plan
       e.remats[p.remat_at].push_back(i);
     }
   }
+  // Copy-ins issued at one op go in order of need (the executor does the same),
+  // so a FIFO engine never makes an urgent copy wait behind a later one.
+  for (auto& v : e.ins)
+    std::sort(v.begin(), v.end(),
+              [&](int a, int b) { return lt[a].first_bwd_use < lt[b].first_bwd_use; });
   // Re-run producers in forward order so a recomputed input precedes its user.
   for (auto& v : e.remats)
     std::sort(v.begin(), v.end(), [&](int a, int b) { return lt[a].producer < lt[b].producer; });

@@ -27,3 +27,24 @@ inline Trace chain(int n, std::uint64_t bytes, double sparsity = 0.0) {
 }
 
 }  // namespace hycim::memplan::testing
+
+namespace hycim::memplan::testing {
+
+// A small residual network: blocks of two layers plus a skip-add, with
+// activation sizes and op times varying so that swap, recompute and keep each
+// win somewhere. `sparsity` applies to every activation.
+inline Trace residual(int blocks, double sparsity = 0.0) {
+  TraceBuilder b("residual", 1, unit_hw());
+  int x = b.input("x", 100);
+  x = b.layer("stem", {x}, 100, 5e6, 4000, sparsity);
+  for (int i = 0; i < blocks; ++i) {
+    const std::string n = "b" + std::to_string(i);
+    const std::uint64_t wide = 2000 + 1000 * (i % 3);
+    const int h = b.layer(n + ".a", {x}, 100, (8 + 4 * (i % 2)) * 1e6, wide, sparsity);
+    const int g = b.layer(n + ".b", {h}, 100, 3e6, 4000, sparsity);
+    x = b.layer(n + ".add", {g, x}, 0, 0.5e6, 4000, sparsity);
+  }
+  return b.finish(b.layer("head", {x}, 100, 2e6, 500, 0.0));
+}
+
+}  // namespace hycim::memplan::testing
