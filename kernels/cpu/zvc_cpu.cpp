@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 
 namespace hycim::kernels {
@@ -11,12 +12,15 @@ ZvcBuffer zvc_compress_cpu(std::span<const std::uint8_t> in, std::uint8_t zero) 
   out.count = in.size();
   out.zero = zero;
   out.mask.assign(zvc_mask_words(in.size()), 0u);
+  out.values.resize(in.size());  // worst case; trimmed below
+  std::size_t next = 0;
   for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != zero) {
-      out.mask[i / 32] |= 1u << (i % 32);
-      out.values.push_back(in[i]);
-    }
+    const bool keep = in[i] != zero;
+    out.mask[i / 32] |= static_cast<std::uint32_t>(keep) << (i % 32);
+    out.values[next] = in[i];  // overwritten unless kept: no branch to mispredict
+    next += keep;
   }
+  out.values.resize(next);
   return out;
 }
 
@@ -45,9 +49,17 @@ void validate_zvc(const char* who, const ZvcView& c, std::size_t out_size) {
 void zvc_decompress_cpu(const ZvcView& c, std::span<std::uint8_t> out) {
   validate_zvc("zvc_decompress_cpu", c, out.size());
   std::size_t next = 0;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const bool nonzero = (c.mask[i / 32] >> (i % 32)) & 1u;
-    out[i] = nonzero ? c.values[next++] : c.zero;
+  for (std::size_t w = 0; w < c.mask.size(); ++w) {
+    const std::size_t first = w * 32;
+    const std::size_t len = std::min<std::size_t>(32, out.size() - first);
+    std::uint32_t bits = c.mask[w];
+    if (bits == 0) {  // the common case of sparse activations
+      std::fill_n(out.begin() + first, len, c.zero);
+      continue;
+    }
+    for (std::size_t i = 0; i < len; ++i, bits >>= 1) {
+      out[first + i] = (bits & 1u) ? c.values[next++] : c.zero;
+    }
   }
 }
 
