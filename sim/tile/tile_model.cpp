@@ -1,0 +1,162 @@
+#include "sim/tile/tile_model.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "sim/tile/lane_value.hpp"
+#include "sim/tile/tile_timing.hpp"
+
+namespace hycim::tile {
+namespace {
+
+// acc[l] += x * w[l] for one weight row. The full-width signed case (the common
+// int8 one) is a plain int8 multiply-add the compiler vectorizes like a GEMV.
+template <bool kInt8>
+void accumulate_rows(const uint8_t* w, size_t lanes, uint32_t k, const int32_t* x,
+                     LaneDecoder dw, int32_t* acc) {
+  for (uint32_t i = 0; i < k; ++i, w += lanes) {
+    const int32_t xv = x[i];
+    if (xv == 0) continue;
+    for (size_t l = 0; l < lanes; ++l) {
+      const int32_t wv = kInt8 ? static_cast<int8_t>(w[l]) : dw(w[l]);
+      acc[l] += xv * wv;
+    }
+  }
+}
+
+}  // namespace
+
+TileModel::TileModel(const TileConfig& cfg) : cfg_(cfg) {
+  validate(cfg_);
+  mem_.assign(size_t{cfg_.rows()} * cfg_.lanes, 0);
+  wear_.assign(cfg_.nvm_rows, 0);
+}
+
+Status TileModel::check(const Command& c) const {
+  const uint32_t nvm = cfg_.nvm_rows, rows = cfg_.rows();
+  auto sram = [&](uint32_t r) { return r >= nvm && r < rows; };
+  auto widths_ok = [&] {
+    return c.xbits >= 1 && c.xbits <= cfg_.xbits && c.wbits >= 1 && c.wbits <= cfg_.wbits;
+  };
+  switch (c.op) {
+    case Opcode::kNop:
+    case Opcode::kSync:
+      return Status::kOk;
+    case Opcode::kWriteSram:
+      return sram(c.row) ? Status::kOk : Status::kRowRange;
+    case Opcode::kProgramNvm:
+      if (c.row >= nvm) return Status::kRowRange;
+      return wear_[c.row] >= cfg_.nvm_endurance ? Status::kWornOut : Status::kOk;
+    case Opcode::kReadRow:
+      if (c.row >= rows) return Status::kRowRange;
+      return busy(c.row) ? Status::kRowBusy : Status::kOk;
+    case Opcode::kReadWear:
+      return c.row < nvm ? Status::kOk : Status::kRowRange;
+    case Opcode::kMvm: {
+      if (!widths_ok()) return Status::kBadWidth;
+      if (c.count == 0) return Status::kBadCount;
+      const uint64_t x_rows = timing::ceil_div(c.count, cfg_.lanes);
+      if (uint64_t{c.row} + c.count > rows || !sram(c.row2) || c.row2 + x_rows > rows)
+        return Status::kRowRange;
+      return busy_in(c.row, c.count) ? Status::kRowBusy : Status::kOk;
+    }
+    case Opcode::kEmul:
+      if (!widths_ok()) return Status::kBadWidth;
+      if (c.row >= nvm || !sram(c.row2)) return Status::kRowRange;
+      return busy(c.row) ? Status::kRowBusy : Status::kOk;
+  }
+  return Status::kBadOpcode;
+}
+
+void TileModel::execute(const Command& cmd, Result& result) {
+  check_fits_port(cfg_, cmd);
+  result.lanes.assign(cfg_.lanes, 0);
+  result.status = check(cmd);
+  result.cycles = result.status == Status::kOk ? run(cmd, result) : timing::kSimpleCycles;
+  now_ += result.cycles;
+}
+
+uint64_t TileModel::run(const Command& c, Result& r) {
+  switch (c.op) {
+    case Opcode::kWriteSram:
+      store(c.row, c.data);
+      return timing::kSimpleCycles;
+    case Opcode::kProgramNvm:
+      return run_program(c);
+    case Opcode::kReadRow:
+      for (uint32_t l = 0; l < cfg_.lanes; ++l) r.lanes[l] = row_ptr(c.row)[l];
+      return timing::kSimpleCycles;
+    case Opcode::kReadWear:
+      r.lanes[0] = static_cast<int32_t>(wear_[c.row]);
+      return timing::kSimpleCycles;
+    case Opcode::kSync:
+      return timing::program_cycles(prog_done_, now_);
+    case Opcode::kMvm:
+      return run_mvm(c, r);
+    case Opcode::kEmul:
+      return run_emul(c, r);
+    case Opcode::kNop:
+      break;
+  }
+  return timing::kSimpleCycles;
+}
+
+uint64_t TileModel::run_program(const Command& c) {
+  const uint64_t cycles = timing::program_cycles(prog_done_, now_);
+  const uint64_t start = now_ + cycles - 1;  // the edge at which the engine takes the row
+  store(c.row, c.data);
+  ++wear_[c.row];
+  prog_row_ = c.row;
+  prog_done_ = timing::program_done(cfg_, start);
+  return cycles;
+}
+
+uint64_t TileModel::run_mvm(const Command& c, Result& r) const {
+  std::vector<int32_t> x(c.count);
+  const LaneDecoder dx(c.xbits, c.xsigned);
+  const uint8_t* xs = row_ptr(c.row2);  // inputs are consecutive lanes of consecutive rows
+  for (uint32_t k = 0; k < c.count; ++k) x[k] = dx(xs[k]);
+  const bool int8 = c.wbits == 8 && c.wsigned;
+  const LaneDecoder dw(c.wbits, c.wsigned);
+  if (int8)
+    accumulate_rows<true>(row_ptr(c.row), cfg_.lanes, c.count, x.data(), dw, r.lanes.data());
+  else
+    accumulate_rows<false>(row_ptr(c.row), cfg_.lanes, c.count, x.data(), dw, r.lanes.data());
+  return timing::mvm_cycles(cfg_, c.count, c.xbits);
+}
+
+uint64_t TileModel::run_emul(const Command& c, Result& r) const {
+  const LaneDecoder da(c.wbits, c.wsigned), db(c.xbits, c.xsigned);
+  const uint8_t* a = row_ptr(c.row);
+  const uint8_t* b = row_ptr(c.row2);
+  for (uint32_t l = 0; l < cfg_.lanes; ++l) r.lanes[l] = da(a[l]) * db(b[l]);
+  return timing::emul_cycles(c.xbits);
+}
+
+void TileModel::store(uint32_t row, std::span<const uint8_t> lanes) {
+  const uint8_t mask = static_cast<uint8_t>((1u << cfg_.wbits) - 1);
+  std::transform(lanes.begin(), lanes.end(), row_ptr(row), [&](uint8_t v) { return v & mask; });
+}
+
+std::vector<uint8_t> TileModel::peek_row(uint32_t row) const {
+  if (row >= cfg_.rows()) throw TileError(fmt::format("peek_row: row {} out of range", row));
+  return {row_ptr(row), row_ptr(row) + cfg_.lanes};
+}
+
+void TileModel::poke_row(uint32_t row, std::span<const uint8_t> lanes) {
+  if (row >= cfg_.rows() || lanes.size() != cfg_.lanes)
+    throw TileError(fmt::format("poke_row: row {} with {} lanes does not fit", row, lanes.size()));
+  store(row, lanes);
+}
+
+uint32_t TileModel::peek_wear(uint32_t row) const {
+  if (row >= cfg_.nvm_rows) throw TileError(fmt::format("peek_wear: row {} is not NVM", row));
+  return wear_[row];
+}
+
+void TileModel::poke_wear(uint32_t row, uint32_t wear) {
+  if (row >= cfg_.nvm_rows) throw TileError(fmt::format("poke_wear: row {} is not NVM", row));
+  wear_[row] = wear;
+}
+
+}  // namespace hycim::tile

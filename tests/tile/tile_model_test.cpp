@@ -1,0 +1,185 @@
+// The fast model against the plain reference and the documented formulas, on
+// every named configuration.
+#include <gtest/gtest.h>
+
+#include "sim/tile/tile_model.hpp"
+#include "sim/tile/tile_timing.hpp"
+#include "tests/tile/tile_test_support.hpp"
+
+namespace hycim::tile {
+namespace {
+
+using namespace testing;
+
+class TileModelTest : public ::testing::TestWithParam<TileConfig> {};
+
+TEST_P(TileModelTest, RandomMvmMatchesReferenceForEveryWidthAndSignedness) {
+  const TileConfig cfg = GetParam();
+  TileModel tile(cfg);
+  std::mt19937 rng(1);
+  randomize(tile, rng);
+  const Snapshot s = snapshot(tile);
+  for (uint8_t xb = 1; xb <= cfg.xbits; ++xb)
+    for (uint8_t wb = 1; wb <= cfg.wbits; ++wb)
+      for (int rep = 0; rep < 8; ++rep) {
+        const Command c = random_mvm(rng, cfg, xb, wb);
+        const Result r = tile.execute(c);
+        ASSERT_EQ(r.status, Status::kOk);
+        ASSERT_EQ(r.cycles, timing::mvm_cycles(cfg, c.count, c.xbits));
+        ASSERT_EQ(widen(r.lanes), reference_result(s, cfg, c)) << "K=" << c.count;
+      }
+}
+
+TEST_P(TileModelTest, EmulMatchesReference) {
+  const TileConfig cfg = GetParam();
+  TileModel tile(cfg);
+  std::mt19937 rng(2);
+  randomize(tile, rng);
+  const Snapshot s = snapshot(tile);
+  for (int i = 0; i < 500; ++i) {
+    const Command c = random_emul(rng, cfg);
+    const Result r = tile.execute(c);
+    ASSERT_EQ(r.status, Status::kOk);
+    ASSERT_EQ(r.cycles, 1u + c.xbits);
+    ASSERT_EQ(widen(r.lanes), reference_result(s, cfg, c));
+  }
+}
+
+TEST_P(TileModelTest, ExtremesMinusOneTwentyEightEverywhereAndZeros) {
+  const TileConfig cfg = GetParam();
+  TileModel tile(cfg);
+  const uint32_t k = std::min(cfg.rows(), cfg.sram_rows * cfg.lanes);
+  for (uint32_t r = 0; r < cfg.rows(); ++r) tile.poke_row(r, std::vector<uint8_t>(cfg.lanes, 0x80));
+  Result r = tile.execute(Command::mvm(0, k, cfg.nvm_rows, 8, true, 8, true));
+  ASSERT_EQ(r.status, Status::kOk);
+  for (int32_t v : r.lanes) EXPECT_EQ(v, int64_t{k} * 128 * 128);
+  r = tile.execute(Command::mvm(0, k, cfg.nvm_rows, 8, false, 8, true));  // x = +128 unsigned
+  for (int32_t v : r.lanes) EXPECT_EQ(v, -int64_t{k} * 128 * 128);
+  for (uint32_t row = 0; row < cfg.rows(); ++row) tile.poke_row(row, std::vector<uint8_t>(cfg.lanes, 0));
+  r = tile.execute(Command::mvm(0, k, cfg.nvm_rows, 8, true, 8, true));
+  for (int32_t v : r.lanes) EXPECT_EQ(v, 0);
+}
+
+TEST_P(TileModelTest, ProgramHoldsItsRowExactlyProgCyclesAndCountsWear) {
+  const TileConfig cfg = GetParam();
+  TileModel tile(cfg);
+  const auto data = std::vector<uint8_t>(cfg.lanes, 7);
+  ASSERT_EQ(tile.execute(Command::program_nvm(3, data)).cycles, 1u);
+  // The row is busy through PROG cycles after the program's own cycle.
+  tile.idle(cfg.nvm_prog_cycles - 1);
+  EXPECT_EQ(tile.execute(Command::read_row(3)).status, Status::kRowBusy);
+  EXPECT_EQ(tile.execute(Command::read_row(3)).status, Status::kOk);
+  EXPECT_EQ(tile.execute(Command::read_wear(3)).lanes[0], 1);
+  // A second program right after the first waits for the engine.
+  tile.execute(Command::program_nvm(4, data));
+  const Result second = tile.execute(Command::program_nvm(5, data));
+  EXPECT_EQ(second.cycles, 1u + cfg.nvm_prog_cycles);
+  EXPECT_EQ(tile.execute(Command::sync()).cycles, 1u + cfg.nvm_prog_cycles);
+  EXPECT_EQ(tile.execute(Command::sync()).cycles, 1u);
+}
+
+TEST_P(TileModelTest, WornOutRowRefusesFurtherPrograms) {
+  const TileConfig cfg = GetParam();
+  TileModel tile(cfg);
+  tile.poke_wear(2, cfg.nvm_endurance - 1);
+  const auto data = std::vector<uint8_t>(cfg.lanes, 1);
+  EXPECT_EQ(tile.execute(Command::program_nvm(2, data)).status, Status::kOk);
+  tile.execute(Command::sync());
+  const Snapshot before = snapshot(tile);
+  EXPECT_EQ(tile.execute(Command::program_nvm(2, std::vector<uint8_t>(cfg.lanes, 9))).status,
+            Status::kWornOut);
+  EXPECT_EQ(snapshot(tile), before);
+}
+
+TEST_P(TileModelTest, IllegalCommandsAnswerTheirStatusInOneCycleAndChangeNothing) {
+  const TileConfig cfg = GetParam();
+  TileModel tile(cfg);
+  std::mt19937 rng(3);
+  randomize(tile, rng);
+  const uint32_t sram0 = cfg.nvm_rows, rows = cfg.rows();
+  const auto lanes = std::vector<uint8_t>(cfg.lanes, 5);
+  Command bad_op;
+  bad_op.op = static_cast<Opcode>(15);
+  const std::vector<std::pair<Command, Status>> cases = {
+      {bad_op, Status::kBadOpcode},
+      {Command::write_sram(0, lanes), Status::kRowRange},
+      {Command::write_sram(rows, lanes), Status::kRowRange},
+      {Command::program_nvm(sram0, lanes), Status::kRowRange},
+      {Command::read_row(rows), Status::kRowRange},
+      {Command::read_wear(sram0), Status::kRowRange},
+      {Command::mvm(0, 1, sram0, 0, false, 8, false), Status::kBadWidth},
+      {Command::mvm(0, 1, sram0, static_cast<uint8_t>(cfg.xbits + 1), false, 8, false), Status::kBadWidth},
+      {Command::mvm(0, 1, sram0, 8, false, static_cast<uint8_t>(cfg.wbits + 1), false), Status::kBadWidth},
+      {Command::mvm(0, 0, sram0, 8, false, 8, false), Status::kBadCount},
+      {Command::mvm(1, rows, sram0, 8, false, 8, false), Status::kRowRange},
+      {Command::mvm(0, 1, 0, 8, false, 8, false), Status::kRowRange},
+      {Command::mvm(0, cfg.lanes + 1, rows - 1, 8, false, 8, false), Status::kRowRange},
+      {Command::emul(sram0, sram0, 8, false, 8, false), Status::kRowRange},
+      {Command::emul(0, 0, 8, false, 8, false), Status::kRowRange},
+      {Command::emul(0, sram0, 9, false, 8, false), Status::kBadWidth},
+  };
+  for (const auto& [cmd, want] : cases) {
+    const Snapshot before = snapshot(tile);
+    const Result r = tile.execute(cmd);
+    EXPECT_EQ(r.status, want) << spec::to_string(cmd.op);
+    EXPECT_EQ(r.cycles, 1u);
+    EXPECT_EQ(r.lanes, std::vector<int32_t>(cfg.lanes, 0));
+    EXPECT_EQ(snapshot(tile), before);
+  }
+}
+
+TEST_P(TileModelTest, BusyRowRefusesMvmAndEmulThatReadIt) {
+  const TileConfig cfg = GetParam();
+  TileModel tile(cfg);
+  tile.execute(Command::program_nvm(1, std::vector<uint8_t>(cfg.lanes, 1)));
+  EXPECT_EQ(tile.execute(Command::mvm(0, 2, cfg.nvm_rows, 8, true, 8, true)).status, Status::kRowBusy);
+  EXPECT_EQ(tile.execute(Command::emul(1, cfg.nvm_rows, 8, true, 8, true)).status, Status::kRowBusy);
+  EXPECT_EQ(tile.execute(Command::mvm(2, 2, cfg.nvm_rows, 8, true, 8, true)).status, Status::kOk);
+}
+
+TEST_P(TileModelTest, CommandsThatDoNotFitThePortAreRefusedByTheApi) {
+  const TileConfig cfg = GetParam();
+  TileModel tile(cfg);
+  EXPECT_THROW(tile.execute(Command::write_sram(cfg.nvm_rows, {1, 2})), TileError);
+  EXPECT_THROW(tile.execute(Command::read_row(1u << 16)), TileError);
+  EXPECT_EQ(tile.now(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, TileModelTest, ::testing::ValuesIn(spec::kNamedTileConfigs),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(TileReference, BitSerialShiftAndAddEqualsTheDefinition) {
+  std::mt19937 rng(4);
+  for (int i = 0; i < 2000; ++i) {
+    const unsigned xbits = 1 + rng() % 8, k = 1 + rng() % 40, lanes = 1 + rng() % 5;
+    const bool xs = rng() & 1;
+    std::vector<std::vector<int64_t>> w(k, std::vector<int64_t>(lanes));
+    std::vector<uint8_t> raw(k);
+    std::vector<int64_t> x(k);
+    for (unsigned j = 0; j < k; ++j) {
+      for (auto& v : w[j]) v = static_cast<int64_t>(rng() % 256) - 128;
+      raw[j] = static_cast<uint8_t>(rng() & ((1u << xbits) - 1));
+      x[j] = reference::lane_value(raw[j], xbits, xs);
+    }
+    ASSERT_EQ(reference::mvm_bit_serial(w, raw, xbits, xs), reference::mvm(w, x));
+  }
+}
+
+TEST(TileConfigValidation, NamesTheOffendingParameter) {
+  spec::TileConfig c = spec::kSmallTile;
+  c.wbits = 9;
+  EXPECT_THROW(validate(c), TileError);
+  c = spec::kSmallTile;
+  c.acc_bits = 16;
+  try {
+    validate(c);
+    FAIL();
+  } catch (const TileError& e) {
+    EXPECT_NE(std::string(e.what()).find("ACC_BITS=16"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(named_config("huge"), TileError);
+  EXPECT_EQ(named_config("default").lanes, spec::kDefaultTile.lanes);
+}
+
+}  // namespace
+}  // namespace hycim::tile
