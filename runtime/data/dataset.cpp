@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/data/crc32c.hpp"
 #include "runtime/data/error.hpp"
 #include "runtime/data/io.hpp"
 
@@ -44,7 +45,7 @@ void check_header(const IndexHeader& h, const std::string& file) {
   copy.header_crc = 0;
   if (std::memcmp(h.magic, kIndexMagic, sizeof kIndexMagic) != 0)
     throw DataError(file, kNoSample, "not a hycim dataset index (bad magic)");
-  if (io::crc32(std::as_bytes(std::span(&copy, 1))) != h.header_crc)
+  if (crc32c(std::as_bytes(std::span(&copy, 1))) != h.header_crc)
     throw DataError(file, kNoSample, "index header checksum mismatch");
   if (h.version != kFormatVersion || h.header_bytes != sizeof(IndexHeader))
     throw DataError(file, kNoSample, "unsupported index version " + std::to_string(h.version));
@@ -60,7 +61,7 @@ IndexContents read_index(const fs::path& index_path) {
   take(buf, pos, &c.header, 1, file);
   check_header(c.header, file);
   auto body = std::as_bytes(std::span(buf.data() + pos, buf.size() - pos));
-  if (io::crc32(body) != c.header.body_crc)
+  if (crc32c(body) != c.header.body_crc)
     throw DataError(file, kNoSample, "index body checksum mismatch (corrupt or truncated)");
   c.shards.resize(c.header.shard_count);
   c.samples.resize(c.header.sample_count);
@@ -139,7 +140,7 @@ void PackedDataset::read_run(std::span<const SampleRef> refs, std::span<std::byt
   for (const SampleRef& r : refs) {
     if (r.end() - base > got) fail_sample(r.id, "short read: shard truncated");
     auto bytes = dst.subspan(r.offset - base, r.length);
-    if (io::crc32(bytes) != samples_[r.id].crc) fail_sample(r.id, "checksum mismatch");
+    if (crc32c(bytes) != samples_[r.id].crc) fail_sample(r.id, "checksum mismatch");
   }
 }
 
@@ -172,7 +173,7 @@ VerifyReport PackedDataset::verify() const {
       for (uint64_t i = id; i <= last; ++i) {
         const SampleEntry& e = samples_[i];
         if (e.offset + e.length - pos > got ||
-            io::crc32(std::span(buf).subspan(e.offset - pos, e.length)) != e.crc) {
+            crc32c(std::span(buf).subspan(e.offset - pos, e.length)) != e.crc) {
           rep.ok = false;
           rep.file = file;
           rep.sample = i;
@@ -182,7 +183,7 @@ VerifyReport PackedDataset::verify() const {
           return rep;
         }
       }
-      crc = io::crc32(std::span(buf).first(got), crc);
+      crc = crc32c(std::span(buf).first(got), crc);
       rep.bytes_checked += got;
       pos += got;
       id = last + 1;

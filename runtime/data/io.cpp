@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
@@ -79,20 +78,6 @@ void Fd::write_all(std::span<const std::byte> src) const {
 
 void Fd::sync() const {
   if (::fsync(fd_) != 0) fail(path_, "fsync failed");
-}
-
-uint32_t crc32(std::span<const std::byte> bytes, uint32_t crc) {
-  // zlib takes uInt lengths; feed it in pieces so >4 GiB spans stay correct.
-  const auto* p = reinterpret_cast<const Bytef*>(bytes.data());
-  size_t left = bytes.size();
-  uLong c = crc;
-  while (left > 0) {
-    uInt n = static_cast<uInt>(left > (1u << 30) ? (1u << 30) : left);
-    c = ::crc32(c, p, n);
-    p += n;
-    left -= n;
-  }
-  return static_cast<uint32_t>(c);
 }
 
 void sync_dir(const std::filesystem::path& dir) {

@@ -1,7 +1,7 @@
 // Small POSIX helpers shared by the packer, reader and stager: full reads and
 // writes that survive short transfers and EINTR, fsync of files and
-// directories (a rename is only durable once its directory is synced), and
-// crc32 over byte spans. Every failure becomes a DataError naming the file.
+// directories (a rename is only durable once its directory is synced).
+// Every failure becomes a DataError naming the file.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -35,7 +35,6 @@ class Fd {
   std::string path_;
 };
 
-uint32_t crc32(std::span<const std::byte> bytes, uint32_t crc = 0);
 void sync_dir(const std::filesystem::path& dir);
 std::string read_small_file(const std::filesystem::path& path);
 // Writes path.tmp, syncs it, renames it over path and syncs the directory.

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 
+#include "runtime/data/crc32c.hpp"
 #include "runtime/data/error.hpp"
 #include "runtime/data/format.hpp"
 #include "runtime/data/io.hpp"
@@ -65,12 +66,12 @@ class ShardWriter {
     buf_.resize(it.size);
     it.read(buf_);
     SampleEntry e{pos_, static_cast<uint32_t>(it.size), static_cast<uint32_t>(shards.size() - 1),
-                  io::crc32(buf_), it.label};
+                  crc32c(buf_), it.label};
     file_.pwrite_all(buf_, pos_);
     pos_ += it.size;
     shards.back().bytes = pos_;
     shards.back().sample_count++;
-    shards.back().crc = io::crc32(buf_, shards.back().crc);
+    shards.back().crc = crc32c(buf_, shards.back().crc);
     samples.push_back(e);
   }
 
@@ -115,8 +116,8 @@ void write_index(const fs::path& path, const std::vector<ShardEntry>& shards,
   h.label_count = static_cast<uint32_t>(label_names.size());
   h.names_bytes = names.size();
   h.total_sample_bytes = total;
-  h.body_crc = io::crc32(std::as_bytes(std::span(body.data(), body.size())));
-  h.header_crc = io::crc32(std::as_bytes(std::span(&h, 1)));
+  h.body_crc = crc32c(std::as_bytes(std::span(body.data(), body.size())));
+  h.header_crc = crc32c(std::as_bytes(std::span(&h, 1)));
   io::Fd f(path, O_WRONLY | O_CREAT | O_TRUNC);
   f.write_all(std::as_bytes(std::span(&h, 1)));
   f.write_all(std::as_bytes(std::span(body.data(), body.size())));

@@ -86,27 +86,47 @@ void PrefetchCache::read_group(std::vector<Pending>& group, std::vector<std::byt
     for (const auto& p : run)
       if (refs.empty() || refs.back().offset != p.ref.offset) refs.push_back(p.ref);
     try {
+      if (refs.size() == 1 && run.size() == 1) {
+        read_one(run.front());  // straight into the sample's own buffer: no copy
+        i = j;
+        continue;
+      }
       buf.resize(end - run.front().ref.offset);
       src_.read_run(refs, buf);
       publish(run, buf, buf.size());
     } catch (...) {
       // Re-read one sample at a time so only the bad one carries the error
       // and its neighbours in the run are still served.
-      for (size_t k = i; k < j; ++k) read_one(group[k], buf);
+      for (size_t k = i; k < j; ++k) read_one(group[k]);
     }
     i = j;
   }
 }
 
-void PrefetchCache::read_one(const Pending& p, std::vector<std::byte>& buf) {
-  std::span<const Pending> one(&p, 1);
+void PrefetchCache::read_one(const Pending& p) {
   try {
-    buf.resize(p.ref.length);
-    src_.read_run(std::span(&p.ref, 1), buf);
-    publish(one, buf, buf.size());
+    std::vector<std::byte> bytes(p.ref.length);
+    src_.read_run(std::span(&p.ref, 1), bytes);
+    std::lock_guard lk(mu_);
+    stats_.bytes_read += bytes.size();
+    stats_.reads++;
+    place(p, std::move(bytes));
+    ready_cv_.notify_all();
   } catch (...) {
-    publish_error(one, std::current_exception());
+    publish_error(std::span(&p, 1), std::current_exception());
   }
+}
+
+// Caller holds mu_. A slot the consumer already skipped is dropped here.
+void PrefetchCache::place(const Pending& p, std::vector<std::byte>&& bytes) {
+  Slot& slot = slots_[p.pos];
+  if (slot.skipped) {
+    reserved_ -= p.ref.length;
+    work_cv_.notify_all();
+    return;
+  }
+  slot.bytes = std::move(bytes);
+  slot.ready = true;
 }
 
 void PrefetchCache::publish(std::span<const Pending> run, std::span<const std::byte> data,
@@ -119,16 +139,7 @@ void PrefetchCache::publish(std::span<const Pending> run, std::span<const std::b
   std::lock_guard lk(mu_);
   stats_.bytes_read += read_bytes;
   stats_.reads++;
-  for (size_t k = 0; k < run.size(); ++k) {
-    Slot& slot = slots_[run[k].pos];
-    if (slot.skipped) {
-      reserved_ -= run[k].ref.length;  // the consumer moved on: drop it now
-      work_cv_.notify_all();
-      continue;
-    }
-    slot.bytes = std::move(out[k]);
-    slot.ready = true;
-  }
+  for (size_t k = 0; k < run.size(); ++k) place(run[k], std::move(out[k]));
   ready_cv_.notify_all();
 }
 

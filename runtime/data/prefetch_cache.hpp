@@ -84,7 +84,8 @@ class PrefetchCache {
   void worker();
   bool can_reserve(uint64_t bytes) const;
   void read_group(std::vector<Pending>& group, std::vector<std::byte>& buf);
-  void read_one(const Pending& p, std::vector<std::byte>& buf);
+  void read_one(const Pending& p);
+  void place(const Pending& p, std::vector<std::byte>&& bytes);
   void publish(std::span<const Pending> run, std::span<const std::byte> data, uint64_t read_bytes);
   void publish_error(std::span<const Pending> run, std::exception_ptr err);
 

@@ -1,7 +1,7 @@
 // Copies a packed dataset's live generation from a shared store to
 // node-local storage at job start: the files are cut into large chunks read
 // and written by several threads at once (a parallel file system serves
-// concurrent large reads far better than one stream), every shard's checksum
+// concurrent large reads far better than one stream), every sample's checksum
 // is checked on the way, and the copy is switched in atomically like a pack.
 #pragma once
 #include <cstdint>
