@@ -9,18 +9,18 @@
 namespace hycim::tile {
 namespace {
 
-// acc[l] += x * w[l] for one weight row. The full-width signed case (the common
-// int8 one) is a plain int8 multiply-add the compiler vectorizes like a GEMV.
+// acc[l] += sum_k x[k] * w[k][l], written as the plain GEMV loop the compiler
+// vectorizes best: inputs and weights are known to fit 16 bits (so it can use
+// 16x16->32 multiplies), the full-width signed case needs no decoding, and
+// __restrict says the accumulator does not alias the uint8_t rows.
 template <bool kInt8>
-void accumulate_rows(const uint8_t* w, size_t lanes, uint32_t k, const int32_t* x,
-                     LaneDecoder dw, int32_t* acc) {
+void accumulate_rows(const uint8_t* __restrict w, size_t lanes, uint32_t k,
+                     const int16_t* __restrict x, LaneDecoder dw, int32_t* __restrict acc) {
   for (uint32_t i = 0; i < k; ++i, w += lanes) {
     const int32_t xv = x[i];
-    if (xv == 0) continue;
-    for (size_t l = 0; l < lanes; ++l) {
-      const int32_t wv = kInt8 ? static_cast<int8_t>(w[l]) : dw(w[l]);
-      acc[l] += xv * wv;
-    }
+    for (size_t l = 0; l < lanes; ++l)
+      acc[l] += xv * (kInt8 ? int32_t{static_cast<int8_t>(w[l])}
+                            : int32_t{static_cast<int16_t>(dw(w[l]))});
   }
 }
 
@@ -111,11 +111,14 @@ uint64_t TileModel::run_program(const Command& c) {
   return cycles;
 }
 
-uint64_t TileModel::run_mvm(const Command& c, Result& r) const {
-  std::vector<int32_t> x(c.count);
+uint64_t TileModel::run_mvm(const Command& c, Result& r) {
+  // Inputs are consecutive lanes of consecutive rows; a decoded lane fits 16
+  // bits, which lets the compiler use 16x16->32 multiplies.
+  std::vector<int16_t>& x = x_scratch_;
+  x.resize(c.count);
   const LaneDecoder dx(c.xbits, c.xsigned);
-  const uint8_t* xs = row_ptr(c.row2);  // inputs are consecutive lanes of consecutive rows
-  for (uint32_t k = 0; k < c.count; ++k) x[k] = dx(xs[k]);
+  const uint8_t* xs = row_ptr(c.row2);
+  for (uint32_t k = 0; k < c.count; ++k) x[k] = static_cast<int16_t>(dx(xs[k]));
   const bool int8 = c.wbits == 8 && c.wsigned;
   const LaneDecoder dw(c.wbits, c.wsigned);
   if (int8)

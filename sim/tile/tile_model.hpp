@@ -37,7 +37,7 @@ class TileModel final : public Tile {
   void store(uint32_t row, std::span<const uint8_t> lanes);
   uint64_t run(const Command& cmd, Result& result);
   uint64_t run_program(const Command& cmd);
-  uint64_t run_mvm(const Command& cmd, Result& result) const;
+  uint64_t run_mvm(const Command& cmd, Result& result);
   uint64_t run_emul(const Command& cmd, Result& result) const;
 
   TileConfig cfg_;
@@ -46,6 +46,7 @@ class TileModel final : public Tile {
   uint64_t now_ = 0;
   uint32_t prog_row_ = 0;
   uint64_t prog_done_ = 0;       // program engine busy while now_ < prog_done_
+  std::vector<int16_t> x_scratch_;  // decoded MVM inputs, kept to avoid an allocation per MVM
 };
 
 }  // namespace hycim::tile
