@@ -48,6 +48,7 @@ void CublasLtGemm::set_weights(std::int64_t k, std::int64_t n, std::span<const s
     throw KernelError(fmt::format(
         "{}: cuBLASLt int8 needs K and N multiples of 4, got K = {}, N = {}", who, k, n));
   }
+  has_weights_ = false;  // until the new weights are in place
   k_ = k;
   n_ = n;
   b_sign_ = b_desc.sign;
@@ -58,11 +59,13 @@ void CublasLtGemm::set_weights(std::int64_t k, std::int64_t n, std::span<const s
   bt_ = DeviceBuffer<std::uint8_t>(b.size());
   zb_ = DeviceBuffer<std::int32_t>(std::span<const std::int32_t>(zb_host));
   col_sum_b_ = DeviceBuffer<std::int32_t>(static_cast<std::size_t>(n));
-  if (b.empty()) return;
-  const std::uint8_t flip = sign_flip_mask(b_desc.sign);
-  detail::launch_transpose_flip(b.data(), k, n, flip, bt_.data(), stream);
-  detail::launch_col_sums(b.data(), k, n, flip, col_sum_b_.data(), stream);
-  check_cuda(cudaStreamSynchronize(stream), who);
+  if (!b.empty()) {  // empty weights: run() answers zeros without reading them
+    const std::uint8_t flip = sign_flip_mask(b_desc.sign);
+    detail::launch_transpose_flip(b.data(), k, n, flip, bt_.data(), stream);
+    detail::launch_col_sums(b.data(), k, n, flip, col_sum_b_.data(), stream);
+    check_cuda(cudaStreamSynchronize(stream), who);
+  }
+  has_weights_ = true;
 }
 
 void CublasLtGemm::matmul(std::int64_t m, const std::uint8_t* a, std::int32_t* c,
@@ -103,6 +106,7 @@ void CublasLtGemm::matmul(std::int64_t m, const std::uint8_t* a, std::int32_t* c
 void CublasLtGemm::run(std::int64_t m, std::span<const std::uint8_t> a, const OperandDesc& a_desc,
                        std::span<std::int32_t> c, cudaStream_t stream) {
   const char* who = "CublasLtGemm::run";
+  if (!has_weights_) throw KernelError(fmt::format("{}: set_weights has not been called", who));
   const OperandDesc b_desc{b_sign_, {}};
   validate_gemm(who, {m, n_, k_}, a_desc, a.size(), b_desc, static_cast<std::size_t>(k_ * n_),
                 c.size());

@@ -38,6 +38,7 @@ class CublasLtGemm {
 
   cublasLtHandle_t handle_ = nullptr;
   DeviceBuffer<std::uint8_t> workspace_;
+  bool has_weights_ = false;
   std::int64_t k_ = 0, n_ = 0;
   DeviceBuffer<std::uint8_t> bt_;         // N x K, sign-flipped
   DeviceBuffer<std::int32_t> zb_;         // N signed-domain zero points

@@ -134,10 +134,13 @@ TEST_F(CublasLtGemmTest, MatchesCpuTwin) {
   }
 }
 
-TEST_F(CublasLtGemmTest, RejectsShapesItsInt8KernelsCannotTake) {
+TEST_F(CublasLtGemmTest, RejectsShapesItsInt8KernelsCannotTakeAndRunsWithoutWeights) {
   CublasLtGemm lt;
-  const DeviceBuffer<std::uint8_t> b(6 * 4);
+  const DeviceBuffer<std::uint8_t> a(4 * 6), b(6 * 4);
+  DeviceBuffer<std::int32_t> c(16);
+  EXPECT_THROW(lt.run(4, a.span(), {}, c.span()), KernelError);
   EXPECT_THROW(lt.set_weights(6, 4, b.span(), {}), KernelError);
+  EXPECT_THROW(lt.run(4, a.span(), {}, c.span()), KernelError);
 }
 
 // Argument checks come before any CUDA call, so they hold without a GPU too.
