@@ -34,12 +34,14 @@ void Loader::start_epoch(uint64_t epoch, uint64_t first_batch) {
 
 bool Loader::next(Batch& out) {
   if (cache_.done()) return false;
+  const size_t pos = cache_.position();
+  auto bytes = cache_.take_batch(opts_.batch_size);
   out.epoch = epoch_;
   out.index = batch_++;
   out.samples.clear();
-  while (!cache_.done() && out.samples.size() < opts_.batch_size) {
-    uint32_t id = cache_.next_id();
-    out.samples.push_back({id, src_.label(id), cache_.take()});
+  for (size_t k = 0; k < bytes.size(); ++k) {
+    const uint32_t id = cache_.id_at(pos + k);
+    out.samples.push_back({id, src_.label(id), std::move(bytes[k])});
   }
   return true;
 }

@@ -2,9 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 
 namespace hycim::data {
+
+namespace {
+// Min-heap on first_pos via the std heap functions (which build max-heaps).
+bool later(const ReadRun& a, const ReadRun& b) {
+  return a.first_pos > b.first_pos;
+}
+}  // namespace
 
 PrefetchCache::PrefetchCache(SampleSource& src, CacheOptions opts) : src_(src), opts_(opts) {
   if (opts_.workers == 0) opts_.workers = 1;
@@ -31,165 +37,184 @@ void PrefetchCache::start(std::vector<uint32_t> sequence, size_t start) {
   slots_.assign(seq_.size(), Slot{});
   plan_pos_ = take_pos_ = std::min(start, seq_.size());
   reserved_ = 0;
-  stop_ = false;
+  queue_.clear();
+  stop_ = consumer_waiting_ = false;
+  idle_workers_ = 0;
   stats_ = CacheStats{};
   for (unsigned i = 0; i < opts_.workers; ++i) threads_.emplace_back([this] { worker(); });
 }
 
-bool PrefetchCache::can_reserve(uint64_t bytes) const {
-  return reserved_ == 0 || reserved_ + bytes <= opts_.capacity_bytes;
+// Caller holds mu_. A sample larger than the whole capacity is admitted when
+// nothing else is reserved, so a tiny cache still makes progress.
+bool PrefetchCache::can_plan() const {
+  if (plan_pos_ >= seq_.size()) return false;
+  const uint64_t len = src_.locate(seq_[plan_pos_]).length;
+  return reserved_ == 0 || reserved_ + len <= opts_.capacity_bytes;
+}
+
+// Caller holds mu_: reserves the next window of positions and queues its runs.
+void PrefetchCache::plan_group() {
+  std::vector<PendingRead> group;
+  while (group.size() < opts_.group_samples && can_plan()) {
+    SampleRef r = src_.locate(seq_[plan_pos_]);
+    reserved_ += r.length;
+    group.push_back({plan_pos_++, r});
+  }
+  stats_.peak_reserved_bytes = std::max(stats_.peak_reserved_bytes, reserved_);
+  for (auto& run : build_runs(std::move(group), opts_.max_gap_bytes, opts_.max_run_bytes)) {
+    queue_.push_back(std::move(run));
+    std::push_heap(queue_.begin(), queue_.end(), later);
+  }
 }
 
 void PrefetchCache::worker() {
   std::vector<std::byte> buf;
   std::unique_lock lk(mu_);
   for (;;) {
-    work_cv_.wait(lk, [&] {
-      return stop_ || plan_pos_ >= seq_.size() || can_reserve(src_.locate(seq_[plan_pos_]).length);
-    });
-    if (stop_ || plan_pos_ >= seq_.size()) return;
-    // Plan the next window of positions that fits in the budget.
-    std::vector<Pending> group;
-    while (plan_pos_ < seq_.size() && group.size() < opts_.group_samples) {
-      SampleRef r = src_.locate(seq_[plan_pos_]);
-      if (!can_reserve(r.length)) break;
-      reserved_ += r.length;
-      group.push_back({plan_pos_++, r});
+    if (stop_) return;
+    // Keep a few runs queued so every worker finds work, but plan no further
+    // than needed: runs planned later can still merge with their neighbours.
+    if (queue_.size() < opts_.workers && can_plan()) {
+      plan_group();
+      if (queue_.size() > 1) work_cv_.notify_one();
+      continue;
     }
-    stats_.peak_reserved_bytes = std::max(stats_.peak_reserved_bytes, reserved_);
-    lk.unlock();
-    read_group(group, buf);
-    lk.lock();
+    if (!queue_.empty()) {
+      std::pop_heap(queue_.begin(), queue_.end(), later);
+      ReadRun run = std::move(queue_.back());
+      queue_.pop_back();
+      lk.unlock();
+      read_run(run, buf);
+      lk.lock();
+      continue;
+    }
+    if (plan_pos_ >= seq_.size()) return;  // everything planned and started
+    ++idle_workers_;
+    work_cv_.wait(lk);
+    --idle_workers_;
   }
 }
 
-void PrefetchCache::read_group(std::vector<Pending>& group, std::vector<std::byte>& buf) {
-  // Group by unit and sort by offset; equal refs (a padded order repeating a
-  // sample) stay adjacent and are read once.
-  std::sort(group.begin(), group.end(), [](const Pending& a, const Pending& b) {
-    return a.ref.unit != b.ref.unit ? a.ref.unit < b.ref.unit : a.ref.offset < b.ref.offset;
-  });
-  size_t i = 0;
-  while (i < group.size()) {
-    // Extend the run while the next sample is in the same unit, close enough
-    // and the run stays under max_run_bytes.
-    size_t j = i + 1;
-    uint64_t end = group[i].ref.end();
-    while (j < group.size() && group[j].ref.unit == group[i].ref.unit &&
-           group[j].ref.offset <= end + opts_.max_gap_bytes &&
-           std::max(end, group[j].ref.end()) - group[i].ref.offset <= opts_.max_run_bytes) {
-      end = std::max(end, group[j].ref.end());
-      ++j;
-    }
-    std::span<const Pending> run(group.data() + i, j - i);
-    std::vector<SampleRef> refs;
-    for (const auto& p : run)
-      if (refs.empty() || refs.back().offset != p.ref.offset) refs.push_back(p.ref);
-    try {
-      if (refs.size() == 1 && run.size() == 1) {
-        read_one(run.front());  // straight into the sample's own buffer: no copy
-        i = j;
-        continue;
-      }
-      buf.resize(end - run.front().ref.offset);
-      src_.read_run(refs, buf);
-      publish(run, buf, buf.size());
-    } catch (...) {
-      // Re-read one sample at a time so only the bad one carries the error
-      // and its neighbours in the run are still served.
-      for (size_t k = i; k < j; ++k) read_one(group[k]);
-    }
-    i = j;
-  }
-}
-
-void PrefetchCache::read_one(const Pending& p) {
+void PrefetchCache::read_run(const ReadRun& run, std::vector<std::byte>& buf) {
+  if (run.items.size() == 1) return read_one(run.items.front());  // straight into its buffer
+  std::vector<std::vector<std::byte>> out;
   try {
-    std::vector<std::byte> bytes(p.ref.length);
-    src_.read_run(std::span(&p.ref, 1), bytes);
-    std::lock_guard lk(mu_);
-    stats_.bytes_read += bytes.size();
-    stats_.reads++;
-    place(p, std::move(bytes));
-    ready_cv_.notify_all();
+    const uint64_t base = run.begin();
+    buf.resize(run.end() - base);
+    src_.read_run(run.refs(), buf);
+    for (const auto& p : run.items)
+      out.emplace_back(buf.begin() + static_cast<long>(p.ref.offset - base),
+                       buf.begin() + static_cast<long>(p.ref.end() - base));
   } catch (...) {
-    publish_error(std::span(&p, 1), std::current_exception());
+    // Re-read one sample at a time so only the bad one carries the error and
+    // its neighbours in the run are still served.
+    for (const auto& p : run.items) read_one(p);
+    return;
   }
+  std::lock_guard lk(mu_);
+  stats_.bytes_read += buf.size();
+  stats_.reads++;
+  for (size_t k = 0; k < run.items.size(); ++k) place(run.items[k], std::move(out[k]));
+}
+
+void PrefetchCache::read_one(const PendingRead& p) {
+  std::vector<std::byte> bytes;
+  try {
+    bytes.resize(p.ref.length);
+    src_.read_run(std::span(&p.ref, 1), bytes);
+  } catch (...) {
+    publish_error(p, std::current_exception());
+    return;
+  }
+  std::lock_guard lk(mu_);
+  stats_.bytes_read += bytes.size();
+  stats_.reads++;
+  place(p, std::move(bytes));
 }
 
 // Caller holds mu_. A slot the consumer already skipped is dropped here.
-void PrefetchCache::place(const Pending& p, std::vector<std::byte>&& bytes) {
+void PrefetchCache::place(const PendingRead& p, std::vector<std::byte>&& bytes) {
   Slot& slot = slots_[p.pos];
   if (slot.skipped) {
     reserved_ -= p.ref.length;
-    work_cv_.notify_all();
+    if (idle_workers_) work_cv_.notify_one();
     return;
   }
   slot.bytes = std::move(bytes);
   slot.ready = true;
+  if (consumer_waiting_ && p.pos >= take_pos_ && p.pos < wait_end_ && --wait_missing_ == 0)
+    ready_cv_.notify_one();
 }
 
-void PrefetchCache::publish(std::span<const Pending> run, std::span<const std::byte> data,
-                            uint64_t read_bytes) {
-  const uint64_t base = run.front().ref.offset;
-  std::vector<std::vector<std::byte>> out;
-  out.reserve(run.size());
-  for (const auto& p : run)
-    out.emplace_back(data.begin() + (p.ref.offset - base), data.begin() + (p.ref.end() - base));
+void PrefetchCache::publish_error(const PendingRead& p, std::exception_ptr err) {
   std::lock_guard lk(mu_);
-  stats_.bytes_read += read_bytes;
-  stats_.reads++;
-  for (size_t k = 0; k < run.size(); ++k) place(run[k], std::move(out[k]));
-  ready_cv_.notify_all();
-}
-
-void PrefetchCache::publish_error(std::span<const Pending> run, std::exception_ptr err) {
-  std::lock_guard lk(mu_);
-  for (const auto& p : run) {
-    if (slots_[p.pos].skipped) {
-      reserved_ -= p.ref.length;
-      work_cv_.notify_all();
-      continue;
-    }
-    slots_[p.pos].error = err;
-    slots_[p.pos].ready = true;
-  }
-  ready_cv_.notify_all();
+  slots_[p.pos].error = err;
+  place(p, {});
 }
 
 std::vector<std::byte> PrefetchCache::take() {
+  auto batch = take_batch(1);
+  if (batch.empty()) throw std::out_of_range("prefetch cache: sequence exhausted");
+  return std::move(batch.front());
+}
+
+std::vector<std::vector<std::byte>> PrefetchCache::take_batch(size_t n) {
   std::unique_lock lk(mu_);
-  if (take_pos_ >= seq_.size()) throw std::out_of_range("prefetch cache: sequence exhausted");
-  Slot& slot = slots_[take_pos_];
-  const bool hit = slot.ready;
-  if (!hit) {
-    auto t0 = std::chrono::steady_clock::now();
-    ready_cv_.wait(lk, [&] { return slot.ready; });
-    stats_.stall_ns += static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
-            .count());
+  const size_t end = std::min(seq_.size(), take_pos_ + n);
+  std::vector<std::vector<std::byte>> out;
+  std::exception_ptr first_error;
+  while (take_pos_ < end) {
+    // Wait for the planned positions of the batch only: the rest need budget
+    // that consuming this part frees (a cache smaller than a batch).
+    wait_end_ = std::min(end, std::max(plan_pos_, take_pos_ + 1));
+    std::vector<uint8_t> hit(wait_end_ - take_pos_);
+    wait_missing_ = 0;
+    for (size_t p = take_pos_; p < wait_end_; ++p)
+      wait_missing_ += !(hit[p - take_pos_] = slots_[p].ready);
+    if (wait_missing_ > 0) {
+      const auto t0 = std::chrono::steady_clock::now();
+      consumer_waiting_ = true;
+      ready_cv_.wait(lk, [&] { return wait_missing_ == 0; });
+      consumer_waiting_ = false;
+      stats_.stall_ns += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                   std::chrono::steady_clock::now() - t0)
+                                                   .count());
+    }
+    for (uint8_t h : hit) {
+      Taken t = consume(h);
+      if (t.error && !first_error) first_error = t.error;
+      out.push_back(std::move(t.bytes));
+    }
+    if (idle_workers_ > 0) work_cv_.notify_one();
   }
-  return consume(lk, hit);
+  lk.unlock();
+  if (first_error) std::rethrow_exception(first_error);
+  return out;
 }
 
 std::optional<std::vector<std::byte>> PrefetchCache::try_take() {
   std::unique_lock lk(mu_);
   if (take_pos_ >= seq_.size()) throw std::out_of_range("prefetch cache: sequence exhausted");
-  if (slots_[take_pos_].ready) return consume(lk, true);
-  // Still being read (or not planned): skip it. Unplanned positions are
-  // never read, so only a planned one keeps its reservation until it lands.
-  if (take_pos_ < plan_pos_) {
-    slots_[take_pos_].skipped = true;
-  } else {
-    plan_pos_ = take_pos_ + 1;
+  if (slots_[take_pos_].ready) {
+    auto bytes = consume(true);
+    const bool wake = idle_workers_ > 0;
+    lk.unlock();
+    if (wake) work_cv_.notify_one();
+    if (bytes.error) std::rethrow_exception(bytes.error);
+    return std::move(bytes.bytes);
   }
+  // Not resident: skip it. An unplanned position is simply never read; a
+  // planned one keeps its reservation until its read lands (place()).
+  if (take_pos_ < plan_pos_)
+    slots_[take_pos_].skipped = true;
+  else
+    plan_pos_ = take_pos_ + 1;
   count(false);
   ++take_pos_;
-  lk.unlock();
-  work_cv_.notify_all();
   return std::nullopt;
 }
 
+// Caller holds mu_.
 void PrefetchCache::count(bool hit) {
   stats_.requests++;
   stats_.hits += hit;
@@ -199,19 +224,16 @@ void PrefetchCache::count(bool hit) {
   }
 }
 
-std::vector<std::byte> PrefetchCache::consume(std::unique_lock<std::mutex>& lk, bool hit) {
+// Caller holds mu_. Evicts on consumption: the next use is in a later epoch,
+// so the space is worth more to a sample needed sooner.
+PrefetchCache::Taken PrefetchCache::consume(bool hit) {
   Slot& slot = slots_[take_pos_];
   count(hit);
-  // Evict on consumption: release the reservation and wake the planners.
   reserved_ -= src_.locate(seq_[take_pos_]).length;
   ++take_pos_;
-  std::vector<std::byte> bytes = std::move(slot.bytes);
-  std::exception_ptr err = slot.error;
+  Taken t{std::move(slot.bytes), slot.error};
   slot = Slot{};
-  lk.unlock();
-  work_cv_.notify_all();
-  if (err) std::rethrow_exception(err);
-  return bytes;
+  return t;
 }
 
 CacheStats PrefetchCache::stats() const {

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/data/read_runs.hpp"
 #include "runtime/data/source.hpp"
 
 namespace hycim::data {
@@ -57,10 +58,14 @@ class PrefetchCache {
   void start(std::vector<uint32_t> sequence, size_t start = 0);
   bool done() const { return take_pos_ >= seq_.size(); }
   size_t position() const { return take_pos_; }
-  uint32_t next_id() const { return seq_[take_pos_]; }
+  uint32_t id_at(size_t pos) const { return seq_.at(pos); }
   // The next sample's bytes, in sequence order; rethrows a read error (a
   // DataError naming file and sample) at the position it concerns.
   std::vector<std::byte> take();
+  // The next n samples (fewer at the end): waits once for all of them, so a
+  // batch costs the consumer one wake-up, not one per sample. Rethrows the
+  // first read error among them.
+  std::vector<std::vector<std::byte>> take_batch(size_t n);
   // Like take(), but never waits: when the sample is not resident yet the
   // position is skipped (counted as a miss) and nullopt returned; the read in
   // flight is dropped when it lands and its reservation released then.
@@ -74,20 +79,20 @@ class PrefetchCache {
     bool ready = false;
     bool skipped = false;
   };
-  struct Pending {
-    size_t pos;
-    SampleRef ref;
-  };
   void stop();
-  void count(bool hit);
-  std::vector<std::byte> consume(std::unique_lock<std::mutex>& lk, bool hit);
   void worker();
-  bool can_reserve(uint64_t bytes) const;
-  void read_group(std::vector<Pending>& group, std::vector<std::byte>& buf);
-  void read_one(const Pending& p);
-  void place(const Pending& p, std::vector<std::byte>&& bytes);
-  void publish(std::span<const Pending> run, std::span<const std::byte> data, uint64_t read_bytes);
-  void publish_error(std::span<const Pending> run, std::exception_ptr err);
+  bool can_plan() const;
+  void plan_group();
+  void read_run(const ReadRun& run, std::vector<std::byte>& buf);
+  void read_one(const PendingRead& p);
+  void place(const PendingRead& p, std::vector<std::byte>&& bytes);
+  void publish_error(const PendingRead& p, std::exception_ptr err);
+  void count(bool hit);
+  struct Taken {
+    std::vector<std::byte> bytes;
+    std::exception_ptr error;
+  };
+  Taken consume(bool hit);
 
   SampleSource& src_;
   CacheOptions opts_;
@@ -95,7 +100,14 @@ class PrefetchCache {
   std::vector<Slot> slots_;
   size_t plan_pos_ = 0, take_pos_ = 0;
   uint64_t reserved_ = 0;
+  // Planned reads not yet started, as a min-heap on first_pos: workers always
+  // start the read the consumer will need first.
+  std::vector<ReadRun> queue_;
   bool stop_ = false;
+  bool consumer_waiting_ = false;
+  size_t wait_end_ = 0;      // the consumer waits for positions [take_pos_, wait_end_)
+  size_t wait_missing_ = 0;  // how many of them are not ready yet
+  unsigned idle_workers_ = 0;
   CacheStats stats_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_, ready_cv_;

@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+"""Turns bench/data/run.sh's results.jsonl into the Markdown tables recorded
+in docs/benchmarks.md: samples/s per read path with ratios against one file
+per sample (cold) and against the sequential bandwidth of the same bytes."""
+import json
+import sys
+
+
+def main():
+    rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+    sets = [r["set"] for r in rows if "drop_caches" in r]
+    drop = {r["set"]: r["drop_caches"] for r in rows if "drop_caches" in r}
+    print("| set | path | cache | samples/s | MB/s | x files (cold) | of seq bandwidth |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
+    for s in sets:
+        mine = [r for r in rows if r.get("set") == s and "samples_per_s" in r]
+        base = next(r for r in mine if r["mode"] == "files" and r["cache"] != "warm")
+        for r in mine:
+            seq = next(q for q in mine if q["mode"] == "seq" and q["cache"] == r["cache"])
+            print("| %s | %s | %s | %.0f | %.0f | %.1fx | %.0f%% |" % (
+                s, r["mode"], r["cache"], r["samples_per_s"], r["mb_per_s"],
+                r["samples_per_s"] / base["samples_per_s"], 100 * r["mb_per_s"] / seq["mb_per_s"]))
+    print("\nOS cache dropped before cold runs: %s" % ", ".join("%s: %s" % kv for kv in drop.items()))
+    print("\n| set | prefetch step (ms) | hit rate after first batch | stalled steps | stall s |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        if r.get("mode") == "train":
+            print("| %s | %.2f | %.4f | %d of %d | %.3f |" % (r["set"], r["step_ms"], r["hit_rate_after_first_batch"],
+                  r["stalled_steps_after_first"], r["steps"] - 1, r["stall_s_after_first"]))
+    print("\n| set | cached | clairvoyant hit rate | LRU hit rate |")
+    print("| --- | ---: | ---: | ---: |")
+    for r in rows:
+        if r.get("mode") == "hitrate":
+            print("| %s | %d%% | %.3f | %.3f |" % (r["set"], round(100 * r["cached_fraction"]), r["clairvoyant"], r["lru"]))
+    print("\n| slow tier MB/s | placement | fast-tier share of bytes | steps | stalled steps after the first | stall s |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        if r.get("mode") == "tiers":
+            print("| %d | %s | %.1f%% | %d | %d | %.3f |" % (r["slow_mb_per_s"], r["placement"], 100 * r["fast_fraction_bytes"],
+                  r["steps"], r["stalled_steps_after_first"], r["stall_s_after_first"]))
+    for r in rows:
+        if r.get("mode") == "stage":
+            print("\nstage (%s, cold source, 4 threads): %.0f MB/s, %d bytes" % (r["set"], r["mb_per_s"], r["bytes"]))
+
+
+if __name__ == "__main__":
+    main()
