@@ -97,3 +97,30 @@ TEST(MemplanRecorder, RecordedTraceHasMeasuredSparsityAndTimes) {
 
 }  // namespace
 }  // namespace hycim::memplan
+
+namespace hycim::memplan {
+namespace {
+
+// The same plan on a GPU: streams and events instead of synchronous copies,
+// same bytes at the end. Skipped where there is no CUDA device (CI).
+TEST(MemplanCudaExecutor, SamePlanSameResultAsHost) {
+  auto gpu = make_cuda_backend();
+  if (!gpu) GTEST_SKIP() << "no CUDA device";
+  const Trace tr = testing::residual(3, 0.5);
+  const auto lt = analyze(tr);
+  const auto budget = static_cast<std::uint64_t>(0.7 * unmanaged_peak(tr, lt));
+  EvalSettings s;
+  s.hw = testing::unit_hw();
+  const Evaluation e = evaluate(tr, lt, "ilp", budget, s);
+  ASSERT_TRUE(e.ok());
+  auto host = make_host_backend();
+  const ExecResult h = execute(tr, lt, e.outcome.plan, *host, capacity_for(tr, budget));
+  const ExecResult g = execute(tr, lt, e.outcome.plan, *gpu, capacity_for(tr, budget));
+  ASSERT_TRUE(g.ok) << g.error;
+  EXPECT_EQ(g.mismatches, 0);
+  EXPECT_EQ(g.digest, h.digest);
+  EXPECT_EQ(g.alloc.peak_requested, h.alloc.peak_requested);
+}
+
+}  // namespace
+}  // namespace hycim::memplan
