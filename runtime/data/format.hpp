@@ -32,8 +32,8 @@ struct IndexHeader {
   uint32_t label_count;
   uint64_t names_bytes;
   uint64_t total_sample_bytes;
-  uint32_t body_crc;    // crc32 of everything after the header
-  uint32_t header_crc;  // crc32 of this header with header_crc = 0
+  uint32_t body_crc;    // CRC-32C of everything after the header
+  uint32_t header_crc;  // CRC-32C of this header with header_crc = 0
   uint8_t reserved[8];
 };
 
@@ -41,14 +41,14 @@ struct ShardEntry {
   uint64_t bytes;         // exact file size; a shorter file is truncated
   uint64_t first_sample;  // first id in this shard
   uint32_t sample_count;
-  uint32_t crc;  // crc32 of the whole shard file
+  uint32_t crc;  // CRC-32C of the whole shard file
 };
 
 struct SampleEntry {
   uint64_t offset;  // within its shard
   uint32_t length;
   uint32_t shard;
-  uint32_t crc;   // crc32 of the sample's bytes
+  uint32_t crc;   // CRC-32C of the sample's bytes
   int32_t label;  // index into the label names, -1 when the sample had no class folder
 };
 #pragma pack(pop)
