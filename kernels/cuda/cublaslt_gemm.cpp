@@ -63,8 +63,10 @@ void CublasLtGemm::set_weights(std::int64_t k, std::int64_t n, std::span<const s
     const std::uint8_t flip = sign_flip_mask(b_desc.sign);
     detail::launch_transpose_flip(b.data(), k, n, flip, bt_.data(), stream);
     detail::launch_col_sums(b.data(), k, n, flip, col_sum_b_.data(), stream);
-    check_cuda(cudaStreamSynchronize(stream), who);
   }
+  // The zero points went up on the default stream, the kernels on `stream`:
+  // wait for both, once, so run() may use the weights from any stream.
+  check_cuda(cudaDeviceSynchronize(), who);
   has_weights_ = true;
 }
 
@@ -120,12 +122,12 @@ void CublasLtGemm::run(std::int64_t m, std::span<const std::uint8_t> a, const Op
   for (std::int64_t i = 0; i < m; ++i) {
     za_host[static_cast<std::size_t>(i)] = signed_zero_point(zero_point_at(a_desc, i), a_desc.sign);
   }
-  DeviceBuffer<std::int32_t> za(std::span<const std::int32_t>(za_host), stream);
-  DeviceBuffer<std::int32_t> row_sum(static_cast<std::size_t>(m), stream);
+  auto za = DeviceBuffer<std::int32_t>::scratch(std::span<const std::int32_t>(za_host), stream);
+  auto row_sum = DeviceBuffer<std::int32_t>::scratch(static_cast<std::size_t>(m), stream);
   DeviceBuffer<std::uint8_t> a_signed;
   const std::uint8_t* a_ptr = a.data();
   if (fa != 0) {
-    a_signed = DeviceBuffer<std::uint8_t>(a.size(), stream);
+    a_signed = DeviceBuffer<std::uint8_t>::scratch(a.size(), stream);
     detail::launch_flip(a.data(), m * k_, fa, a_signed.data(), stream);
     a_ptr = a_signed.data();
   }

@@ -1,6 +1,8 @@
 // Owning handle of device memory, so no kernel wrapper or test leaks it on an
-// exception. `stream` non-null: stream-ordered allocation (cudaMallocAsync),
-// cheap enough for per-call scratch; null: plain cudaMalloc.
+// exception. Plain buffers use cudaMalloc/cudaFree; scratch() buffers are
+// stream-ordered (cudaMallocAsync/cudaFreeAsync on one stream, the default
+// stream included): cheap enough per call, and safe to drop while kernels
+// enqueued on that stream still use them.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -19,20 +21,20 @@ template <class T>
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
-  explicit DeviceBuffer(std::size_t count, cudaStream_t stream = nullptr)
-      : count_(count), stream_(stream) {
-    if (count == 0) return;
-    void* p = nullptr;
-    check_cuda(
-        stream ? cudaMallocAsync(&p, count * sizeof(T), stream) : cudaMalloc(&p, count * sizeof(T)),
-        "DeviceBuffer: allocating device memory");
-    ptr_ = static_cast<T*>(p);
+  explicit DeviceBuffer(std::size_t count) : DeviceBuffer(count, nullptr, false) {}
+  // Allocates and copies `host` in.
+  explicit DeviceBuffer(std::span<const T> host) : DeviceBuffer(host.size()) { upload(host); }
+
+  static DeviceBuffer scratch(std::size_t count, cudaStream_t stream) {
+    return DeviceBuffer(count, stream, true);
   }
-  // Allocates and copies `host` in (on `stream` when given).
-  explicit DeviceBuffer(std::span<const T> host, cudaStream_t stream = nullptr)
-      : DeviceBuffer(host.size(), stream) {
-    upload(host);
+  // Scratch holding a copy of `host`, copied on `stream`.
+  static DeviceBuffer scratch(std::span<const T> host, cudaStream_t stream) {
+    DeviceBuffer b(host.size(), stream, true);
+    b.upload(host);
+    return b;
   }
+
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
   DeviceBuffer(DeviceBuffer&& o) noexcept { swap(o); }
@@ -43,7 +45,7 @@ class DeviceBuffer {
   ~DeviceBuffer() {
     if (ptr_ == nullptr) return;
     // Errors here cannot be reported (destructor); the memory is lost at worst.
-    if (stream_) {
+    if (async_) {
       (void)cudaFreeAsync(ptr_, stream_);
     } else {
       (void)cudaFree(ptr_);
@@ -78,15 +80,27 @@ class DeviceBuffer {
   }
 
  private:
+  DeviceBuffer(std::size_t count, cudaStream_t stream, bool async)
+      : count_(count), stream_(stream), async_(async) {
+    if (count == 0) return;
+    void* p = nullptr;
+    check_cuda(
+        async ? cudaMallocAsync(&p, count * sizeof(T), stream) : cudaMalloc(&p, count * sizeof(T)),
+        "DeviceBuffer: allocating device memory");
+    ptr_ = static_cast<T*>(p);
+  }
+
   void swap(DeviceBuffer& o) noexcept {
     std::swap(ptr_, o.ptr_);
     std::swap(count_, o.count_);
     std::swap(stream_, o.stream_);
+    std::swap(async_, o.async_);
   }
 
   T* ptr_ = nullptr;
   std::size_t count_ = 0;
-  cudaStream_t stream_ = nullptr;
+  cudaStream_t stream_ = nullptr;  // where uploads, downloads and an async free go
+  bool async_ = false;
 };
 
 }  // namespace hycim::kernels

@@ -64,9 +64,9 @@ void gemm_gpu(const GemmShape& s, std::span<const std::uint8_t> a, const Operand
   const std::uint8_t fb = sign_flip_mask(b_desc.sign);
   const std::vector<std::int32_t> za_host = signed_zero_points(a_desc, s.m);
   const std::vector<std::int32_t> zb_host = signed_zero_points(b_desc, s.n);
-  DeviceBuffer<std::int32_t> za(std::span<const std::int32_t>(za_host), stream);
-  DeviceBuffer<std::int32_t> zb(std::span<const std::int32_t>(zb_host), stream);
-  DeviceBuffer<std::int32_t> row_sum(static_cast<std::size_t>(s.m), stream);
+  auto za = DeviceBuffer<std::int32_t>::scratch(std::span<const std::int32_t>(za_host), stream);
+  auto zb = DeviceBuffer<std::int32_t>::scratch(std::span<const std::int32_t>(zb_host), stream);
+  auto row_sum = DeviceBuffer<std::int32_t>::scratch(static_cast<std::size_t>(s.m), stream);
   detail::launch_row_sums(a.data(), s.m, s.k, fa, row_sum.data(), stream);
   detail::GemmEpilogue e{za.data(), zb.data(), row_sum.data(), nullptr,
                          static_cast<std::int32_t>(s.k)};
@@ -74,7 +74,7 @@ void gemm_gpu(const GemmShape& s, std::span<const std::uint8_t> a, const Operand
     detail::launch_gemv_dp4a(s, a.data(), fa, b.data(), fb, e, c.data(), stream);
     return;
   }
-  DeviceBuffer<std::int32_t> col_sum(static_cast<std::size_t>(s.n), stream);
+  auto col_sum = DeviceBuffer<std::int32_t>::scratch(static_cast<std::size_t>(s.n), stream);
   detail::launch_col_sums(b.data(), s.k, s.n, fb, col_sum.data(), stream);
   e.col_sum_b = col_sum.data();
   if (path == GemmPath::kDp4a) {
