@@ -1,5 +1,5 @@
 // hycim_data_bench MODE ARGS: one measurement per run, printed as a JSON line.
-//   files DIR          one file per sample, opened and read in the epoch order
+//   files DIR [T]      one file per sample, opened and read in the epoch order by T threads
 //   seq DATASET        the shard files read front to back in 8 MiB reads (the limit)
 //   packed DATASET     one pread per sample from the shards, epoch order, no prefetch
 //   prefetch DATASET W CACHE_MIB   the loader: prefetch cache with W workers

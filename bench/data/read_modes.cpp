@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/data/bench_common.hpp"
@@ -19,6 +21,7 @@ namespace fs = std::filesystem;
 
 int run_files(int argc, char** argv) {
   if (argc < 1) return 2;
+  const unsigned threads = argc > 1 ? static_cast<unsigned>(std::stoul(argv[1])) : 1;
   // Listing is metadata the baseline needs anyway; it is not timed, which
   // favours the baseline.
   std::vector<std::string> files;
@@ -26,17 +29,28 @@ int run_files(int argc, char** argv) {
     if (e.is_regular_file()) files.push_back(e.path().string());
   std::sort(files.begin(), files.end());
   auto order = epoch_order(0, 0, static_cast<uint32_t>(files.size()));
-  std::vector<char> buf(1 << 20);
-  uint64_t bytes = 0;
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<size_t> next{0};
+  // Each thread opens, reads and closes the next file of the epoch order.
+  auto reader = [&] {
+    std::vector<char> buf(1 << 20);
+    uint64_t mine = 0;
+    for (size_t i; (i = next++) < order.size();) {
+      int fd = ::open(files[order[i]].c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) throw std::runtime_error("cannot open " + files[order[i]]);
+      for (ssize_t n; (n = ::read(fd, buf.data(), buf.size())) > 0;)
+        mine += static_cast<uint64_t>(n);
+      ::close(fd);
+    }
+    bytes += mine;
+  };
   const double t0 = now_s();
-  for (uint32_t i : order) {
-    int fd = ::open(files[i].c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw std::runtime_error("cannot open " + files[i]);
-    for (ssize_t n; (n = ::read(fd, buf.data(), buf.size())) > 0;)
-      bytes += static_cast<uint64_t>(n);
-    ::close(fd);
-  }
-  report(rate("files", files.size(), bytes, now_s() - t0));
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(reader);
+  for (auto& t : pool) t.join();
+  auto j = rate(threads == 1 ? "files" : "files-mt", files.size(), bytes, now_s() - t0);
+  j["threads"] = threads;
+  report(j);
   return 0;
 }
 

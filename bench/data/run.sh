@@ -49,6 +49,9 @@ for set in imagenet105 small17 digits; do
   measure $set $state files "$SRC"
   measure $set warm files "$SRC"
   drop > /dev/null
+  measure $set $state files "$SRC" "$WORKERS"
+  measure $set warm files "$SRC" "$WORKERS"
+  drop > /dev/null
   measure $set $state seq "$DS"
   measure $set warm seq "$DS"
   drop > /dev/null

@@ -15,10 +15,15 @@ def main():
     for s in sets:
         mine = [r for r in rows if r.get("set") == s and "samples_per_s" in r]
         base = next(r for r in mine if r["mode"] == "files" and r["cache"] != "warm")
+        label = {"files": "(a) one file per sample, 1 thread", "files-mt": "(a) one file per sample, %d threads",
+                 "seq": "sequential read of the shards (limit)", "packed": "(b) packed, 1 pread per sample",
+                 "prefetch": "(c) packed + prefetch, %d workers"}
         for r in mine:
             seq = next(q for q in mine if q["mode"] == "seq" and q["cache"] == r["cache"])
+            name = label[r["mode"]] % r["workers"] if r["mode"] == "prefetch" else (
+                label[r["mode"]] % r["threads"] if r["mode"] == "files-mt" else label[r["mode"]])
             print("| %s | %s | %s | %.0f | %.0f | %.1fx | %.0f%% |" % (
-                s, r["mode"], r["cache"], r["samples_per_s"], r["mb_per_s"],
+                s, name, r["cache"], r["samples_per_s"], r["mb_per_s"],
                 r["samples_per_s"] / base["samples_per_s"], 100 * r["mb_per_s"] / seq["mb_per_s"]))
     print("\nOS cache dropped before cold runs: %s" % ", ".join("%s: %s" % kv for kv in drop.items()))
     print("\n| set | prefetch step (ms) | hit rate after first batch | stalled steps | stall s |")
