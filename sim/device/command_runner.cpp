@@ -1,0 +1,209 @@
+#include "sim/device/command_runner.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "sim/device/command_check.hpp"
+
+namespace hycim::device {
+namespace {
+
+namespace sd = spec::device;
+using sd::DevOpcode;
+using sd::DevStatus;
+
+uint32_t width_mask(uint8_t bits) {
+  return bits >= 32 ? ~0u : (1u << bits) - 1;
+}
+
+}  // namespace
+
+Outcome CommandRunner::run(const sd::CommandRecord& c) {
+  Outcome o;
+  switch (static_cast<DevOpcode>(c.opcode)) {
+    case DevOpcode::kWriteSram:
+    case DevOpcode::kProgramNvm:
+      write_rows(c, o);
+      break;
+    case DevOpcode::kReadSram:
+      read_rows(c, o);
+      break;
+    case DevOpcode::kReadWear:
+      read_wear(c, o);
+      break;
+    case DevOpcode::kMvm:
+      mvm(c, o);
+      break;
+    case DevOpcode::kEmul:
+      emul(c, o);
+      break;
+    case DevOpcode::kNop:
+    case DevOpcode::kFence:
+      break;  // handled by the command processor
+  }
+  return o;
+}
+
+bool CommandRunner::execute(const tile::Command& cmd, Outcome& o, tile::Result& r) {
+  tile_.execute(cmd, r);
+  o.work.cycles += r.cycles;
+  o.status = from_tile(r.status);
+  return r.status == tile::Status::kOk;
+}
+
+bool CommandRunner::dma_read(uint64_t addr, std::span<uint8_t> out, Outcome& o) {
+  o.work.dma_bytes += out.size();
+  o.work.energy_pj.dma += double(out.size()) * timing_.energy_pj.dma_byte;
+  o.status = dma_.read(addr, out);
+  if (o.status != DevStatus::kOk) o.fault_addr = addr;
+  return o.status == DevStatus::kOk;
+}
+
+bool CommandRunner::dma_write(uint64_t addr, std::span<const uint8_t> in, Outcome& o) {
+  o.work.dma_bytes += in.size();
+  o.work.energy_pj.dma += double(in.size()) * timing_.energy_pj.dma_byte;
+  o.status = dma_.write(addr, in);
+  if (o.status != DevStatus::kOk) o.fault_addr = addr;
+  return o.status == DevStatus::kOk;
+}
+
+bool CommandRunner::send_lanes(uint64_t addr, const std::vector<int32_t>& lanes, Outcome& o) {
+  std::vector<uint8_t> out(lanes.size() * sizeof(int32_t));
+  std::memcpy(out.data(), lanes.data(), out.size());  // records are little-endian
+  return dma_write(addr, out, o);
+}
+
+void CommandRunner::spend(uint64_t cycles, double at_least_ns) {
+  const double ns = std::max(double(cycles) * timing_.period_ns(), at_least_ns);
+  sc_core::wait(sc_core::sc_time(ns, sc_core::SC_NS));
+}
+
+// WRITE_SRAM and PROGRAM_NVM: one DMA read of all rows, then one tile command
+// per row. PROGRAM_NVM ends with SYNC, so its completion means every row is
+// programmed (readable, and stored in the image); the program engine is busy
+// at least nvm_program_ns per row even when NVM_PROG_CYCLES is shorter.
+void CommandRunner::write_rows(const sd::CommandRecord& c, Outcome& o) {
+  const uint32_t lanes = tile_.config().lanes;
+  const bool program = c.opcode == static_cast<uint8_t>(DevOpcode::kProgramNvm);
+  std::vector<uint8_t> buf(size_t{c.count} * lanes);
+  if (!dma_read(c.host_addr, buf, o)) return;
+  tile::Result r;
+  uint64_t programmed = 0;
+  for (uint32_t i = 0; i < c.count; ++i) {
+    std::vector<uint8_t> row(buf.begin() + size_t{i} * lanes, buf.begin() + size_t{i + 1} * lanes);
+    if (!program) {
+      if (!execute(tile::Command::write_sram(c.row + i, row), o, r)) break;
+      o.work.energy_pj.sram += lanes * timing_.energy_pj.sram_byte;
+      continue;
+    }
+    if (!execute(tile::Command::program_nvm(c.row + i, row), o, r)) break;
+    ++programmed;
+    o.work.energy_pj.nvm_program += lanes * timing_.energy_pj.nvm_program_byte;
+    if (nvm_ && !nvm_->store(index_, c.row + i, row)) {
+      o.status = DevStatus::kNvmIo;
+      break;
+    }
+  }
+  o.work.nvm_programs = programmed;
+  if (program) {
+    const DevStatus st = o.status;
+    execute(tile::Command::sync(), o, r);  // also after an error: no row left busy
+    o.status = st;
+  }
+  spend(o.work.cycles, double(programmed) * timing_.nvm_program_ns);
+}
+
+void CommandRunner::read_rows(const sd::CommandRecord& c, Outcome& o) {
+  const uint32_t lanes = tile_.config().lanes;
+  std::vector<uint8_t> buf(size_t{c.count} * lanes);
+  tile::Result r;
+  for (uint32_t i = 0; i < c.count; ++i) {
+    if (!execute(tile::Command::read_row(c.row + i), o, r)) break;
+    // READ_ROW answers the raw lane bits zero-extended: they fit a byte.
+    for (uint32_t l = 0; l < lanes; ++l) buf[size_t{i} * lanes + l] = uint8_t(r.lanes[l]);
+    o.work.energy_pj.sram += lanes * timing_.energy_pj.sram_byte;
+  }
+  spend(o.work.cycles);
+  if (o.status == DevStatus::kOk) dma_write(c.host_addr2, buf, o);
+}
+
+void CommandRunner::read_wear(const sd::CommandRecord& c, Outcome& o) {
+  std::vector<uint8_t> buf(size_t{c.count} * sizeof(uint32_t));
+  tile::Result r;
+  for (uint32_t i = 0; i < c.count; ++i) {
+    if (!execute(tile::Command::read_wear(c.row + i), o, r)) break;
+    const uint32_t wear = static_cast<uint32_t>(r.lanes[0]);
+    std::memcpy(&buf[size_t{i} * sizeof(uint32_t)], &wear, sizeof wear);
+  }
+  spend(o.work.cycles);
+  if (o.status == DevStatus::kOk) dma_write(c.host_addr2, buf, o);
+}
+
+// Energy of one MVM from its input bits: a row is raised in plane b when its
+// input has bit b set; every raised row adds LANES weights; every plane
+// shift-adds LANES accumulators; the inputs are latched row by row.
+void CommandRunner::count_mvm_energy(std::span<const uint8_t> x, const sd::CommandRecord& c,
+                                     Outcome& o) const {
+  const uint32_t lanes = tile_.config().lanes;
+  uint64_t raised = 0;
+  for (uint8_t v : x) raised += std::popcount(uint32_t{v} & width_mask(c.xbits));
+  const EnergyPj& e = timing_.energy_pj;
+  o.work.row_activations += raised;
+  o.work.macs += uint64_t{c.count} * lanes;
+  o.work.energy_pj.array += double(raised) * lanes * e.lane_add;
+  o.work.energy_pj.shift_add += double(c.xbits) * lanes * e.shift_add;
+  o.work.energy_pj.sram += double(input_rows(c.count, tile_.config())) * lanes * e.sram_byte;
+}
+
+// MVM: the input vector goes into SRAM rows row2.. (zero-padded to whole
+// rows, one WRITE_SRAM each) unless INPUT_IN_SRAM, then one tile MVM.
+void CommandRunner::mvm(const sd::CommandRecord& c, Outcome& o) {
+  const spec::TileConfig& t = tile_.config();
+  const uint32_t nrows = input_rows(c.count, t);
+  std::vector<uint8_t> x(size_t{nrows} * t.lanes, 0);
+  tile::Result r;
+  if (c.flags & sd::cmd_flags::kInputInSram) {
+    for (uint32_t i = 0; i < nrows; ++i) {
+      const auto row = tile_.peek_row(c.row2 + i);  // only to count energy
+      std::copy(row.begin(), row.end(), x.begin() + size_t{i} * t.lanes);
+    }
+  } else {
+    if (!dma_read(c.host_addr, std::span(x).first(c.count), o)) return;
+    for (uint32_t i = 0; i < nrows; ++i) {
+      std::vector<uint8_t> row(x.begin() + size_t{i} * t.lanes,
+                               x.begin() + size_t{i + 1} * t.lanes);
+      if (!execute(tile::Command::write_sram(c.row2 + i, row), o, r)) return spend(o.work.cycles);
+      o.work.energy_pj.sram += t.lanes * timing_.energy_pj.sram_byte;
+    }
+  }
+  const bool ok =
+      execute(tile::Command::mvm(c.row, c.count, c.row2, c.xbits, c.flags & sd::cmd_flags::kXsigned,
+                                 c.wbits, c.flags & sd::cmd_flags::kWsigned),
+              o, r);
+  if (ok) count_mvm_energy(std::span(x).first(c.count), c, o);
+  spend(o.work.cycles);
+  if (ok) send_lanes(c.host_addr2, r.lanes, o);
+}
+
+void CommandRunner::emul(const sd::CommandRecord& c, Outcome& o) {
+  const uint32_t lanes = tile_.config().lanes;
+  tile::Result r;
+  const bool ok =
+      execute(tile::Command::emul(c.row, c.row2, c.xbits, c.flags & sd::cmd_flags::kXsigned,
+                                  c.wbits, c.flags & sd::cmd_flags::kWsigned),
+              o, r);
+  if (ok) {
+    uint64_t adds = 0;
+    for (uint8_t b : tile_.peek_row(c.row2))
+      adds += std::popcount(uint32_t{b} & width_mask(c.xbits));
+    o.work.row_activations += c.xbits;
+    o.work.macs += lanes;
+    o.work.energy_pj.array += double(adds) * timing_.energy_pj.lane_add;
+    o.work.energy_pj.shift_add += double(c.xbits) * lanes * timing_.energy_pj.shift_add;
+  }
+  spend(o.work.cycles);
+  if (ok) send_lanes(c.host_addr2, r.lanes, o);
+}
+
+}  // namespace hycim::device

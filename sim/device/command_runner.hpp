@@ -1,0 +1,60 @@
+// Runs one checked device command on one tile: DMA in, the tile commands it
+// stands for, DMA out, with simulated time taken as it goes (tile cycles x
+// clock period; DMA per dma.hpp). Called from the tile's SC_THREAD. The
+// record passed check_record() and its host ranges passed the DMA windows, so
+// what can still fail here is dynamic: the tile (WORN_OUT), the host bus
+// (DMA_ERROR) and the NVM image (NVM_IO).
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "hycim/spec/device_spec.hpp"
+#include "sim/device/dma.hpp"
+#include "sim/device/nvm_backing.hpp"
+#include "sim/device/stats.hpp"
+#include "sim/device/timing_config.hpp"
+#include "sim/tile/tile.hpp"
+
+namespace hycim::device {
+
+struct Outcome {
+  spec::device::DevStatus status = spec::device::DevStatus::kOk;
+  uint64_t fault_addr = 0;  // host address of a DMA_ERROR
+  Work work;
+};
+
+class CommandRunner {
+ public:
+  // `nvm` may be null (no image: NVM rows live as long as the process).
+  CommandRunner(uint32_t index, tile::Tile& tile, DmaEngine& dma, const TimingConfig& timing,
+                NvmBacking* nvm)
+      : index_(index), tile_(tile), dma_(dma), timing_(timing), nvm_(nvm) {}
+
+  Outcome run(const spec::device::CommandRecord& c);
+
+ private:
+  void write_rows(const spec::device::CommandRecord& c, Outcome& o);
+  void read_rows(const spec::device::CommandRecord& c, Outcome& o);
+  void read_wear(const spec::device::CommandRecord& c, Outcome& o);
+  void mvm(const spec::device::CommandRecord& c, Outcome& o);
+  void emul(const spec::device::CommandRecord& c, Outcome& o);
+
+  // One tile command; adds its cycles. False (status set) when the tile refused it.
+  bool execute(const tile::Command& cmd, Outcome& o, tile::Result& r);
+  bool dma_read(uint64_t addr, std::span<uint8_t> out, Outcome& o);
+  bool dma_write(uint64_t addr, std::span<const uint8_t> in, Outcome& o);
+  bool send_lanes(uint64_t addr, const std::vector<int32_t>& lanes, Outcome& o);
+  // Lets the simulated time of `cycles` tile cycles pass.
+  void spend(uint64_t cycles, double at_least_ns = 0);
+  void count_mvm_energy(std::span<const uint8_t> x, const spec::device::CommandRecord& c,
+                        Outcome& o) const;
+
+  uint32_t index_;
+  tile::Tile& tile_;
+  DmaEngine& dma_;
+  const TimingConfig& timing_;
+  NvmBacking* nvm_;
+};
+
+}  // namespace hycim::device

@@ -1,0 +1,62 @@
+#include "sim/device/device_config.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/device/device_error.hpp"
+#include "sim/tile/tile.hpp"
+
+namespace hycim::device {
+namespace {
+
+template <class T>
+T get(const nlohmann::json& v, const std::string& key) {
+  try {
+    return v.get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw DeviceError(fmt::format("device.{}: wrong type ({})", key, v.dump()));
+  }
+}
+
+}  // namespace
+
+DeviceConfig DeviceConfig::from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw DeviceError("device: expected a JSON object");
+  DeviceConfig c;
+  for (const auto& [key, v] : j.items()) {
+    if (key == "tile_config")
+      c.tile_config = get<std::string>(v, key);
+    else if (key == "tiles")
+      c.tiles = get<uint32_t>(v, key);
+    else if (key == "tile_kind")
+      c.tile_kind = parse_tile_kind(get<std::string>(v, key));
+    else if (key == "nvm_image")
+      c.nvm_image = get<std::string>(v, key);
+    else if (key == "timing")
+      c.timing = TimingConfig::from_json(v);
+    else
+      throw DeviceError(fmt::format("device.{}: unknown key", key));
+  }
+  c.validate();
+  return c;
+}
+
+nlohmann::json DeviceConfig::to_json() const {
+  return {{"tile_config", tile_config},
+          {"tiles", tiles},
+          {"tile_kind", to_string(tile_kind)},
+          {"nvm_image", nvm_image.string()},
+          {"timing", timing.to_json()}};
+}
+
+void DeviceConfig::validate() const {
+  if (tiles < 1 || tiles > 256)
+    throw DeviceError(fmt::format("device.tiles: {} not in 1..256", tiles));
+  try {
+    tile::named_config(tile_config);
+  } catch (const tile::TileError& e) {
+    throw DeviceError(fmt::format("device.tile_config: {}", e.what()));
+  }
+  timing.validate();
+}
+
+}  // namespace hycim::device

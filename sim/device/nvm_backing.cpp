@@ -1,0 +1,32 @@
+#include "sim/device/nvm_backing.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace hycim::device {
+
+NvmBacking::NvmBacking(const std::filesystem::path& path, uint32_t tiles,
+                       const spec::TileConfig& cfg)
+    // One byte per lane: lanes hold at most 8 bits (tile::validate).
+    : image_(nvm::NvmImage::open_or_create(path, {tiles, cfg.nvm_rows, cfg.lanes})) {}
+
+void NvmBacking::restore(uint32_t index, tile::Tile& t) const {
+  std::vector<uint8_t> row(image_.geometry().row_bytes);
+  for (uint32_t r = 0; r < image_.geometry().rows_per_tile; ++r) {
+    image_.read_row(index, r, row);
+    t.poke_row(r, row);
+    // The tile counts wear in 32 bits; a row past that is worn out anyway.
+    t.poke_wear(r, static_cast<uint32_t>(std::min<uint64_t>(image_.wear(index, r), UINT32_MAX)));
+  }
+}
+
+bool NvmBacking::store(uint32_t index, uint32_t row, std::span<const uint8_t> lanes) noexcept {
+  try {
+    image_.write_row(index, row, lanes);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace hycim::device

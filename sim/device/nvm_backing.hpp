@@ -1,0 +1,32 @@
+// The device's NVM rows on disk (sim/nvm NvmImage): restored into the tiles at
+// power-on, and every row a PROGRAM_NVM programs is stored before the command
+// completes, so a device opened on the same image later sees the same weights
+// and wear.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <span>
+
+#include "sim/nvm/nvm_image.hpp"
+#include "sim/tile/tile.hpp"
+
+namespace hycim::device {
+
+class NvmBacking {
+ public:
+  // Opens the image, or creates it (all rows zero, wear 0) when absent. A
+  // corrupt, foreign or differently shaped image is refused: the
+  // nvm::NvmImageError propagates with its message naming file and block.
+  NvmBacking(const std::filesystem::path& path, uint32_t tiles, const spec::TileConfig& cfg);
+
+  // Copies every NVM row and wear counter of tile `index` into `t`.
+  void restore(uint32_t index, tile::Tile& t) const;
+  // Stores a programmed row (durable on return). False when the image could
+  // not be written; the tile's row then differs from the image's.
+  bool store(uint32_t index, uint32_t row, std::span<const uint8_t> lanes) noexcept;
+
+ private:
+  nvm::NvmImage image_;
+};
+
+}  // namespace hycim::device

@@ -1,0 +1,128 @@
+#include "sim/device/stats.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "sim/device/device_error.hpp"
+
+namespace hycim::device {
+namespace {
+
+using spec::device::to_string;
+
+nlohmann::json energy_json(const Energy& e) {
+  return {{"array", e.array}, {"shift_add", e.shift_add},
+          {"sram", e.sram},   {"nvm_program", e.nvm_program},
+          {"dma", e.dma},     {"total", e.total()}};
+}
+
+nlohmann::json work_json(const Work& w) {
+  return {{"cycles", w.cycles},
+          {"row_activations", w.row_activations},
+          {"nvm_programs", w.nvm_programs},
+          {"dma_bytes", w.dma_bytes},
+          {"macs", w.macs},
+          {"energy_pj", energy_json(w.energy_pj)}};
+}
+
+std::ofstream open_out(const std::filesystem::path& path) {
+  std::ofstream out(path);
+  if (!out) throw DeviceError(fmt::format("{}: cannot write stats", path.string()));
+  return out;
+}
+
+}  // namespace
+
+Energy& Energy::operator+=(const Energy& o) {
+  array += o.array;
+  shift_add += o.shift_add;
+  sram += o.sram;
+  nvm_program += o.nvm_program;
+  dma += o.dma;
+  return *this;
+}
+
+Work& Work::operator+=(const Work& o) {
+  cycles += o.cycles;
+  row_activations += o.row_activations;
+  nvm_programs += o.nvm_programs;
+  dma_bytes += o.dma_bytes;
+  macs += o.macs;
+  energy_pj += o.energy_pj;
+  return *this;
+}
+
+void Stats::record(const CommandStats& c) {
+  commands_.push_back(c);
+  if (c.tile >= tiles_.size()) return;  // refused before reaching a tile (BAD_TILE)
+  TileStats& t = tiles_[c.tile];
+  ++t.commands;
+  t.busy_ns += c.end_ns - c.start_ns;
+  t.work += c.work;
+}
+
+void Stats::add_ring_dma(uint64_t bytes, double energy_pj) {
+  ring_dma_bytes_ += bytes;
+  ring_dma_pj_ += energy_pj;
+}
+
+Work Stats::total() const {
+  Work w;
+  for (const auto& c : commands_) w += c.work;
+  w.dma_bytes += ring_dma_bytes_;
+  w.energy_pj.dma += ring_dma_pj_;
+  return w;
+}
+
+nlohmann::json Stats::to_json(double now_ns) const {
+  nlohmann::json j;
+  const Work tot = total();
+  j["run"] = work_json(tot);
+  j["run"]["commands"] = commands_.size();
+  j["run"]["simulated_ns"] = now_ns;
+  j["run"]["ring_dma_bytes"] = ring_dma_bytes_;
+  j["tiles"] = nlohmann::json::array();
+  for (const TileStats& t : tiles_) {
+    nlohmann::json e = work_json(t.work);
+    e["commands"] = t.commands;
+    e["busy_ns"] = t.busy_ns;
+    // Share of the run the tile's array was cycling (tile cycles x period).
+    e["utilization"] = now_ns > 0 ? double(t.work.cycles) * period_ns_ / now_ns : 0.0;
+    j["tiles"].push_back(e);
+  }
+  j["commands"] = nlohmann::json::array();
+  for (const CommandStats& c : commands_) {
+    nlohmann::json e = work_json(c.work);
+    e["ring_index"] = c.ring_index;
+    e["seq"] = c.seq;
+    e["opcode"] = to_string(c.opcode);
+    e["tile"] = c.tile;
+    e["status"] = to_string(c.status);
+    e["start_ns"] = c.start_ns;
+    e["end_ns"] = c.end_ns;
+    j["commands"].push_back(e);
+  }
+  return j;
+}
+
+void Stats::write_json(const std::filesystem::path& path, double now_ns) const {
+  open_out(path) << to_json(now_ns).dump(2) << "\n";
+}
+
+void Stats::write_csv(const std::filesystem::path& path) const {
+  auto out = open_out(path);
+  out << "ring_index,seq,opcode,tile,status,start_ns,end_ns,cycles,row_activations,nvm_programs,"
+         "dma_bytes,macs,energy_array_pj,energy_shift_add_pj,energy_sram_pj,"
+         "energy_nvm_program_pj,energy_dma_pj,energy_total_pj\n";
+  for (const CommandStats& c : commands_) {
+    const Work& w = c.work;
+    const Energy& e = w.energy_pj;
+    out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.ring_index,
+                       c.seq, to_string(c.opcode), c.tile, to_string(c.status), c.start_ns,
+                       c.end_ns, w.cycles, w.row_activations, w.nvm_programs, w.dma_bytes, w.macs,
+                       e.array, e.shift_add, e.sram, e.nvm_program, e.dma, e.total());
+  }
+}
+
+}  // namespace hycim::device

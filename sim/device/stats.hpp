@@ -1,0 +1,78 @@
+// What a device run measured: per command, per tile and for the whole run;
+// cycles, simulated time, row activations, NVM programs, DMA bytes, MACs and
+// energy by component. Dumped as JSON (everything) and CSV (one line per
+// command). Field meanings: docs/device.md, "Stats".
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "hycim/spec/device_spec.hpp"
+
+namespace hycim::device {
+
+struct Energy {
+  double array = 0;        // lane adds in the array (includes reading the raised rows)
+  double shift_add = 0;    // transfer-region shift-and-add
+  double sram = 0;         // row writes/reads and input latching
+  double nvm_program = 0;  // NVM row programming
+  double dma = 0;          // host link
+  double total() const { return array + shift_add + sram + nvm_program + dma; }
+  Energy& operator+=(const Energy& o);
+};
+
+// The work one command did, filled in while it runs.
+struct Work {
+  uint64_t cycles = 0;           // tile cycles
+  uint64_t row_activations = 0;  // rows raised, summed over bit planes
+  uint64_t nvm_programs = 0;
+  uint64_t dma_bytes = 0;
+  uint64_t macs = 0;  // multiply-accumulates of MVM/EMUL
+  Energy energy_pj;
+  Work& operator+=(const Work& o);
+};
+
+struct CommandStats {
+  uint32_t ring_index = 0;
+  uint32_t seq = 0;
+  spec::device::DevOpcode opcode{};
+  uint32_t tile = 0;
+  spec::device::DevStatus status{};
+  double start_ns = 0, end_ns = 0;  // fetched -> completion written
+  Work work;
+};
+
+struct TileStats {
+  uint64_t commands = 0;
+  double busy_ns = 0;  // time the tile's work queue was running a command
+  Work work;
+};
+
+class Stats {
+ public:
+  Stats(uint32_t tiles, double period_ns) : tiles_(tiles), period_ns_(period_ns) {}
+
+  void record(const CommandStats& c);
+  // Command fetches and completion writes: DMA not charged to any command.
+  void add_ring_dma(uint64_t bytes, double energy_pj);
+
+  const std::vector<CommandStats>& commands() const { return commands_; }
+  const TileStats& tile(uint32_t i) const { return tiles_.at(i); }
+  Work total() const;
+
+  // `now_ns`: the simulated time the run is measured to (utilization's
+  // denominator).
+  nlohmann::json to_json(double now_ns) const;
+  void write_json(const std::filesystem::path& path, double now_ns) const;
+  void write_csv(const std::filesystem::path& path) const;
+
+ private:
+  std::vector<TileStats> tiles_;
+  std::vector<CommandStats> commands_;
+  uint64_t ring_dma_bytes_ = 0;
+  double ring_dma_pj_ = 0;
+  double period_ns_;
+};
+
+}  // namespace hycim::device
