@@ -1,0 +1,136 @@
+// Timing/energy and device configs from JSON (unknown keys refused, errors
+// name the key) and the stats a run produces (JSON and CSV).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/device/device_error.hpp"
+#include "sim/tile/tile_timing.hpp"
+#include "tests/device/device_test_support.hpp"
+
+namespace hycim::device::testing {
+namespace {
+
+using nlohmann::json;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const DeviceError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(DeviceConfig, TimingDefaultsRoundTripThroughJson) {
+  const TimingConfig d;
+  EXPECT_EQ(TimingConfig::from_json(json::object()).to_json(), d.to_json());
+  const TimingConfig t = TimingConfig::from_json(
+      json::parse(R"({"clock_mhz": 100, "energy_pj": {"lane_add": 0.5}, "dma_latency_ns": 0.1})"));
+  EXPECT_EQ(t.clock_mhz, 100);
+  EXPECT_EQ(t.period_ns(), 10);
+  EXPECT_EQ(t.energy_pj.lane_add, 0.5);
+  EXPECT_EQ(t.energy_pj.dma_byte, d.energy_pj.dma_byte);
+  EXPECT_EQ(TimingConfig::from_json(t.to_json()).to_json(), t.to_json());
+}
+
+TEST(DeviceConfig, BadTimingKeysAreNamed) {
+  auto err = [](const char* text) {
+    return error_of([&] { TimingConfig::from_json(json::parse(text)); });
+  };
+  EXPECT_EQ(err(R"({"clock_mhz": 200, "clock_ghz": 1})"), "timing.clock_ghz: unknown key");
+  EXPECT_EQ(err(R"({"energy_pj": {"lane_ad": 1}})"), "timing.energy_pj.lane_ad: unknown key");
+  EXPECT_EQ(err(R"({"clock_mhz": "fast"})"), "timing.clock_mhz: expected a number, got \"fast\"");
+  EXPECT_EQ(err(R"({"dma_bytes_per_ns": 0})"),
+            "timing.dma_bytes_per_ns: must be a positive number, got 0");
+  EXPECT_EQ(err(R"({"energy_pj": {"dma_byte": -1}})"),
+            "timing.energy_pj.dma_byte: must be >= 0, got -1");
+  EXPECT_NE(err(R"({"clock_mhz": 1000})").find("timing.nvm_read_ns: 5 ns does not fit one cycle"),
+            std::string::npos);
+  EXPECT_EQ(err(R"([1])"), "timing: expected a JSON object");
+}
+
+TEST(DeviceConfig, DeviceKeysAreNamed) {
+  const DeviceConfig c = DeviceConfig::from_json(json::parse(
+      R"({"tile_config": "small", "tiles": 3, "tile_kind": "model", "timing": {"clock_mhz": 150}})"));
+  EXPECT_EQ(c.tiles, 3u);
+  EXPECT_EQ(c.timing.clock_mhz, 150);
+  EXPECT_EQ(DeviceConfig::from_json(c.to_json()).to_json(), c.to_json());
+  auto err = [](const char* text) {
+    return error_of([&] { DeviceConfig::from_json(json::parse(text)); });
+  };
+  EXPECT_EQ(err(R"({"tile": 1})"), "device.tile: unknown key");
+  EXPECT_EQ(err(R"({"tiles": 0})"), "device.tiles: 0 not in 1..256");
+  EXPECT_EQ(err(R"({"tiles": "many"})"), "device.tiles: wrong type (\"many\")");
+  EXPECT_EQ(err(R"({"tile_kind": "fpga"})"), "tile_kind 'fpga': expected 'model' or 'rtl'");
+  EXPECT_NE(err(R"({"tile_config": "huge"})").find("device.tile_config:"), std::string::npos);
+  EXPECT_EQ(err(R"({"timing": {"bogus": 1}})"), "timing.bogus: unknown key");
+  if (!rtl_built()) {
+    EXPECT_NE(error_of([] { make_tile(TileKind::kRtl, spec::kSmallTile); }).find("HYCIM_WITH_RTL"),
+              std::string::npos);
+  }
+}
+
+TEST(DeviceStats, PerCommandTileAndRunFiguresAddUp) {
+  in_child([] {
+    DeviceConfig cfg = small_config(2);
+    HostBench tb("tb", cfg);
+    tb.setup();
+    std::vector<uint8_t> x(16, 0);
+    x[0] = 0x81;  // two bits set in 8-bit planes
+    x[5] = 0x01;
+    put(tb, tb.data(0), x);
+    const cmd::Widths w{};
+    auto done = tb.run({cmd::program_nvm(1, 0, 0, 16, tb.data(256)),
+                        cmd::mvm(2, 0, 0, 16, 32, tb.data(0), tb.data(1024), w),
+                        cmd::write_sram(3, 1, 40, 2, tb.data(0))});
+    for (const auto& c : done) ASSERT_EQ(status_of(c), DevStatus::kOk);
+    const Stats& s = tb.device().stats();
+    // Stats are in completion order: tile 1's command ends first.
+    const auto& cmds = s.commands();
+    const auto& mvm =
+        *std::find_if(cmds.begin(), cmds.end(), [](const auto& c) { return c.seq == 2; });
+    ASSERT_EQ(mvm.opcode, DevOpcode::kMvm);
+    const EnergyPj& e = cfg.timing.energy_pj;
+    EXPECT_EQ(mvm.work.row_activations, 3u);
+    EXPECT_EQ(mvm.work.macs, 16u * 8);
+    EXPECT_EQ(mvm.work.dma_bytes, 16u + 8 * 4);
+    EXPECT_DOUBLE_EQ(mvm.work.energy_pj.array, 3 * 8 * e.lane_add);
+    EXPECT_DOUBLE_EQ(mvm.work.energy_pj.shift_add, 8 * 8 * e.shift_add);
+    EXPECT_DOUBLE_EQ(mvm.work.energy_pj.dma, 48 * e.dma_byte);
+    EXPECT_EQ(mvm.work.cycles, 2 + tile::timing::mvm_cycles(spec::kSmallTile, 16, 8));
+    EXPECT_EQ(s.tile(0).commands, 2u);
+    EXPECT_EQ(s.tile(1).commands, 1u);
+    EXPECT_EQ(s.tile(0).work.cycles, done[0].cycles + done[1].cycles);
+    EXPECT_EQ(s.tile(0).work.nvm_programs, 16u);
+    EXPECT_EQ(s.total().dma_bytes, 16u * 8 + 48 + 16 + 3 * (64 + 16));
+
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("hycim_stats_" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    s.write_json(dir / "s.json", Device::now_ns());
+    s.write_csv(dir / "s.csv");
+    const json j = json::parse(std::ifstream(dir / "s.json"));
+    EXPECT_EQ(j["run"]["commands"], 3);
+    EXPECT_EQ(j["commands"][2]["opcode"], "MVM");
+    EXPECT_EQ(j["commands"][2]["status"], "OK");
+    EXPECT_EQ(j["tiles"].size(), 2u);
+    const double util = j["tiles"][0]["utilization"];
+    EXPECT_GT(util, 0);
+    EXPECT_LE(util, 1);
+    EXPECT_DOUBLE_EQ(j["run"]["energy_pj"]["total"].get<double>(), s.total().energy_pj.total());
+    std::ifstream csv(dir / "s.csv");
+    std::string header, line;
+    std::getline(csv, header);
+    EXPECT_EQ(header.rfind("ring_index,seq,opcode,tile,status,", 0), 0u);
+    int lines = 0;
+    while (std::getline(csv, line)) ++lines;
+    EXPECT_EQ(lines, 3);
+    std::filesystem::remove_all(dir);
+  });
+}
+
+}  // namespace
+}  // namespace hycim::device::testing
