@@ -81,6 +81,8 @@ std::uint64_t budget_of(const Common& c, const mp::Trace& tr, const std::vector<
 }
 
 std::string gib(std::uint64_t b) {
+  if (b < (1u << 20)) return fmt::format("{} B", b);
+  if (b < (1u << 30)) return fmt::format("{:.2f} MiB", b / 1048576.0);
   return fmt::format("{:.3f} GiB", b / 1073741824.0);
 }
 
@@ -203,6 +205,8 @@ void setup(CLI::App& app) {
     std::unique_ptr<mp::ModelOffloadTarget> cim;
     const auto s = settings(cim);
     const auto budget = budget_of(*c, *t, lt);
+    const auto off = s.offload ? mp::choose_offload(*t, *s.offload).offloaded : std::vector<bool>{};
+    mp::check_budget(*t, lt, off, budget);  // one clear error instead of one per planner
     json all = json::array();
     if (!c->json_out)
       std::cout << fmt::format("{} batch {}: unmanaged peak {}, budget {}\n", t->network, t->batch,

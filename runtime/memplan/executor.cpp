@@ -49,7 +49,10 @@ class Run {
       r_.ok = false;
       r_.error = e.what();
     }
-    r_.alloc = alloc_.stats();
+    r_.alloc = alloc_.stats();  // before the teardown below empties it
+    be_.synchronize();
+    for (std::size_t i = 0; i < dev_.size(); ++i)  // the cache hands all back to the source
+      if (dev_[i].valid()) release(static_cast<int>(i), kCompute);
     return std::move(r_);
   }
 
