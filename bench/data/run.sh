@@ -55,6 +55,9 @@ for set in imagenet105 small17 digits; do
   measure $set $state seq "$DS"
   measure $set warm seq "$DS"
   drop > /dev/null
+  measure $set $state seq "$DS" 4
+  measure $set warm seq "$DS" 4
+  drop > /dev/null
   measure $set $state packed "$DS"
   measure $set warm packed "$DS"
   drop > /dev/null

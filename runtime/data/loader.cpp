@@ -38,6 +38,7 @@ bool Loader::next(Batch& out) {
   auto bytes = cache_.take_batch(opts_.batch_size);
   out.epoch = epoch_;
   out.index = batch_++;
+  for (auto& s : out.samples) cache_.recycle(std::move(s.bytes));
   out.samples.clear();
   for (size_t k = 0; k < bytes.size(); ++k) {
     const uint32_t id = cache_.id_at(pos + k);

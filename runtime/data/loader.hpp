@@ -46,7 +46,8 @@ class Loader {
   // Starts (or resumes at batch first_batch of) an epoch; the order is the same
   // whatever batch it starts from.
   void start_epoch(uint64_t epoch, uint64_t first_batch = 0);
-  // Fills `out` with the next batch; false at the end of the epoch.
+  // Fills `out` with the next batch; false at the end of the epoch. The
+  // buffers `out` held are reused: move bytes out to keep them.
   bool next(Batch& out);
   CacheStats epoch_stats() const { return cache_.stats(); }
 

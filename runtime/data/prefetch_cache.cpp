@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 namespace hycim::data {
 
@@ -102,9 +103,10 @@ void PrefetchCache::read_run(const ReadRun& run, std::vector<std::byte>& buf) {
     const uint64_t base = run.begin();
     buf.resize(run.end() - base);
     src_.read_run(run.refs(), buf);
-    for (const auto& p : run.items)
-      out.emplace_back(buf.begin() + static_cast<long>(p.ref.offset - base),
-                       buf.begin() + static_cast<long>(p.ref.end() - base));
+    for (const auto& p : run.items) {
+      out.push_back(acquire(p.ref.length));
+      std::memcpy(out.back().data(), buf.data() + (p.ref.offset - base), p.ref.length);
+    }
   } catch (...) {
     // Re-read one sample at a time so only the bad one carries the error and
     // its neighbours in the run are still served.
@@ -120,7 +122,7 @@ void PrefetchCache::read_run(const ReadRun& run, std::vector<std::byte>& buf) {
 void PrefetchCache::read_one(const PendingRead& p) {
   std::vector<std::byte> bytes;
   try {
-    bytes.resize(p.ref.length);
+    bytes = acquire(p.ref.length);
     src_.read_run(std::span(&p.ref, 1), bytes);
   } catch (...) {
     publish_error(p, std::current_exception());
@@ -234,6 +236,27 @@ PrefetchCache::Taken PrefetchCache::consume(bool hit) {
   Taken t{std::move(slot.bytes), slot.error};
   slot = Slot{};
   return t;
+}
+
+std::vector<std::byte> PrefetchCache::acquire(size_t n) {
+  std::vector<std::byte> v;
+  {
+    std::lock_guard lk(free_mu_);
+    if (!free_.empty()) {
+      v = std::move(free_.back());
+      free_.pop_back();
+      free_bytes_ -= v.capacity();
+    }
+  }
+  v.resize(n);  // within the old capacity: no allocation, no page faults
+  return v;
+}
+
+void PrefetchCache::recycle(std::vector<std::byte>&& buffer) {
+  std::lock_guard lk(free_mu_);
+  if (buffer.capacity() == 0 || free_bytes_ + buffer.capacity() > kMaxFreeBytes) return;
+  free_bytes_ += buffer.capacity();
+  free_.push_back(std::move(buffer));
 }
 
 CacheStats PrefetchCache::stats() const {
