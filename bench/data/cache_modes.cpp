@@ -1,6 +1,7 @@
 // Cache-behaviour modes: the prefetch hit rate under a simulated training
 // step, the clairvoyant-vs-LRU replay, and the tier split against a slow tier
 // throttled to a given bandwidth.
+#include <cmath>
 #include <filesystem>
 #include <thread>
 
@@ -79,6 +80,18 @@ int run_hitrate(int argc, char** argv) {
     auto o = epoch_order(0, e, n);
     acc.insert(acc.end(), o.begin(), o.end());
   }
+  // Shuffle quality of the full shuffle against a shuffle within blocks of
+  // 1000 consecutive ids (what a buffer-local shuffle over packed order gives).
+  std::vector<uint32_t> local(n);
+  for (uint32_t b = 0; b < n; b += 1000) {
+    auto o = epoch_order(1, b, std::min(1000u, n - b));
+    for (uint32_t k = 0; k < o.size(); ++k) local[b + k] = b + o[k];
+  }
+  report({{"mode", "shuffle"},
+          {"samples", n},
+          {"log2_n", std::log2(double(n))},
+          {"entropy_full", neighbour_difference_entropy(epoch_order(0, 0, n), n)},
+          {"entropy_block_1000", neighbour_difference_entropy(local, n)}});
   for (double f : {0.20, 0.35, 0.65}) {
     const auto cap = static_cast<uint64_t>(f * double(ds.total_bytes()));
     // Epoch 0 is cold for every policy; epochs 1-3 are the steady state.

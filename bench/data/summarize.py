@@ -34,6 +34,12 @@ def main():
         if r.get("mode") == "train":
             print("| %s | %.2f | %.4f | %d of %d | %.3f |" % (r["set"], r["step_ms"], r["hit_rate_after_first_batch"],
                   r["stalled_steps_after_first"], r["steps"] - 1, r["stall_s_after_first"]))
+    print("\n| set | samples | log2 n | entropy, full shuffle | entropy, shuffle within blocks of 1000 |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        if r.get("mode") == "shuffle":
+            print("| %s | %d | %.2f | %.2f | %.2f |" % (r["set"], r["samples"], r["log2_n"], r["entropy_full"],
+                  r["entropy_block_1000"]))
     print("\n| set | cached | clairvoyant hit rate | LRU hit rate |")
     print("| --- | ---: | ---: | ---: |")
     for r in rows:
