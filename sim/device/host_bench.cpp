@@ -80,25 +80,30 @@ std::vector<sd::CompletionRecord> HostBench::run(const std::vector<sd::CommandRe
   // One slot stays empty: head == tail means an empty ring.
   const size_t step = kRingEntries - 1;
   for (size_t i = 0; i < records.size(); i += step) {
-    auto part = run_batch(records, i, std::min(step, records.size() - i));
+    const auto slots = submit(std::span(records).subspan(i, std::min(step, records.size() - i)));
+    settle();
+    const auto part = collect(slots);
     out.insert(out.end(), part.begin(), part.end());
   }
   return out;
 }
 
-std::vector<sd::CompletionRecord> HostBench::run_batch(
-    const std::vector<sd::CommandRecord>& records, size_t first, size_t n) {
+std::vector<uint32_t> HostBench::submit(std::span<const sd::CommandRecord> records) {
+  if (records.size() >= kRingEntries) throw std::invalid_argument("HostBench::submit: ring full");
   std::vector<uint32_t> slots;
-  for (size_t i = 0; i < n; ++i) {
-    std::memcpy(mem(kBase + tail_ * 64ull, 64).data(), &records[first + i], 64);
+  for (const sd::CommandRecord& r : records) {
+    std::memcpy(mem(kBase + tail_ * 64ull, 64).data(), &r, 64);
     std::memset(mem(kBase + kCqOffset + tail_ * 16ull, 16).data(), 0, 16);
     slots.push_back(tail_);
     tail_ = (tail_ + 1) % kRingEntries;
   }
   write(sd::reg::kQDoorbell, tail_);
-  settle();
-  std::vector<sd::CompletionRecord> out(n);
-  for (size_t i = 0; i < n; ++i)
+  return slots;
+}
+
+std::vector<sd::CompletionRecord> HostBench::collect(const std::vector<uint32_t>& slots) {
+  std::vector<sd::CompletionRecord> out(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i)
     std::memcpy(&out[i], mem(kBase + kCqOffset + slots[i] * 16ull, 16).data(), 16);
   return out;
 }

@@ -47,6 +47,11 @@ class HostBench {
       const std::vector<spec::device::CommandRecord>& records);
   // Simulates until nothing is left to do.
   void settle();
+  // The two halves of run(), for driving several benches in one simulation:
+  // submit() writes at most kRingEntries - 1 records and rings the doorbell;
+  // collect() reads their completions back after a settle().
+  std::vector<uint32_t> submit(std::span<const spec::device::CommandRecord> records);
+  std::vector<spec::device::CompletionRecord> collect(const std::vector<uint32_t>& slots);
 
   uint64_t data(uint64_t offset) const { return kBase + kDataOffset + offset; }
   std::span<uint8_t> mem(uint64_t addr, uint64_t len) { return memory_->bytes(addr, len); }
@@ -55,9 +60,6 @@ class HostBench {
   bool irq() const { return irq_.read(); }
 
  private:
-  std::vector<spec::device::CompletionRecord> run_batch(
-      const std::vector<spec::device::CommandRecord>& records, size_t first, size_t n);
-
   struct Port : sc_core::sc_module {
     tlm_utils::simple_initiator_socket<Port> socket;
     explicit Port(sc_core::sc_module_name n) : sc_module(n), socket("socket") {}
