@@ -5,7 +5,7 @@
 //   prefetch DATASET W CACHE_MIB   the loader: prefetch cache with W workers
 //   train DATASET W CACHE_MIB STEP_MS BATCHES   loader with a simulated training step
 //   hitrate DATASET    clairvoyant vs LRU hit rate at 20/35/65% cached
-//   tiers DATASET FAST_DIR SLOW_MBPS STEP_MS ITERS  tier plan + throttled slow tier
+//   tiers DATASET FAST_DIR SLOW_MBPS STEP_MS ITERS [USABLE]  tier plan + throttled slow tier
 #include <cstring>
 
 #include "bench/data/bench_common.hpp"

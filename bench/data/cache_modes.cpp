@@ -111,9 +111,10 @@ int run_tiers(int argc, char** argv) {
   const std::filesystem::path fast_dir = argv[1];
   const double slow_bps = std::stod(argv[2]) * 1e6, step_ms = std::stod(argv[3]);
   const uint64_t iters = std::stoull(argv[4]);
+  const double usable = argc > 5 ? std::stod(argv[5]) : 0.9;
   const uint32_t batch = 256;
   auto seq = epoch_order(0, 0, slow.sample_count());
-  TierPlan plan = plan_tiers(slow, seq, {batch, iters, step_ms / 1e3, slow_bps, 0.0});
+  TierPlan plan = plan_tiers(slow, seq, {batch, iters, step_ms / 1e3, slow_bps, 0.0, usable});
   for (bool use_plan : {true, false}) {
     // Baseline: nothing on the fast tier (an empty fast dataset).
     TierPlan placed = plan;
@@ -131,6 +132,7 @@ int run_tiers(int argc, char** argv) {
     StepStats st = train(loader, iters, step_ms);
     report({{"mode", "tiers"},
             {"placement", use_plan ? "plan" : "all-slow"},
+            {"usable_fraction", usable},
             {"slow_mb_per_s", slow_bps / 1e6},
             {"step_ms", step_ms},
             {"steps", st.steps},

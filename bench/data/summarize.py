@@ -45,11 +45,12 @@ def main():
     for r in rows:
         if r.get("mode") == "hitrate":
             print("| %s | %d%% | %.3f | %.3f |" % (r["set"], round(100 * r["cached_fraction"]), r["clairvoyant"], r["lru"]))
-    print("\n| slow tier MB/s | placement | fast-tier share of bytes | steps | stalled steps after the first | stall s |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: |")
+    print("\n| slow tier MB/s | placement | planned on | fast-tier share of bytes | steps | stalled steps after the first | stall s |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         if r.get("mode") == "tiers":
-            print("| %d | %s | %.1f%% | %d | %d | %.3f |" % (r["slow_mb_per_s"], r["placement"], 100 * r["fast_fraction_bytes"],
+            print("| %d | %s | %d%% | %.1f%% | %d | %d | %.3f |" % (r["slow_mb_per_s"], r["placement"],
+                  100 * r.get("usable_fraction", 1.0), 100 * r["fast_fraction_bytes"],
                   r["steps"], r["stalled_steps_after_first"], r["stall_s_after_first"]))
     for r in rows:
         if r.get("mode") == "stage":

@@ -26,7 +26,7 @@ struct DataArgs {
   bool json_out = false;
   uint32_t batch = 32;
   uint64_t iterations = 0, seed = 0;
-  double iteration_s = 0, slow_mbps = 0, lead_s = 0;
+  double iteration_s = 0, slow_mbps = 0, lead_s = 0, usable = 0.9;
 };
 
 void emit(const DataArgs& a, const json& j, const std::string& text) {
@@ -118,8 +118,8 @@ void tiers(const DataArgs& a) {
     auto o = d::epoch_order(a.seed, e, ds.sample_count());
     seq.insert(seq.end(), o.begin(), o.end());
   }
-  d::TierPlan p =
-      d::plan_tiers(ds, seq, {a.batch, a.iterations, a.iteration_s, a.slow_mbps * 1e6, a.lead_s});
+  d::TierPlan p = d::plan_tiers(
+      ds, seq, {a.batch, a.iterations, a.iteration_s, a.slow_mbps * 1e6, a.lead_s, a.usable});
   if (!a.fast_dir.empty()) d::place_fast_tier(ds, p, a.fast_dir);
   emit(a,
        {{"fast_samples", p.fast_samples},
@@ -178,6 +178,9 @@ void setup(CLI::App& root) {
   t->add_option("--slow-mbps", args->slow_mbps, "Measured slow-tier bandwidth, MB/s")->required();
   t->add_option("--lead", args->lead_s, "Seconds the slow tier may read before step 0");
   t->add_option("--seed", args->seed, "Shuffle seed of the training run");
+  t->add_option("--usable-fraction", args->usable,
+                "Share of the slow bandwidth to plan on (slack for jitter)")
+      ->capture_default_str();
   t->add_option("--place", args->fast_dir, "Write the fast-tier samples as a dataset here");
   json_flag(t);
   t->callback([args] { run([&] { tiers(*args); }); });

@@ -22,7 +22,8 @@ TierPlan plan_tiers(const SampleSource& src, std::span<const uint32_t> consumpti
     seen[id] = 1;
     const uint64_t len = src.locate(id).length;
     const double deadline = static_cast<double>(k / p.batch_size) * p.iteration_s + p.lead_s;
-    if (static_cast<double>(slow_stream + len) <= p.slow_bytes_per_s * deadline) {
+    if (static_cast<double>(slow_stream + len) <=
+        p.slow_bytes_per_s * p.usable_fraction * deadline) {
       slow_stream += len;
     } else {
       plan.on_fast[id] = 1;

@@ -7,7 +7,8 @@
 // bytes/s, starting `lead` seconds before step 0. A sample first needed at
 // position k (step i_k = k / B) may be slow iff
 //     S_k + len_k <= b * (i_k * t_it + lead)
-// where S_k is the bytes of the slow samples first needed before it. The plan
+// where S_k is the bytes of the slow samples first needed before it (b is
+// the measured bandwidth times usable_fraction). The plan
 // walks first needs in order and puts a sample on the slow tier whenever the
 // inequality holds (the greedy keeps the slow stream as early and full as the
 // bandwidth allows); samples never needed within `iterations` steps are slow.
@@ -33,6 +34,10 @@ struct TierParams {
   double iteration_s = 0;       // time of one training step
   double slow_bytes_per_s = 0;  // measured bandwidth of the slow tier
   double lead_s = 0;            // slow reads may start this early (e.g. during start-up)
+  // Share of the measured bandwidth the plan counts on. At 1.0 the slow
+  // stream must run flat out from time 0 and any pause stalls a step; 0.9
+  // leaves 10% to catch up after scheduling or device jitter.
+  double usable_fraction = 1.0;
 };
 
 struct TierPlan {

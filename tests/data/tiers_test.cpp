@@ -56,6 +56,9 @@ TEST_F(DataTiers, LeadTimeAndIterationCountChangeThePlan) {
   // Batches of 2: steps at 0,1,2,3,4 s need samples {0,1},{2,3},...
   EXPECT_EQ(fast_ids(plan_tiers(*ds_, seq_, {2, 5, 1.0, 100.0, 0.0})),
             (std::vector<uint32_t>{0, 1, 3, 5, 7, 9}));
+  // Planning on half of 100 B/s is planning on 50 B/s.
+  TierParams half{1, 10, 1.0, 100.0, 0.0, 0.5};
+  EXPECT_EQ(fast_ids(plan_tiers(*ds_, seq_, half)), (std::vector<uint32_t>{0, 1, 3, 5, 7, 9}));
   // A repeat in a later epoch does not count as a new first need.
   std::vector<uint32_t> twice = {0, 1, 0, 1};
   EXPECT_EQ(fast_ids(plan_tiers(*ds_, twice, {1, 4, 1.0, 1000.0, 0.0})),
