@@ -4,6 +4,7 @@
 //   simulate  replay a plan: peak, added time, optional Chrome-trace timeline
 //   compare   every planner on one trace and budget, side by side
 //   execute   carry a plan out on the host executor; optionally record a trace
+//   hardware  print the hardware model, optionally with measured link bandwidths
 #include <fmt/format.h>
 
 #include <cmath>
@@ -14,6 +15,7 @@
 #include "host-tools/command_registry.hpp"
 #include "runtime/memplan/evaluate.hpp"
 #include "runtime/memplan/executor.hpp"
+#include "runtime/memplan/link_probe.hpp"
 #include "runtime/memplan/networks.hpp"
 #include "runtime/memplan/trace_json.hpp"
 
@@ -149,6 +151,22 @@ void setup(CLI::App& app) {
   add_budget(ex, *c);
   ex->add_option("plan", c->plan, "plan JSON")->required()->check(CLI::ExistingFile);
   ex->add_option("--record", c->record, "write the trace as measured by the executor");
+
+  auto* hwc = root->add_subcommand("hardware", "print the hardware model as JSON");
+  static bool measure = false;
+  hwc->add_flag("--measure", measure, "measure host<->device copy bandwidth (GPU if present)");
+  hwc->add_option("--hardware", c->hardware, "start from this hardware model JSON");
+  hwc->add_option("-o,--output", c->out, "output file (default: stdout)");
+  hwc->callback([c] {
+    auto hw = load_hardware(c->hardware);
+    if (measure) {
+      auto be = mp::make_cuda_backend();
+      if (!be) be = mp::make_host_backend();
+      hw = mp::measure_links(*be, hw);
+      std::cerr << "measured on the " << be->name() << " backend\n";
+    }
+    write_json(mp::hardware_to_json(hw), c->out);
+  });
 
   auto context = [c] {
     auto t = std::make_shared<mp::Trace>(mp::load_trace(c->trace));

@@ -8,7 +8,7 @@
 
 #include "runtime/memplan/baselines.hpp"
 #include "runtime/memplan/ilp.hpp"
-#include "runtime/memplan/simulator.hpp"
+#include "runtime/memplan/polish.hpp"
 
 namespace hycim::memplan {
 
@@ -19,10 +19,8 @@ struct Candidate {
   double added_us = 0;
 };
 
-// Replays a plan; nullopt-like (added = inf) when it is invalid or over budget.
 double replay(const PlanRequest& req, const Plan& p) {
-  const SimResult r = simulate(*req.trace, *req.lifetimes, p, req.hw, req.budget);
-  return r.valid && r.within_budget ? r.added_us : std::numeric_limits<double>::infinity();
+  return replay_added_us(req, p);
 }
 
 // The best fitting heuristic plan, by replay: the request's own, Capuchin's,
@@ -64,13 +62,17 @@ class IlpPlanner final : public Planner {
     const IlpFormulation f(req, opt_);
     const Candidate warm = warm_start(req, opt_.allow_swap);
     const auto start = std::isfinite(warm.added_us) ? f.encode(warm.plan) : std::vector<double>{};
-    const LpSolution s = solve_mip(f.model(), std::max(0.5, req.time_limit_s - elapsed()), start);
+    // 90% of what is left to the solver, the rest to polishing its transfers.
+    const double left = std::max(0.5, req.time_limit_s - elapsed());
+    const LpSolution s = solve_mip(f.model(), 0.9 * left, start);
     PlanOutcome o;
     o.status = s.status;
     o.plan = s.has_solution() ? f.decode(s.x, name_) : initial_plan(req, name_);
     if (s.has_solution()) o.objective = s.objective, o.bound = s.bound, o.gap = s.gap;
-    // The copy model of the ILP is an approximation of the FIFO copy engines,
-    // so the solution is replayed and the warm start kept if it replays better.
+    // The copy rows approximate the copy engines (see polish.hpp): replay,
+    // polish the transfer slots, and keep the warm start if it still replays better.
+    if (opt_.allow_swap)
+      o.plan = polish_transfers(req, std::move(o.plan), std::max(0.2, 0.1 * left));
     if (std::isfinite(warm.added_us) && replay(req, o.plan) > warm.added_us + 1e-6) {
       o.plan = warm.plan;
       o.plan.planner = name_;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/memplan/evaluate.hpp"
+#include "runtime/memplan/link_probe.hpp"
 #include "runtime/memplan/networks.hpp"
 #include "tests/memplan/test_traces.hpp"
 
@@ -96,6 +97,20 @@ TEST(MemplanOffload, PlannerFitsBudgetOnlyReachableWithOffload) {
   s.offload = &cim;
   const Evaluation e = evaluate(tr, lt, "capuchin", budget, s);
   EXPECT_TRUE(e.ok()) << e.sim.error;
+}
+
+}  // namespace
+}  // namespace hycim::memplan
+
+namespace hycim::memplan {
+namespace {
+
+TEST(MemplanLinkProbe, HostBackendGivesPositiveBandwidths) {
+  auto be = make_host_backend();
+  const Hardware hw = measure_links(*be, Hardware{}, 1 << 20, 2);
+  EXPECT_GT(hw.h2d_gbps, 0.0);
+  EXPECT_GT(hw.d2h_gbps, 0.0);
+  EXPECT_EQ(hw.gpu_tflops, Hardware{}.gpu_tflops);  // only the links change
 }
 
 }  // namespace
