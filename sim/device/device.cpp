@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "sim/device/command_check.hpp"
@@ -84,7 +85,7 @@ void Device::reg_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time&) {
 }
 
 void Device::changed() {
-  regfile_.set_busy(in_flight_ > 0);
+  regfile_.set_busy(fetching_ || in_flight_ > 0);
   irq_changed_.notify(sc_core::SC_ZERO_TIME);
 }
 
@@ -100,46 +101,50 @@ void Device::process() {
       do_reset();
       continue;
     }
-    fetch_one();
+    fetch_burst();
   }
 }
 
-void Device::fetch_one() {
-  Job job;
-  job.ring_index = regfile_.head();
-  job.fetched_ns = now_ns();
-  const uint64_t addr =
-      regfile_.queue_base() + uint64_t{job.ring_index} * sizeof(sd::CommandRecord);
-  const HostRange ring{addr, sizeof(sd::CommandRecord), sd::win_ctrl::kRead};
+// Fetches the entries from head up to the tail (at most kFetchBurst, not
+// across the ring's end) in one DMA read, as a device's fetch engine does, then
+// checks and dispatches them in order.
+void Device::fetch_burst() {
+  const uint32_t head = regfile_.head(), size = regfile_.queue_size();
+  const uint32_t n = std::min({(regfile_.tail() - head) & (size - 1), size - head, kFetchBurst});
+  const uint64_t addr = regfile_.queue_base() + uint64_t{head} * sizeof(sd::CommandRecord);
+  std::vector<uint8_t> raw(size_t{n} * sizeof(sd::CommandRecord));
+  fetching_ = true;
+  changed();
+  const bool ok = window_allows(regfile_.windows(), {addr, raw.size(), sd::win_ctrl::kRead}) &&
+                  dma_engine_.read(addr, raw) == DevStatus::kOk;
+  fetching_ = false;
+  if (!ok) return ring_fault(addr);
+  stats_.add_ring_dma(raw.size(), double(raw.size()) * config_.timing.energy_pj.dma_byte);
+  for (uint32_t i = 0; i < n && !regfile_.reset_pending(); ++i) {
+    Job job;
+    job.ring_index = regfile_.head();
+    std::memcpy(&job.record, &raw[size_t{i} * sizeof job.record], sizeof job.record);
+    regfile_.advance_head();
+    dispatch(job);
+  }
+}
+
+// Checks a fetched record and starts it: in the processor (NOP, FENCE, refused
+// commands) or on its tile's work queue.
+void Device::dispatch(Job job) {
+  if (static_cast<DevOpcode>(job.record.opcode) == DevOpcode::kFence)
+    while (in_flight_ > 0) wait(completed_);  // everything dispatched before it
+  job.started_ns = now_ns();
   ++in_flight_;
   changed();
-  uint8_t raw[sizeof(sd::CommandRecord)];
-  if (!window_allows(regfile_.windows(), ring) || dma_engine_.read(addr, raw) != DevStatus::kOk) {
-    --in_flight_;
-    return ring_fault(addr);
-  }
-  std::memcpy(&job.record, raw, sizeof raw);
-  stats_.add_ring_dma(sizeof raw, sizeof raw * config_.timing.energy_pj.dma_byte);
-  regfile_.advance_head();
   const DevStatus st = check_record(job.record, tile_cfg_, config_.tiles);
   if (st != DevStatus::kOk) return complete(job, {st, 0, {}});
-  dispatch(job, host_ranges(job.record, tile_cfg_));
-}
-
-void Device::dispatch(const Job& job, const std::vector<HostRange>& ranges) {
-  for (const HostRange& r : ranges)
+  for (const HostRange& r : host_ranges(job.record, tile_cfg_))
     if (!window_allows(regfile_.windows(), r))
       return complete(job, {DevStatus::kDmaFault, r.addr, {}});
-  switch (static_cast<DevOpcode>(job.record.opcode)) {
-    case DevOpcode::kNop:
-      return complete(job, {});
-    case DevOpcode::kFence:
-      // Everything fetched before the fence is in flight besides the fence itself.
-      while (in_flight_ > 1) wait(completed_);
-      return complete(job, {});
-    default:
-      workers_[job.record.tile]->push(job);
-  }
+  const auto op = static_cast<DevOpcode>(job.record.opcode);
+  if (op == DevOpcode::kNop || op == DevOpcode::kFence) return complete(job, {});
+  workers_[job.record.tile]->push(job);
 }
 
 // Writes the completion record of ring entry `ring_index` (from the processor
@@ -161,7 +166,7 @@ void Device::complete(const Job& job, const Outcome& outcome) {
     regfile_.raise(sd::irq::kCompletion);
   }
   stats_.record({job.ring_index, c.seq, static_cast<DevOpcode>(c.opcode), c.tile, outcome.status,
-                 job.fetched_ns, now_ns(), outcome.work});
+                 job.started_ns, now_ns(), outcome.work});
   --in_flight_;
   completed_.notify(sc_core::SC_ZERO_TIME);
   if (!ok) ring_fault(addr);

@@ -49,8 +49,8 @@ class Device : public sc_core::sc_module {
  private:
   void reg_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
   void process();  // SC_THREAD: the command processor
-  void fetch_one();
-  void dispatch(const Job& job, const std::vector<HostRange>& ranges);
+  void fetch_burst();
+  void dispatch(Job job);
   void complete(const Job& job, const Outcome& outcome);
   void ring_fault(uint64_t addr);
   void do_reset();
@@ -64,7 +64,9 @@ class Device : public sc_core::sc_module {
   std::unique_ptr<NvmBacking> nvm_;
   std::vector<std::unique_ptr<TileWorker>> workers_;
   Stats stats_;
-  uint32_t in_flight_ = 0;  // fetched commands without a completion yet
+  static constexpr uint32_t kFetchBurst = 16;  // ring entries per fetch DMA
+  uint32_t in_flight_ = 0;                     // dispatched commands without a completion yet
+  bool fetching_ = false;
   sc_core::sc_event kick_, completed_, irq_changed_;
 };
 

@@ -42,7 +42,10 @@ DevStatus DmaEngine::transfer(tlm::tlm_command cmd, uint64_t addr, uint8_t* data
   socket_->b_transport(tx, delay);
   sc_core::wait(delay + sc_core::sc_time(double(len) / timing_.dma_bytes_per_ns, sc_core::SC_NS));
   link_.unlock();
-  sc_core::wait(sc_core::sc_time(timing_.dma_latency_ns, sc_core::SC_NS));
+  // Writes are posted: the engine goes on once the bytes are on the link.
+  // Reads wait for the data to come back.
+  if (cmd == tlm::TLM_READ_COMMAND)
+    sc_core::wait(sc_core::sc_time(timing_.dma_latency_ns, sc_core::SC_NS));
   return tx.is_response_ok() ? DevStatus::kOk : DevStatus::kDmaError;
 }
 

@@ -2,8 +2,9 @@
 // check() is the address-window rule (docs/device.md, "DMA windows"): a
 // command's host ranges are all checked before any of them is touched. read()
 // and write() move bytes over the TLM initiator socket and take simulated time:
-// the link is shared (one transfer's bytes at a time, at dma_bytes_per_ns) and
-// each transfer adds dma_latency_ns that overlaps with other transfers.
+// the link is shared (one transfer's bytes at a time, at dma_bytes_per_ns); a
+// read then waits dma_latency_ns (overlapping other transfers), a write is
+// posted (no latency wait).
 #pragma once
 #include <array>
 #include <cstdint>

@@ -43,6 +43,7 @@ class RegisterFile {
   uint64_t completion_base() const { return cq_base_; }
   uint32_t queue_size() const { return q_size_; }
   uint32_t head() const { return q_head_; }
+  uint32_t tail() const { return q_tail_; }
   bool has_work() const { return q_size_ != 0 && q_head_ != q_tail_ && !halted_; }
   void advance_head() { q_head_ = (q_head_ + 1) & (q_size_ - 1); }
   void count_completion() { ++cq_count_; }

@@ -17,7 +17,7 @@ namespace hycim::device {
 struct Job {
   spec::device::CommandRecord record{};
   uint32_t ring_index = 0;
-  double fetched_ns = 0;
+  double started_ns = 0;  // when the command processor dispatched it
 };
 
 class TileWorker : public sc_core::sc_module {

@@ -153,7 +153,7 @@ TEST(DeviceCommands, TilesOverlapAndFenceOrdersThem) {
     const auto t0 = by_seq(1), t1 = by_seq(2), f = by_seq(3), w = by_seq(4);
     EXPECT_LT(t1.start_ns, t0.end_ns) << "tile 1 started only after tile 0 finished";
     EXPECT_GE(f.end_ns, std::max(t0.end_ns, t1.end_ns));
-    EXPECT_GE(w.start_ns, f.end_ns) << "a command after FENCE was fetched before it completed";
+    EXPECT_GE(w.start_ns, f.end_ns) << "a command after FENCE started before it completed";
     EXPECT_GT(tb.device().stats().tile(1).work.cycles, 0u);
   });
 }
