@@ -124,7 +124,7 @@ int run_tiers(int argc, char** argv) {
     TieredSource src(fast, slow, slow_bps);
     LoaderOptions o;
     o.batch_size = batch;
-    o.cache.workers = 4;
+    o.cache.workers = 16;  // queue depth of the emulated slow device; see docs/data-cache.md
     o.cache.capacity_bytes = 1ull << 30;
     o.cache.max_gap_bytes = 0;  // never spend slow-tier bandwidth on samples not asked for
     Loader loader(src, o);
