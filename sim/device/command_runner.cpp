@@ -147,7 +147,14 @@ void CommandRunner::count_mvm_energy(std::span<const uint8_t> x, const sd::Comma
                                      Outcome& o) const {
   const uint32_t lanes = tile_.config().lanes;
   uint64_t raised = 0;
-  for (uint8_t v : x) raised += std::popcount(uint32_t{v} & width_mask(c.xbits));
+  // Eight inputs per popcount: this runs once per MVM over K inputs.
+  const uint64_t mask = uint64_t{width_mask(c.xbits) & 0xff} * 0x0101010101010101ull;
+  size_t i = 0;
+  for (uint64_t word; i + 8 <= x.size(); i += 8) {
+    std::memcpy(&word, &x[i], 8);
+    raised += std::popcount(word & mask);
+  }
+  for (; i < x.size(); ++i) raised += std::popcount(uint32_t{x[i]} & width_mask(c.xbits));
   const EnergyPj& e = timing_.energy_pj;
   o.work.row_activations += raised;
   o.work.macs += uint64_t{c.count} * lanes;
