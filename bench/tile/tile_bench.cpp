@@ -17,7 +17,9 @@ using namespace hycim;
 using tile::Command;
 
 // The largest MVM a config allows: K = min(rows, inputs that fit in SRAM).
-uint32_t full_k(const spec::TileConfig& c) { return std::min(c.rows(), c.sram_rows * c.lanes); }
+uint32_t full_k(const spec::TileConfig& c) {
+  return std::min(c.rows(), c.sram_rows * c.lanes);
+}
 
 void fill_random(tile::Tile& t, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -43,8 +45,8 @@ void BM_ModelMvm(benchmark::State& state) {
     t.execute(c, r);
     benchmark::DoNotOptimize(r.lanes.data());
   }
-  state.counters["MACs/s"] = benchmark::Counter(double(k) * cfg.lanes * state.iterations(),
-                                                benchmark::Counter::kIsRate);
+  state.counters["MACs/s"] =
+      benchmark::Counter(double(k) * cfg.lanes * state.iterations(), benchmark::Counter::kIsRate);
   state.SetLabel(std::string(cfg.name));
 }
 
@@ -71,8 +73,8 @@ void BM_PlainInt8Gemv(benchmark::State& state) {
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  state.counters["MACs/s"] = benchmark::Counter(double(k) * lanes * state.iterations(),
-                                                benchmark::Counter::kIsRate);
+  state.counters["MACs/s"] =
+      benchmark::Counter(double(k) * lanes * state.iterations(), benchmark::Counter::kIsRate);
   state.SetLabel(std::string(cfg.name));
 }
 
@@ -90,11 +92,13 @@ void BM_RtlMvm(benchmark::State& state) {
     cycles += r.cycles;
   }
   state.counters["cycles/s"] = benchmark::Counter(double(cycles), benchmark::Counter::kIsRate);
-  state.counters["MACs/s"] = benchmark::Counter(double(k) * cfg.lanes * state.iterations(),
-                                                benchmark::Counter::kIsRate);
+  state.counters["MACs/s"] =
+      benchmark::Counter(double(k) * cfg.lanes * state.iterations(), benchmark::Counter::kIsRate);
   state.SetLabel(std::string(cfg.name));
 }
-BENCHMARK(BM_RtlMvm)->DenseRange(0, spec::kNamedTileConfigs.size() - 1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RtlMvm)
+    ->DenseRange(0, spec::kNamedTileConfigs.size() - 1)
+    ->Unit(benchmark::kMicrosecond);
 #endif
 
 BENCHMARK(BM_ModelMvm)->DenseRange(0, spec::kNamedTileConfigs.size() - 1);

@@ -42,7 +42,8 @@ Run run_on(tile::Tile& t, const std::vector<std::vector<uint8_t>>& weights,
   run.program_cycles += t.execute(Command::sync()).cycles;
   for (uint32_t i = 0; i * c.lanes < x.size(); ++i) {
     std::vector<uint8_t> row(c.lanes, 0);
-    for (uint32_t l = 0; l < c.lanes && i * c.lanes + l < x.size(); ++l) row[l] = x[i * c.lanes + l];
+    for (uint32_t l = 0; l < c.lanes && i * c.lanes + l < x.size(); ++l)
+      row[l] = x[i * c.lanes + l];
     t.execute(Command::write_sram(c.nvm_rows + i, row));
   }
   const auto k = static_cast<uint32_t>(weights.size());
@@ -71,7 +72,8 @@ void demo(const DemoOptions& o) {
   std::vector<int64_t> xv(k);
   for (uint32_t i = 0; i < k; ++i) {
     xv[i] = tile::reference::lane_value(x[i], 8, true);
-    for (uint32_t l = 0; l < cfg.lanes; ++l) wv[i][l] = tile::reference::lane_value(w[i][l], 8, true);
+    for (uint32_t l = 0; l < cfg.lanes; ++l)
+      wv[i][l] = tile::reference::lane_value(w[i][l], 8, true);
   }
   const auto expect = tile::reference::mvm(wv, xv);
 
@@ -92,8 +94,8 @@ void demo(const DemoOptions& o) {
          r.program_cycles == m.program_cycles;
   }
 #endif
-  fmt::print("  y[0..7] = {}\n",
-             fmt::join(m.result.lanes.begin(), m.result.lanes.begin() + std::min(8u, cfg.lanes), " "));
+  fmt::print("  y[0..7] = {}\n", fmt::join(m.result.lanes.begin(),
+                                           m.result.lanes.begin() + std::min(8u, cfg.lanes), " "));
   if (!ok) throw cli::CliError("tile results disagree with the reference");
   fmt::print("  result: model{} == reference, bit-exact; cycles equal\n",
 #ifdef HYCIM_HAVE_RTL

@@ -1,8 +1,9 @@
 #include "sim/tile/rtl_tile.hpp"
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <cstdlib>
-#include <fmt/format.h>
 
 #include "Vhycim_tile_default.h"
 #include "Vhycim_tile_default___024root.h"
@@ -58,7 +59,8 @@ class RtlTile final : public Tile {
     result.cycles = cycles;
     result.lanes.resize(cfg_.lanes);
     for (uint32_t l = 0; l < cfg_.lanes; ++l)
-      result.lanes[l] = static_cast<int32_t>(sign_extend(get_field(t.rsp_data, l * cfg_.acc_bits, cfg_.acc_bits)));
+      result.lanes[l] = static_cast<int32_t>(
+          sign_extend(get_field(t.rsp_data, l * cfg_.acc_bits, cfg_.acc_bits)));
   }
 
   void idle(uint64_t cycles) override {
@@ -78,7 +80,8 @@ class RtlTile final : public Tile {
 
   void poke_row(uint32_t row, std::span<const uint8_t> lanes) override {
     if (row >= cfg_.rows() || lanes.size() != cfg_.lanes)
-      throw TileError(fmt::format("poke_row: row {} with {} lanes does not fit", row, lanes.size()));
+      throw TileError(
+          fmt::format("poke_row: row {} with {} lanes does not fit", row, lanes.size()));
     auto& word = mem()[row];
     for (uint32_t l = 0; l < cfg_.lanes; ++l) set_field(word, l * cfg_.wbits, cfg_.wbits, lanes[l]);
     sim_.settle();

@@ -21,7 +21,7 @@ struct RtlTileOptions {
 bool rtl_available(const TileConfig& cfg);
 
 // Throws TileError naming the verilated configurations when cfg is not one.
-std::unique_ptr<Tile> make_rtl_tile(const TileConfig& cfg,
-                                    const RtlTileOptions& options = RtlTileOptions::from_environment());
+std::unique_ptr<Tile> make_rtl_tile(
+    const TileConfig& cfg, const RtlTileOptions& options = RtlTileOptions::from_environment());
 
 }  // namespace hycim::tile

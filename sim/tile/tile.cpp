@@ -1,7 +1,8 @@
 #include "sim/tile/tile.hpp"
 
-#include <bit>
 #include <fmt/format.h>
+
+#include <bit>
 
 namespace hycim::tile {
 
@@ -83,12 +84,12 @@ void check_fits_port(const TileConfig& cfg, const Command& c) {
   if (too_wide(static_cast<uint8_t>(c.op), spec::kOpBits) || too_wide(c.row, spec::kRowBits) ||
       too_wide(c.row2, spec::kRowBits) || too_wide(c.count, spec::kRowBits) ||
       too_wide(c.xbits, spec::kWidthBits) || too_wide(c.wbits, spec::kWidthBits))
-    throw TileError(fmt::format("{} command has a field wider than the tile port",
-                                spec::to_string(c.op)));
+    throw TileError(
+        fmt::format("{} command has a field wider than the tile port", spec::to_string(c.op)));
   const bool writes = c.op == Opcode::kWriteSram || c.op == Opcode::kProgramNvm;
   if (writes && c.data.size() != cfg.lanes)
-    throw TileError(fmt::format("{} needs {} lane values, got {}", spec::to_string(c.op),
-                                cfg.lanes, c.data.size()));
+    throw TileError(fmt::format("{} needs {} lane values, got {}", spec::to_string(c.op), cfg.lanes,
+                                c.data.size()));
 }
 
 const TileConfig& named_config(const std::string& name) {

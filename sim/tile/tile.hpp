@@ -44,7 +44,7 @@ struct Command {
 
 struct Result {
   Status status = Status::kOk;
-  uint64_t cycles = 0;        // cycles from acceptance to the result, see docs/device.md
+  uint64_t cycles = 0;         // cycles from acceptance to the result, see docs/device.md
   std::vector<int32_t> lanes;  // LANES accumulator lanes (ACC_BITS, sign-extended); 0 on error
 };
 

@@ -1,7 +1,8 @@
 #include "sim/tile/tile_model.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "sim/tile/lane_value.hpp"
 #include "sim/tile/tile_timing.hpp"

@@ -41,11 +41,11 @@ class TileModel final : public Tile {
   uint64_t run_emul(const Command& cmd, Result& result) const;
 
   TileConfig cfg_;
-  std::vector<uint8_t> mem_;     // rows() x LANES lane values, low WBITS bits
-  std::vector<uint32_t> wear_;   // per NVM row
+  std::vector<uint8_t> mem_;    // rows() x LANES lane values, low WBITS bits
+  std::vector<uint32_t> wear_;  // per NVM row
   uint64_t now_ = 0;
   uint32_t prog_row_ = 0;
-  uint64_t prog_done_ = 0;       // program engine busy while now_ < prog_done_
+  uint64_t prog_done_ = 0;          // program engine busy while now_ < prog_done_
   std::vector<int16_t> x_scratch_;  // decoded MVM inputs, kept to avoid an allocation per MVM
 };
 

@@ -9,7 +9,9 @@
 
 namespace hycim::tile::timing {
 
-constexpr uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+constexpr uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 // Accept cycle + one cycle per SRAM row of inputs latched into the word-line
 // driver + per input bit one cycle per group of ROWS_PER_CYCLE weight rows (the
@@ -19,7 +21,9 @@ constexpr uint64_t mvm_cycles(const spec::TileConfig& c, uint32_t k, uint32_t xb
 }
 
 // Accept cycle (both rows latched) + one shift-and-add per multiplier bit.
-constexpr uint64_t emul_cycles(uint32_t xbits) { return 1 + uint64_t{xbits}; }
+constexpr uint64_t emul_cycles(uint32_t xbits) {
+  return 1 + uint64_t{xbits};
+}
 
 // PROGRAM_NVM and SYNC wait for the single program engine: `prog_done` is the
 // first cycle at which the previous program no longer holds its row.

@@ -1,8 +1,9 @@
 // The fast model against the plain reference and the documented formulas, on
 // every named configuration.
+#include "sim/tile/tile_model.hpp"
+
 #include <gtest/gtest.h>
 
-#include "sim/tile/tile_model.hpp"
 #include "sim/tile/tile_timing.hpp"
 #include "tests/tile/tile_test_support.hpp"
 
@@ -55,7 +56,8 @@ TEST_P(TileModelTest, ExtremesMinusOneTwentyEightEverywhereAndZeros) {
   for (int32_t v : r.lanes) EXPECT_EQ(v, int64_t{k} * 128 * 128);
   r = tile.execute(Command::mvm(0, k, cfg.nvm_rows, 8, false, 8, true));  // x = +128 unsigned
   for (int32_t v : r.lanes) EXPECT_EQ(v, -int64_t{k} * 128 * 128);
-  for (uint32_t row = 0; row < cfg.rows(); ++row) tile.poke_row(row, std::vector<uint8_t>(cfg.lanes, 0));
+  for (uint32_t row = 0; row < cfg.rows(); ++row)
+    tile.poke_row(row, std::vector<uint8_t>(cfg.lanes, 0));
   r = tile.execute(Command::mvm(0, k, cfg.nvm_rows, 8, true, 8, true));
   for (int32_t v : r.lanes) EXPECT_EQ(v, 0);
 }
@@ -108,8 +110,10 @@ TEST_P(TileModelTest, IllegalCommandsAnswerTheirStatusInOneCycleAndChangeNothing
       {Command::read_row(rows), Status::kRowRange},
       {Command::read_wear(sram0), Status::kRowRange},
       {Command::mvm(0, 1, sram0, 0, false, 8, false), Status::kBadWidth},
-      {Command::mvm(0, 1, sram0, static_cast<uint8_t>(cfg.xbits + 1), false, 8, false), Status::kBadWidth},
-      {Command::mvm(0, 1, sram0, 8, false, static_cast<uint8_t>(cfg.wbits + 1), false), Status::kBadWidth},
+      {Command::mvm(0, 1, sram0, static_cast<uint8_t>(cfg.xbits + 1), false, 8, false),
+       Status::kBadWidth},
+      {Command::mvm(0, 1, sram0, 8, false, static_cast<uint8_t>(cfg.wbits + 1), false),
+       Status::kBadWidth},
       {Command::mvm(0, 0, sram0, 8, false, 8, false), Status::kBadCount},
       {Command::mvm(1, rows, sram0, 8, false, 8, false), Status::kRowRange},
       {Command::mvm(0, 1, 0, 8, false, 8, false), Status::kRowRange},
@@ -132,8 +136,10 @@ TEST_P(TileModelTest, BusyRowRefusesMvmAndEmulThatReadIt) {
   const TileConfig cfg = GetParam();
   TileModel tile(cfg);
   tile.execute(Command::program_nvm(1, std::vector<uint8_t>(cfg.lanes, 1)));
-  EXPECT_EQ(tile.execute(Command::mvm(0, 2, cfg.nvm_rows, 8, true, 8, true)).status, Status::kRowBusy);
-  EXPECT_EQ(tile.execute(Command::emul(1, cfg.nvm_rows, 8, true, 8, true)).status, Status::kRowBusy);
+  EXPECT_EQ(tile.execute(Command::mvm(0, 2, cfg.nvm_rows, 8, true, 8, true)).status,
+            Status::kRowBusy);
+  EXPECT_EQ(tile.execute(Command::emul(1, cfg.nvm_rows, 8, true, 8, true)).status,
+            Status::kRowBusy);
   EXPECT_EQ(tile.execute(Command::mvm(2, 2, cfg.nvm_rows, 8, true, 8, true)).status, Status::kOk);
 }
 

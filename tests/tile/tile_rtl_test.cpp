@@ -90,7 +90,8 @@ TEST_P(TileRtlTest, RandomCommandStreamsAgree) {
     } else if (pick < 8) {
       t.run(random_emul(rng, cfg));
     } else if (pick == 8) {
-      t.run(Command::write_sram(cfg.nvm_rows + rng() % cfg.sram_rows, random_lanes(rng, cfg.lanes)));
+      t.run(
+          Command::write_sram(cfg.nvm_rows + rng() % cfg.sram_rows, random_lanes(rng, cfg.lanes)));
     } else if (pick == 9) {
       t.run(Command::program_nvm(rng() % cfg.nvm_rows, random_lanes(rng, cfg.lanes)));
     } else if (pick == 10) {
@@ -110,7 +111,8 @@ TEST_P(TileRtlTest, RandomCommandStreamsAgree) {
       c.wbits = rng() % 16;
       c.xsigned = rng() & 1;
       c.wsigned = rng() & 1;
-      if (c.op == Opcode::kWriteSram || c.op == Opcode::kProgramNvm) c.data = random_lanes(rng, cfg.lanes);
+      if (c.op == Opcode::kWriteSram || c.op == Opcode::kProgramNvm)
+        c.data = random_lanes(rng, cfg.lanes);
       t.run(c);
     }
     if (::testing::Test::HasFailure()) break;
@@ -126,7 +128,7 @@ TEST_P(TileRtlTest, ExtremesAgree) {
   for (bool xs : {false, true})
     for (bool ws : {false, true}) {
       t.run(Command::mvm(0, k, cfg.nvm_rows, 8, xs, 8, ws));
-      t.run(Command::mvm(5, 1, cfg.nvm_rows, 8, xs, 8, ws));  // a single row
+      t.run(Command::mvm(5, 1, cfg.nvm_rows, 8, xs, 8, ws));                       // a single row
       t.run(Command::mvm(0, cfg.rows_per_cycle + 1, cfg.nvm_rows, 8, xs, 8, ws));  // K % R != 0
       t.run(Command::emul(0, cfg.nvm_rows, 8, xs, 8, ws));
     }

@@ -11,7 +11,9 @@
 #include "sim/tile/tile_reference.hpp"
 
 namespace hycim::spec {
-inline void PrintTo(const TileConfig& c, std::ostream* os) { *os << c.name; }
+inline void PrintTo(const TileConfig& c, std::ostream* os) {
+  *os << c.name;
+}
 }  // namespace hycim::spec
 
 namespace hycim::tile::testing {
@@ -58,7 +60,9 @@ inline std::vector<int64_t> reference_result(const Snapshot& s, const TileConfig
   return reference::mvm(w, x);
 }
 
-inline std::vector<int64_t> widen(const std::vector<int32_t>& v) { return {v.begin(), v.end()}; }
+inline std::vector<int64_t> widen(const std::vector<int32_t>& v) {
+  return {v.begin(), v.end()};
+}
 
 // A legal MVM with random placement, K, widths and signedness.
 inline Command random_mvm(std::mt19937& rng, const TileConfig& cfg, uint8_t xbits, uint8_t wbits) {
@@ -77,7 +81,8 @@ inline Command random_emul(std::mt19937& rng, const TileConfig& cfg) {
 
 // Fills every row with random lanes through the backdoor.
 inline void randomize(Tile& t, std::mt19937& rng) {
-  for (uint32_t r = 0; r < t.config().rows(); ++r) t.poke_row(r, random_lanes(rng, t.config().lanes));
+  for (uint32_t r = 0; r < t.config().rows(); ++r)
+    t.poke_row(r, random_lanes(rng, t.config().lanes));
 }
 
 }  // namespace hycim::tile::testing
