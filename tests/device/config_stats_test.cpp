@@ -132,5 +132,27 @@ TEST(DeviceStats, PerCommandTileAndRunFiguresAddUp) {
   });
 }
 
+// The time model to the picosecond: one MVM on an idle device is its input
+// DMA read (bytes / bandwidth + latency), its tile cycles x period, then its
+// posted result and completion writes (bytes / bandwidth each).
+TEST(DeviceTiming, MvmTakesDmaPlusCyclesExactly) {
+  in_child([] {
+    DeviceConfig cfg = small_config(1);
+    cfg.timing.dma_bytes_per_ns = 8;
+    cfg.timing.dma_latency_ns = 100;
+    HostBench tb("tb", cfg);
+    tb.setup();
+    const double t0 = Device::now_ns();
+    const auto done = tb.run({cmd::mvm(1, 0, 0, 16, 32, tb.data(0), tb.data(64))});
+    ASSERT_EQ(status_of(done[0]), DevStatus::kOk);
+    const uint64_t cycles = 2 + tile::timing::mvm_cycles(spec::kSmallTile, 16, 8);
+    ASSERT_EQ(done[0].cycles, cycles);
+    const auto& c = tb.device().stats().commands()[0];
+    EXPECT_DOUBLE_EQ(c.start_ns - t0, 64 / 8.0 + 100);  // fetch burst of one entry
+    EXPECT_DOUBLE_EQ(c.end_ns - c.start_ns, (16 / 8.0 + 100) + cycles * 5.0 + 32 / 8.0 + 16 / 8.0);
+    EXPECT_DOUBLE_EQ(Device::now_ns(), c.end_ns);
+  });
+}
+
 }  // namespace
 }  // namespace hycim::device::testing
