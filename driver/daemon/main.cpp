@@ -1,0 +1,73 @@
+// hycimd: the simulator daemon. Owns one simulated hycim device and its NVM
+// image and serves many client processes over a unix socket (unix://PATH);
+// docs/driver.md describes the protocol and fault behaviour.
+//
+//   hycimd --socket /run/user/1000/hycim/dev0 --nvm-image dev0.nvm [--tile model|rtl]
+//          [--config default|small] [--tiles N] [--timing FILE]
+//
+// Exit codes: 0 after SIGTERM/SIGINT, 1 when the device or socket cannot be
+// set up (message on stderr), 2 for usage errors.
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <map>
+
+#include "driver/daemon/server.hpp"
+#include "driver/daemon/socket_path.hpp"
+#include "driver/lib/engine/engine.hpp"
+#include "driver/lib/sim_backend.hpp"
+
+namespace {
+
+int stop_fd = -1;
+
+extern "C" void on_signal(int) {
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(stop_fd, &one, sizeof one);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hycimd: serves one simulated hycim device to many processes", "hycimd"};
+  std::string socket, nvm, tile = "model", config = "default", timing;
+  uint32_t tiles = 4;
+  app.add_option("--socket", socket, "unix socket path to listen on")->required();
+  app.add_option("--nvm-image", nvm, "NVM image file (created if missing)")->required();
+  app.add_option("--tile", tile, "tile kind: model or rtl")->capture_default_str();
+  app.add_option("--config", config, "named tile configuration")->capture_default_str();
+  app.add_option("--tiles", tiles, "tiles in the device")->capture_default_str();
+  app.add_option("--timing", timing, "timing/energy JSON file");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help or the usage error
+    return code == 0 ? 0 : 2;
+  }
+
+  spdlog::set_pattern("hycimd[%P] %l: %v");
+  try {
+    std::map<std::string, std::string> opts{
+        {"tile", tile}, {"config", config}, {"tiles", std::to_string(tiles)}, {"nvm", nvm}};
+    if (!timing.empty()) opts["timing"] = timing;
+    auto engine = hycim::driver::Engine::start(hycim::driver::sim_config_from_query(opts));
+    auto listener = hycim::driver::daemon::claim_socket(socket);
+    stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);
+    spdlog::info("serving {} '{}' tile(s) ({}), NVM image {}, on {}", tiles, config, tile, nvm,
+                 socket);
+    hycim::driver::daemon::Server server(engine, std::move(listener), stop_fd);
+    const uint64_t served = server.run();
+    ::unlink(socket.c_str());
+    spdlog::info("stopped after {} connection(s)", served);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

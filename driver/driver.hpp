@@ -1,0 +1,150 @@
+// hycim user-space driver: the C++ API (the C API in hycim_driver.h wraps it).
+//
+//   auto dev = hycim::driver::Device::open("sim://?config=small");
+//   auto buf = dev->alloc(4096);                      // shared memory + IOVA
+//   buf->map(HYCIM_ACCESS_READ | HYCIM_ACCESS_WRITE); // one DMA window
+//   auto q = dev->create_queue(64);
+//   q->submit(cmd::mvm(...));  q->wait(out, 1, 1000ms, &n);
+//
+// Opening, allocating and creating throw DriverError (set-up time); the
+// submit/poll/wait/map/error/reset paths return a Status. One Device is one
+// context on the device: its own queues, buffers and DMA windows. Buffers and
+// queues keep the connection alive, so they may outlive their Device object.
+// Backends (sim://, unix://) and the wire protocol: docs/driver.md.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "driver/hycim_driver.h"
+#include "hycim/spec/device_spec.hpp"
+
+namespace hycim::driver {
+
+using spec::device::CommandRecord;
+using spec::device::CompletionRecord;
+
+// The C API's result codes, as a C++ enum (same values).
+enum class Status : int {
+  kOk = HYCIM_OK,
+  kInvalid = HYCIM_E_INVALID,
+  kNotFound = HYCIM_E_NOT_FOUND,
+  kNoSpace = HYCIM_E_NO_SPACE,
+  kTimeout = HYCIM_E_TIMEOUT,
+  kDisconnected = HYCIM_E_DISCONNECTED,
+  kProtocol = HYCIM_E_PROTOCOL,
+  kBusy = HYCIM_E_BUSY,
+  kIo = HYCIM_E_IO,
+  kPermission = HYCIM_E_PERMISSION,
+  kFaulted = HYCIM_E_FAULTED,
+  kInternal = HYCIM_E_INTERNAL,
+};
+const char* to_string(Status s);
+
+// Thrown by open/alloc/create_queue: the status and a message naming the
+// problem (URI key, path, system error).
+struct DriverError : std::runtime_error {
+  DriverError(Status s, const std::string& what) : std::runtime_error(what), status(s) {}
+  Status status;
+};
+
+using Capabilities = hycim_caps;
+using ErrorInfo = hycim_error_info;
+
+// What `hycim info` shows beyond the capabilities.
+struct DeviceInfo {
+  std::string backend;               // "sim" or "unix"
+  std::string tile_config;           // named tile configuration
+  std::string tile_kind;             // "model" or "rtl"
+  std::string nvm_image;             // empty: NVM not persistent
+  uint32_t contexts = 0;             // contexts open on the device (all processes)
+  uint32_t nvm_rows_programmed = 0;  // NVM rows with wear > 0, all tiles
+  uint32_t nvm_max_wear = 0;
+  uint64_t commands = 0;  // commands completed since the device started
+};
+
+class Backend;
+
+class Buffer {
+ public:
+  ~Buffer();
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  void* data() const { return data_; }
+  std::span<uint8_t> bytes() const { return {static_cast<uint8_t*>(data_), size_}; }
+  size_t size() const { return size_; }
+  uint64_t iova() const { return iova_; }
+  // Device access (HYCIM_ACCESS_* bits) through one DMA window.
+  Status map(uint32_t access);
+  Status unmap();
+
+ private:
+  friend class Device;
+  Buffer(std::shared_ptr<Backend> b, void* data, size_t size, uint64_t iova)
+      : backend_(std::move(b)), data_(data), size_(size), iova_(iova) {}
+  std::shared_ptr<Backend> backend_;
+  void* data_;
+  size_t size_;
+  uint64_t iova_;
+};
+
+class Queue {
+ public:
+  ~Queue();
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+
+  uint32_t entries() const;
+  // Submitted and not yet returned by poll/wait.
+  uint32_t outstanding() const;
+  // Copies records into the ring in order and rings the doorbell once.
+  // kNoSpace when the queue filled up (*accepted tells how many went in).
+  Status submit(std::span<const CommandRecord> cmds, size_t* accepted = nullptr);
+  Status submit(const CommandRecord& cmd) { return submit({&cmd, 1}); }
+  // Completions available now, in submission order.
+  Status poll(std::span<CompletionRecord> out, size_t* n);
+  // Waits for at least `min` completions (timeout < 0: forever).
+  Status wait(std::span<CompletionRecord> out, size_t min, std::chrono::milliseconds timeout,
+              size_t* n);
+
+ private:
+  friend class Device;
+  struct Impl;
+  explicit Queue(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+class Device {
+ public:
+  // Opens `uri` (sim://..., unix://PATH). Throws DriverError.
+  static std::unique_ptr<Device> open(std::string_view uri);
+  // URIs of the reachable devices: sim:// and every live daemon socket in
+  // $HYCIM_SOCKET_DIR (default $XDG_RUNTIME_DIR/hycim, else /tmp/hycim-UID).
+  static std::vector<std::string> enumerate();
+  ~Device();
+
+  const std::string& uri() const { return uri_; }
+  const Capabilities& capabilities() const;
+  Status info(DeviceInfo* out) const;
+  // Shared memory with an IOVA in this context, unmapped. Throws DriverError.
+  std::unique_ptr<Buffer> alloc(size_t bytes);
+  // A queue of `entries` slots (power of two). Throws DriverError.
+  std::unique_ptr<Queue> create_queue(uint32_t entries);
+  Status read_error(ErrorInfo* out, bool clear = false);
+  Status reset(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+
+ private:
+  Device(std::string uri, std::shared_ptr<Backend> b)
+      : uri_(std::move(uri)), backend_(std::move(b)) {}
+  std::string uri_;
+  std::shared_ptr<Backend> backend_;
+};
+
+}  // namespace hycim::driver

@@ -1,0 +1,182 @@
+/* hycim user-space driver: the C API.
+ *
+ * A stable C ABI over the C++ driver (driver/driver.hpp) so other languages
+ * can bind. Handles are opaque; every function that can fail returns an
+ * hycim_result (HYCIM_OK or a negative code) and never lets an exception
+ * out. After a failure, hycim_last_error() gives a message naming the
+ * problem (thread-local, valid until the next call on the same thread).
+ *
+ * Devices are named by URI (docs/driver.md):
+ *   sim://?tile=model|rtl&config=small|default&tiles=N&nvm=PATH&timing=FILE
+ *       the SystemC device inside this process (one configuration per
+ *       process: SystemC elaborates once; later opens share it as new contexts)
+ *   unix://PATH[?timeout_ms=N]
+ *       a hycimd daemon listening on PATH (many processes share one device)
+ *
+ * Command and completion records are the device's (docs/device.md); build
+ * commands with the hycim_command_* functions rather than by hand.
+ */
+#ifndef HYCIM_DRIVER_H
+#define HYCIM_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define HYCIM_API __attribute__((visibility("default")))
+#else
+#define HYCIM_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Results of every fallible call. */
+typedef enum hycim_result {
+  HYCIM_OK = 0,
+  HYCIM_E_INVALID = -1,      /* an argument is malformed (bad URI, size, access bits, NULL) */
+  HYCIM_E_NOT_FOUND = -2,    /* no such device, buffer or queue in this context */
+  HYCIM_E_NO_SPACE = -3,     /* out of DMA windows, queue slots or memory */
+  HYCIM_E_TIMEOUT = -4,      /* the device or daemon did not answer within the timeout */
+  HYCIM_E_DISCONNECTED = -5, /* the daemon went away; the handle stays usable only for close */
+  HYCIM_E_PROTOCOL = -6,     /* the daemon answered something malformed, or refused our message */
+  HYCIM_E_BUSY = -7,         /* the resource is in use (sim:// with another configuration) */
+  HYCIM_E_IO = -8,           /* an operating-system call failed (socket, memfd, mmap) */
+  HYCIM_E_PERMISSION = -9,   /* refused by credentials or ownership */
+  HYCIM_E_FAULTED = -10,     /* the queue was stopped by the device side (malformed ring indices) */
+  HYCIM_E_INTERNAL = -11     /* a bug: please report it with hycim_last_error() */
+} hycim_result;
+
+/* DMA access bits of hycim_buffer_map (the device's WIN_CTRL bits). */
+#define HYCIM_ACCESS_READ 1u  /* the device may read the buffer */
+#define HYCIM_ACCESS_WRITE 2u /* the device may write the buffer */
+
+typedef struct hycim_device hycim_device;
+typedef struct hycim_buffer hycim_buffer;
+typedef struct hycim_queue hycim_queue;
+
+/* A device command record (docs/device.md "Command record"): 64 bytes. */
+typedef struct hycim_command {
+  uint8_t bytes[64];
+} hycim_command;
+
+/* A completion record (docs/device.md "Completion record"). status is a
+ * device status code; hycim_device_status_name() names it. */
+typedef struct hycim_completion {
+  uint32_t seq;
+  uint16_t status;
+  uint8_t opcode;
+  uint8_t flags;
+  uint64_t cycles;
+} hycim_completion;
+
+typedef struct hycim_caps {
+  uint32_t id, version; /* ID and VERSION registers */
+  uint32_t tiles, nvm_rows, sram_rows, lanes;
+  uint32_t wbits, xbits, acc_bits, rows_per_cycle;
+  uint32_t dma_windows; /* windows (hence mapped buffers) a context may use */
+  uint32_t flags;       /* CAP_FLAGS bits */
+  uint32_t max_queue_entries;
+} hycim_caps;
+
+/* The context's error log (the device's ERR_* registers, per context). */
+typedef struct hycim_error_info {
+  uint32_t code;  /* device status of the most recent error; 0: none */
+  uint32_t seq;   /* seq of the command that failed */
+  uint64_t addr;  /* failing host (IOVA) address for DMA errors */
+  uint32_t count; /* errors since the log was cleared (saturates) */
+} hycim_error_info;
+
+/* --- results and messages ------------------------------------------------ */
+/* Name of an hycim_result ("HYCIM_E_TIMEOUT"); "unknown" for other values. */
+HYCIM_API const char* hycim_result_name(int result);
+/* Name of a device status code ("DMA_FAULT"); "UNKNOWN" for other values. */
+HYCIM_API const char* hycim_device_status_name(uint32_t status);
+/* Message of the last failed call on this thread; "" if none. Never NULL. */
+HYCIM_API const char* hycim_last_error(void);
+
+/* --- devices --------------------------------------------------------------- */
+/* Writes the URIs of the reachable devices, one per line, into buf (always
+ * NUL-terminated when len > 0). *needed gets the bytes required including the
+ * NUL. HYCIM_OK, HYCIM_E_NO_SPACE if buf was too short, HYCIM_E_INVALID. */
+HYCIM_API int hycim_device_enumerate(char* buf, size_t len, size_t* needed);
+/* Opens a device. HYCIM_OK and *out set; HYCIM_E_INVALID (bad URI or option),
+ * HYCIM_E_NOT_FOUND (no daemon at the path), HYCIM_E_BUSY, HYCIM_E_PERMISSION,
+ * HYCIM_E_TIMEOUT, HYCIM_E_PROTOCOL, HYCIM_E_IO. */
+HYCIM_API int hycim_device_open(const char* uri, hycim_device** out);
+/* Closes the device handle. Buffers and queues stay valid until freed. NULL ok. */
+HYCIM_API void hycim_device_close(hycim_device* dev);
+/* HYCIM_OK, HYCIM_E_INVALID. */
+HYCIM_API int hycim_device_get_caps(hycim_device* dev, hycim_caps* out);
+/* Reads (and with clear != 0, clears) the context's error log. HYCIM_OK,
+ * HYCIM_E_INVALID, HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
+HYCIM_API int hycim_device_read_error(hycim_device* dev, int clear, hycim_error_info* out);
+/* Runs this context's submitted commands, then resets the device (SRAM rows
+ * zeroed, NVM kept) and clears the context's error log. HYCIM_OK,
+ * HYCIM_E_INVALID, HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
+HYCIM_API int hycim_device_reset(hycim_device* dev, int timeout_ms);
+
+/* --- DMA buffers ----------------------------------------------------------- */
+/* Allocates bytes of shared host memory with an IOVA in this context's device
+ * address space; not visible to the device until mapped. HYCIM_OK,
+ * HYCIM_E_INVALID (0 bytes), HYCIM_E_NO_SPACE, HYCIM_E_IO, HYCIM_E_DISCONNECTED. */
+HYCIM_API int hycim_buffer_alloc(hycim_device* dev, size_t bytes, hycim_buffer** out);
+/* Unmaps and frees; NULL ok. */
+HYCIM_API void hycim_buffer_free(hycim_buffer* buf);
+HYCIM_API void* hycim_buffer_data(hycim_buffer* buf);
+HYCIM_API size_t hycim_buffer_size(const hycim_buffer* buf);
+/* Device address of byte 0 (what command records carry). */
+HYCIM_API uint64_t hycim_buffer_iova(const hycim_buffer* buf);
+/* Lets the device access the buffer (HYCIM_ACCESS_* bits, one DMA window).
+ * Remapping changes the access. HYCIM_OK, HYCIM_E_INVALID, HYCIM_E_NO_SPACE
+ * (all windows used), HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
+HYCIM_API int hycim_buffer_map(hycim_buffer* buf, unsigned access);
+/* HYCIM_OK, HYCIM_E_NOT_FOUND (not mapped), HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
+HYCIM_API int hycim_buffer_unmap(hycim_buffer* buf);
+
+/* --- queues ---------------------------------------------------------------- */
+/* Creates a command queue of `entries` slots (a power of two, 2 ..
+ * max_queue_entries). Completions of one queue come back in submission
+ * order. HYCIM_OK, HYCIM_E_INVALID, HYCIM_E_NO_SPACE, HYCIM_E_IO,
+ * HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
+HYCIM_API int hycim_queue_create(hycim_device* dev, uint32_t entries, hycim_queue** out);
+/* Destroys the queue; completions not yet read are dropped. NULL ok. */
+HYCIM_API void hycim_queue_destroy(hycim_queue* q);
+/* Submits up to n commands in order and rings the doorbell once; *accepted
+ * (may be NULL) gets how many fitted. HYCIM_OK (all accepted), HYCIM_E_NO_SPACE
+ * (queue full: *accepted < n), HYCIM_E_INVALID, HYCIM_E_FAULTED. */
+HYCIM_API int hycim_queue_submit(hycim_queue* q, const hycim_command* cmds, size_t n,
+                                 size_t* accepted);
+/* Copies up to max available completions without waiting. HYCIM_OK (*n may
+ * be 0), HYCIM_E_INVALID, HYCIM_E_FAULTED. */
+HYCIM_API int hycim_queue_poll(hycim_queue* q, hycim_completion* out, size_t max, size_t* n);
+/* Waits until at least min (<= max) completions are available or timeout_ms
+ * passes (< 0: forever), then copies up to max. HYCIM_OK, HYCIM_E_TIMEOUT
+ * (*n holds what was copied), HYCIM_E_DISCONNECTED (daemon gone),
+ * HYCIM_E_INVALID, HYCIM_E_FAULTED. */
+HYCIM_API int hycim_queue_wait(hycim_queue* q, hycim_completion* out, size_t max, size_t min,
+                               int timeout_ms, size_t* n);
+
+/* --- command builders (docs/device.md "Device commands") ------------------- */
+HYCIM_API void hycim_command_nop(hycim_command* c, uint32_t seq);
+HYCIM_API void hycim_command_fence(hycim_command* c, uint32_t seq);
+HYCIM_API void hycim_command_write_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                                        uint32_t count, uint64_t src_iova);
+HYCIM_API void hycim_command_read_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                                       uint32_t count, uint64_t dst_iova);
+HYCIM_API void hycim_command_program_nvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                                         uint32_t count, uint64_t src_iova);
+HYCIM_API void hycim_command_read_wear(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                                       uint32_t count, uint64_t dst_iova);
+/* Signed 8-bit inputs and weights. */
+HYCIM_API void hycim_command_mvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t w_row,
+                                 uint32_t k, uint32_t x_row, uint64_t src_iova, uint64_t dst_iova);
+HYCIM_API void hycim_command_emul(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t nvm_row,
+                                  uint32_t sram_row, uint64_t dst_iova);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HYCIM_DRIVER_H */

@@ -1,0 +1,191 @@
+// The engine thread's device side: programming the ring and windows, taking
+// batches from client queues, running them, returning completions, folding
+// the device's error log into the context's, and reset.
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "driver/lib/engine/engine_state.hpp"
+
+namespace hycim::driver {
+
+namespace sd = spec::device;
+
+namespace {
+
+constexpr size_t kCqOffset = kDeviceRingEntries * sizeof(sd::CommandRecord);
+
+void write64(Platform& p, uint32_t lo, uint32_t hi, uint64_t v) {
+  p.write(lo, static_cast<uint32_t>(v));
+  p.write(hi, static_cast<uint32_t>(v >> 32));
+}
+
+void program_window(Platform& p, uint32_t index, uint64_t base, uint64_t size, uint32_t ctrl) {
+  p.write(sd::reg::kWinSel, index);
+  write64(p, sd::reg::kWinBaseLo, sd::reg::kWinBaseHi, base);
+  write64(p, sd::reg::kWinSizeLo, sd::reg::kWinSizeHi, size);
+  p.write(sd::reg::kWinCtrl, ctrl);
+}
+
+}  // namespace
+
+// Rings at kRingIova, the last window over them; called at start and after
+// every reset (which returns the registers to their power-on values).
+void EngineState::setup_rings() {
+  Platform& p = *platform_;
+  write64(p, sd::reg::kQBaseLo, sd::reg::kQBaseHi, kRingIova);
+  write64(p, sd::reg::kCqBaseLo, sd::reg::kCqBaseHi, kRingIova + kCqOffset);
+  p.write(sd::reg::kQSize, kDeviceRingEntries);
+  const uint32_t last = p.read(sd::reg::kCapDmaWindows) - 1;
+  program_window(p, last, kRingIova, ring_.size() - 64, sd::win_ctrl::kAll);
+  dev_tail_ = 0;
+  active_ = 0;
+  space_.set_active(nullptr);
+}
+
+// Gives the device the windows of `ctx` (its mapped buffers, in IOVA order)
+// and shows the DMA port only that context's memory.
+void EngineState::activate(uint32_t ctx) {
+  EngineContext& c = contexts_.at(ctx);
+  space_.set_active(&c.mapped);
+  if (active_ == ctx) return;
+  Platform& p = *platform_;
+  const uint32_t windows = p.read(sd::reg::kCapDmaWindows) - 1;
+  auto it = c.mapped.begin();
+  for (uint32_t w = 0; w < windows; ++w) {
+    if (it == c.mapped.end()) {
+      program_window(p, w, 0, 0, 0);
+      continue;
+    }
+    program_window(p, w, it->first, it->second.size, c.buffers.at(it->first).access);
+    ++it;
+  }
+  active_ = ctx;
+}
+
+bool EngineState::wait_and_serve(int timeout_ms) {
+  epoll_event events[32];
+  const int n = ::epoll_wait(epoll_.get(), events, 32, ready_.empty() ? timeout_ms : 0);
+  bool control = false;
+  for (int i = 0; i < n; ++i) {
+    auto* q = static_cast<EngineQueue*>(events[i].data.ptr);
+    if (q == nullptr) {
+      control = true;
+      continue;
+    }
+    drain_eventfd(q->doorbell.get());
+    if (!q->pending && !q->faulted) {
+      q->pending = true;
+      ready_.push_back(q);
+    }
+  }
+  // One batch per ready queue per round, so no queue starves the others.
+  for (size_t i = ready_.size(); i > 0 && !ready_.empty(); --i) {
+    EngineQueue* q = ready_.front();
+    ready_.pop_front();
+    serve(*q);
+    if (q->pending) ready_.push_back(q);
+  }
+  return control;
+}
+
+void EngineState::serve(EngineQueue& q) {
+  const uint32_t tail = q.view.header->sq_tail.load(std::memory_order_acquire);
+  const uint32_t avail = tail - q.head;
+  if (avail > q.entries) return fault(q);
+  if (avail == 0) {
+    q.pending = false;
+    return;
+  }
+  run_batch(q, std::min(avail, kDeviceRingEntries - 1));
+  q.pending = true;  // look again next round: the client may have added more
+}
+
+void EngineState::run_batch(EngineQueue& q, uint32_t n) {
+  EngineContext& c = contexts_.at(q.ctx);
+  activate(q.ctx);
+  Platform& p = *platform_;
+  uint8_t* sq = ring_base_;
+  uint8_t* cq = ring_base_ + kCqOffset;
+  const uint32_t first = dev_tail_;
+  for (uint32_t i = 0; i < n; ++i) {
+    // Copied once: the device sees exactly what the client wrote at this moment.
+    std::memcpy(sq + dev_tail_ * sizeof(sd::CommandRecord), &q.view.sq[(q.head + i) & q.view.mask],
+                sizeof(sd::CommandRecord));
+    std::memset(cq + dev_tail_ * sizeof(sd::CompletionRecord), 0, sizeof(sd::CompletionRecord));
+    dev_tail_ = (dev_tail_ + 1) % kDeviceRingEntries;
+  }
+  p.write(sd::reg::kQDoorbell, dev_tail_);
+  p.run();
+  const bool halted = (p.read(sd::reg::kStatus) & sd::status::kHalted) != 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t slot = (first + i) % kDeviceRingEntries;
+    sd::CompletionRecord rec;
+    std::memcpy(&rec, cq + slot * sizeof rec, sizeof rec);
+    if ((rec.flags & sd::completion_flags::kDone) == 0) {
+      // Only a ring fault leaves a slot unwritten; say so rather than hang.
+      std::memcpy(&rec.seq, sq + slot * sizeof(sd::CommandRecord) + 8, sizeof rec.seq);
+      rec = {rec.seq, static_cast<uint16_t>(sd::DevStatus::kRingFault), 0,
+             sd::completion_flags::kDone, 0};
+    }
+    q.view.cq[(q.head + i) & q.view.mask] = rec;
+    // No later context may read this context's records back out of the ring.
+    std::memset(sq + slot * sizeof(sd::CommandRecord), 0, sizeof(sd::CommandRecord));
+  }
+  fold_errors(c);
+  if (halted) {
+    p.write(sd::reg::kReset, sd::kResetKey);
+    p.run();
+    setup_rings();
+  }
+  commands_ += n;
+  q.head += n;
+  q.view.header->sq_head.store(q.head, std::memory_order_release);
+  q.view.header->cq_tail.store(q.head, std::memory_order_release);
+  signal_eventfd(q.completion.get());
+}
+
+void EngineState::fold_errors(EngineContext& c) {
+  Platform& p = *platform_;
+  const uint32_t count = p.read(sd::reg::kErrCount);
+  if (count == 0) return;
+  c.err.code = p.read(sd::reg::kErrCode);
+  c.err.seq = p.read(sd::reg::kErrSeq);
+  c.err.addr = p.read(sd::reg::kErrAddrLo) | uint64_t{p.read(sd::reg::kErrAddrHi)} << 32;
+  // Saturates like ERR_COUNT.
+  c.err.count = count > UINT32_MAX - c.err.count ? UINT32_MAX : c.err.count + count;
+  p.write(sd::reg::kErrClear, 1);
+  p.write(sd::reg::kIrqAck, sd::irq::kAll);
+}
+
+void EngineState::fault(EngineQueue& q) {
+  q.faulted = true;
+  q.pending = false;
+  q.view.header->fault.store(1, std::memory_order_release);
+  signal_eventfd(q.completion.get());
+}
+
+// Serves every queue of ctx until their rings are empty.
+void EngineState::drain(uint32_t ctx) {
+  EngineContext& c = contexts_.at(ctx);
+  for (auto& [qid, q] : c.queues) {
+    if (q->faulted) continue;
+    for (q->pending = true; q->pending;) serve(*q);
+    ready_.erase(std::remove(ready_.begin(), ready_.end(), q.get()), ready_.end());
+  }
+}
+
+Status EngineState::reset(uint32_t ctx) {
+  if (!context(ctx)) return Status::kNotFound;
+  drain(ctx);
+  Platform& p = *platform_;
+  p.write(sd::reg::kReset, sd::kResetKey);
+  p.run();
+  setup_rings();
+  contexts_.at(ctx).err = {};
+  return Status::kOk;
+}
+
+}  // namespace hycim::driver

@@ -1,0 +1,26 @@
+// libFuzzer target: the daemon's message parser (and the client's reply
+// check) on arbitrary bytes. The first byte picks how many fds "came with"
+// the message; the rest is the message.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "driver/lib/wire/protocol.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace hycim::driver::wire;
+  if (size == 0) return 0;
+  const std::span<const uint8_t> msg(data + 1, size - 1);
+  Request r;
+  std::string why;
+  if (parse_request(msg, data[0] % (kMaxFds + 2), &r, &why)) {
+    // Accepted messages must be exactly what the type says.
+    if (msg.size() != sizeof(Header) + request_size(r.type)) __builtin_trap();
+    if (data[0] % (kMaxFds + 2) != request_fds(r.type)) __builtin_trap();
+  } else if (why.empty()) {
+    __builtin_trap();
+  }
+  check_reply(msg, static_cast<Type>(data[0] % 11), 1, &why);
+  return 0;
+}

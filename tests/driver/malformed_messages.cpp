@@ -1,0 +1,57 @@
+#include "tests/driver/malformed_messages.hpp"
+
+#include <cstring>
+
+#include "driver/lib/wire/protocol.hpp"
+
+namespace hycim::driver::test {
+namespace {
+
+using wire::Type;
+
+std::vector<uint8_t> message(uint32_t magic, uint16_t version, uint16_t type,
+                             uint32_t payload_field, std::vector<uint8_t> payload) {
+  const wire::Header h{magic, version, type, 1, payload_field};
+  // One allocation and two copies (g++ 12 misreads vector::insert here).
+  std::vector<uint8_t> out(sizeof h + payload.size());
+  std::memcpy(out.data(), &h, sizeof h);
+  if (!payload.empty()) std::memcpy(out.data() + sizeof h, payload.data(), payload.size());
+  return out;
+}
+
+std::vector<uint8_t> good(Type t, std::vector<uint8_t> payload) {
+  return message(wire::kMagic, wire::kVersion, static_cast<uint16_t>(t),
+                 static_cast<uint32_t>(payload.size()), payload);
+}
+
+}  // namespace
+
+std::vector<MalformedMessage> malformed_messages() {
+  const auto hello = static_cast<uint16_t>(Type::kHello);
+  std::vector<uint8_t> map(sizeof(wire::MapBuffer), 0);
+  map[12] = 1;  // padding
+  std::vector<uint8_t> read_error(sizeof(wire::ReadError), 0);
+  read_error[0] = 2;  // clear is 0 or 1
+  return {
+      {"one byte", {0x48}},
+      {"header cut short", std::vector<uint8_t>(15, 0)},
+      {"bad magic", message(0x12345678, wire::kVersion, hello, 0, {})},
+      {"future version", message(wire::kMagic, wire::kVersion + 1, hello, 0, {})},
+      {"unknown type", message(wire::kMagic, wire::kVersion, 77, 0, {})},
+      {"type zero", message(wire::kMagic, wire::kVersion, 0, 0, {})},
+      {"unsolicited reply", good(Type::kReply, std::vector<uint8_t>(8, 0))},
+      {"payload longer than declared", message(wire::kMagic, wire::kVersion, hello, 0, {1, 2, 3})},
+      {"payload shorter than declared", message(wire::kMagic, wire::kVersion, hello, 64, {})},
+      {"payload on a bare request", good(Type::kHello, std::vector<uint8_t>(8, 0))},
+      {"truncated add-buffer", good(Type::kAddBuffer, std::vector<uint8_t>(4, 0)), 1},
+      {"oversized message", good(Type::kInfo, std::vector<uint8_t>(4000, 0xab))},
+      {"add-buffer without its fd", good(Type::kAddBuffer, std::vector<uint8_t>(8, 0))},
+      {"add-queue with one fd", good(Type::kAddQueue, {4, 0, 0, 0, 0, 0, 0, 0}), 1},
+      {"fd on a hello", good(Type::kHello, {}), 1},
+      {"too many fds", good(Type::kAddQueue, {4, 0, 0, 0, 0, 0, 0, 0}), 5},
+      {"non-zero padding", good(Type::kMapBuffer, map)},
+      {"bad clear flag", good(Type::kReadError, read_error)},
+  };
+}
+
+}  // namespace hycim::driver::test
