@@ -1,7 +1,10 @@
 #include "runtime/data/dist_cache.hpp"
 
 #include <cstring>
+#include <optional>
 #include <stdexcept>
+
+#include "runtime/data/error.hpp"
 
 namespace hycim::data {
 
@@ -61,7 +64,13 @@ std::vector<std::byte> DistributedCache::pack_pushes(std::vector<int>& counts) {
       if (server_of(static_cast<uint32_t>(c), j, static_cast<uint32_t>(world_)) !=
           static_cast<uint32_t>(rank_))
         continue;
-      auto bytes = partition_.try_take();
+      std::optional<std::vector<std::byte>> bytes;
+      try {
+        bytes = partition_.try_take();
+      } catch (const DataError&) {
+        // A damaged sample is not pushed: the client's own read of it raises
+        // the error naming file and sample on the rank that needs it.
+      }
       if (!bytes) continue;  // not loaded in time: the client pulls it
       PushHeader h{static_cast<uint32_t>(j - lo), static_cast<uint32_t>(bytes->size())};
       const auto* hp = reinterpret_cast<const std::byte*>(&h);
