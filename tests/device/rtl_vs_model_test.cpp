@@ -4,7 +4,11 @@
 // simulated times, and the whole array state must all be identical.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <string>
+
 #include "tests/device/device_test_support.hpp"
+#include "tests/device/persistence_pattern.hpp"
 
 namespace hycim::device::testing {
 namespace {
@@ -131,6 +135,38 @@ TEST(DeviceRtlVsModel, RandomStreamsSmall) {
 }
 TEST(DeviceRtlVsModel, RandomStreamsDefault) {
   run_stream("default", 2, 200);
+}
+
+// Power-on restore into RTL tiles: an image programmed by a model-backed
+// device in another process gives an RTL-backed device the same weights and
+// wear, and MVMs over them match the plain loops.
+TEST(DeviceRtlVsModel, RtlTilesRestoreTheNvmImage) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("hycim_device_rtl_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const auto image = dir / "dev.nvm";
+  const std::string child = std::string(HYCIM_DEVICE_CHILD) + " " + image.string() + " 31 16";
+  ASSERT_EQ(std::system(child.c_str()), 0);  // tile 1, rows 2..17
+  in_child([&] {
+    DeviceConfig c = small_config(2, TileKind::kRtl);
+    c.nvm_image = image;
+    HostBench tb("tb", c);
+    tb.setup();
+    const auto w = pattern(31, 16 * 8);
+    std::vector<std::vector<uint8_t>> rows;
+    for (uint32_t r = 0; r < 16; ++r) {
+      rows.emplace_back(w.begin() + r * 8, w.begin() + r * 8 + 8);
+      EXPECT_EQ(tb.device().tile(1).peek_row(2 + r), rows.back()) << r;
+      EXPECT_EQ(tb.device().tile(1).peek_wear(2 + r), 1u) << r;
+    }
+    std::mt19937 rng(5);
+    const auto x = random_bytes(rng, 16);
+    put(tb, tb.data(0), x);
+    const auto done = tb.run({cmd::mvm(1, 1, 2, 16, 32, tb.data(0), tb.data(64))});
+    ASSERT_EQ(status_of(done[0]), DevStatus::kOk);
+    EXPECT_EQ(get_lanes(tb, tb.data(64), 8), reference_mvm(rows, x, cmd::Widths{}));
+  });
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
