@@ -29,7 +29,9 @@ struct Common {
   std::string trace, hardware, budget, out, plan, chrome, record;
   double fraction = 0, time_limit = 10, cim_slowdown = 2.0;
   std::string planner = "ilp";
-  bool json_out = false, offload = false;
+  bool json_out = false, offload = false, measure = false;
+  std::string network = "resnet50", teacher;
+  int batch = 32;
 };
 
 // "8GiB", "1.5G", "300M", "4096": bytes (K/M/G are powers of 1000, KiB... of 1024).
@@ -111,25 +113,146 @@ void add_budget(CLI::App* s, Common& c) {
   s->add_flag("--json", c.json_out, "machine-readable output");
 }
 
+struct Loaded {
+  mp::Trace trace;
+  std::vector<mp::Lifetime> lt;
+};
+
+Loaded load(const Common& c) {
+  Loaded l{mp::load_trace(c.trace), {}};
+  l.lt = mp::analyze(l.trace);
+  return l;
+}
+
+mp::Plan load_plan(const mp::Trace& t, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw CliError("cannot open plan file '" + path + "'");
+  try {
+    return mp::plan_from_json(t, json::parse(in));
+  } catch (const json::parse_error& e) {
+    throw CliError("plan file '" + path + "' is not valid JSON: " + e.what());
+  }
+}
+
+// `cim` owns the offload target the settings point at, when --offload.
+mp::EvalSettings settings(const Common& c, std::unique_ptr<mp::ModelOffloadTarget>& cim) {
+  mp::EvalSettings s;
+  s.hw = load_hardware(c.hardware);
+  s.time_limit_s = c.time_limit;
+  if (c.offload) {
+    cim = std::make_unique<mp::ModelOffloadTarget>(~std::uint64_t{0}, c.cim_slowdown);
+    s.offload = cim.get();
+  }
+  return s;
+}
+
+void report(const Common& c, const mp::Evaluation& e) {
+  if (c.json_out)
+    std::cout << mp::evaluation_to_json(e).dump(1) << "\n";
+  else
+    print_row(e);
+}
+
+void run_trace(const Common& c) {
+  const auto hw = load_hardware(c.hardware);
+  const auto t = c.teacher.empty() ? mp::make_network(c.network, c.batch, hw)
+                                   : mp::make_distillation(c.network, c.teacher, c.batch, hw);
+  write_json(mp::trace_to_json(t), c.out);
+}
+
+void run_plan(const Common& c) {
+  const Loaded l = load(c);
+  std::unique_ptr<mp::ModelOffloadTarget> cim;
+  const auto e =
+      mp::evaluate(l.trace, l.lt, c.planner, budget_of(c, l.trace, l.lt), settings(c, cim));
+  if (!c.out.empty()) write_json(mp::plan_to_json(l.trace, e.outcome.plan), c.out);
+  report(c, e);
+  if (!e.ok())
+    throw CliError(fmt::format("planner '{}' found no plan within the budget", c.planner));
+}
+
+void run_simulate(const Common& c) {
+  const Loaded l = load(c);
+  std::unique_ptr<mp::ModelOffloadTarget> cim;
+  const auto s = settings(c, cim);
+  mp::Evaluation e;
+  e.outcome.plan = load_plan(l.trace, c.plan);
+  e.planner = e.outcome.plan.planner;
+  e.sim = mp::simulate(l.trace, l.lt, e.outcome.plan, s.hw, budget_of(c, l.trace, l.lt), s.offload);
+  if (!c.chrome.empty()) write_json(mp::chrome_trace(l.trace, e.sim), c.chrome);
+  report(c, e);
+  if (!e.sim.valid) throw CliError("invalid plan: " + e.sim.error);
+  if (!e.sim.within_budget)
+    throw CliError(fmt::format("plan exceeds the budget at op '{}'",
+                               l.trace.ops[e.sim.first_over_budget].name));
+}
+
+void run_compare(const Common& c) {
+  const Loaded l = load(c);
+  std::unique_ptr<mp::ModelOffloadTarget> cim;
+  const auto s = settings(c, cim);
+  const auto budget = budget_of(c, l.trace, l.lt);
+  const auto off =
+      s.offload ? mp::choose_offload(l.trace, *s.offload).offloaded : std::vector<bool>{};
+  mp::check_budget(l.trace, l.lt, off, budget);  // one clear error instead of one per planner
+  json all = json::array();
+  if (!c.json_out)
+    std::cout << fmt::format("{} batch {}: unmanaged peak {}, budget {}\n", l.trace.network,
+                             l.trace.batch, gib(mp::unmanaged_peak(l.trace, l.lt)), gib(budget));
+  for (const auto& name : mp::planner_names()) {
+    const auto e = mp::evaluate(l.trace, l.lt, name, budget, s);
+    if (c.json_out)
+      all.push_back(mp::evaluation_to_json(e));
+    else
+      print_row(e);
+  }
+  if (c.json_out) std::cout << all.dump(1) << "\n";
+}
+
+std::unique_ptr<mp::Backend> backend() {
+  auto be = mp::make_cuda_backend();
+  return be ? std::move(be) : mp::make_host_backend();
+}
+
+void run_execute(const Common& c) {
+  const Loaded l = load(c);
+  const mp::Plan p = load_plan(l.trace, c.plan);
+  auto be = backend();
+  const auto budget = budget_of(c, l.trace, l.lt);
+  // Headroom for the allocator's size classes; the budget bounds requested bytes.
+  const auto r = mp::execute(l.trace, l.lt, p, *be, budget + 512 * l.trace.tensors.size());
+  if (!r.ok) throw CliError(r.error);
+  std::cout << fmt::format(
+      "{}: peak {} bytes (budget {}), {} swapped, {} recomputed, {} mismatches, "
+      "fragmentation {:.1f}%\n",
+      be->name(), r.alloc.peak_requested, budget, r.swapped_out, r.recomputed, r.mismatches,
+      100 * r.alloc.fragmentation());
+  if (!c.record.empty()) mp::save_trace(mp::record_trace(l.trace, r), c.record);
+  if (r.mismatches) throw CliError("restored tensors differ from the originals");
+}
+
+void run_hardware(const Common& c) {
+  auto hw = load_hardware(c.hardware);
+  if (c.measure) {
+    auto be = backend();
+    hw = mp::measure_links(*be, hw);
+    std::cerr << "measured on the " << be->name() << " backend\n";
+  }
+  write_json(mp::hardware_to_json(hw), c.out);
+}
+
 void setup(CLI::App& app) {
   auto c = std::make_shared<Common>();
   auto* root = app.add_subcommand("memplan", "GPU memory planner: traces, plans, replay");
   root->require_subcommand(1);
 
   auto* tr = root->add_subcommand("trace", "write the training trace of a network");
-  static std::string network = "resnet50", teacher;
-  static int batch = 32;
-  tr->add_option("--network", network, "vgg16 | resnet50 | bert-base");
-  tr->add_option("--teacher", teacher, "add a fixed-weight teacher (distillation)");
-  tr->add_option("--batch", batch, "batch size")->check(CLI::PositiveNumber);
+  tr->add_option("--network", c->network, "vgg16 | resnet50 | bert-base");
+  tr->add_option("--teacher", c->teacher, "add a fixed-weight teacher (distillation)");
+  tr->add_option("--batch", c->batch, "batch size")->check(CLI::PositiveNumber);
   tr->add_option("--hardware", c->hardware, "hardware model JSON for op times");
   tr->add_option("-o,--output", c->out, "output file (default: stdout)");
-  tr->callback([c] {
-    const auto hw = load_hardware(c->hardware);
-    const auto t = teacher.empty() ? mp::make_network(network, batch, hw)
-                                   : mp::make_distillation(network, teacher, batch, hw);
-    write_json(mp::trace_to_json(t), c->out);
-  });
+  tr->callback([c] { run_trace(*c); });
 
   auto* pl = root->add_subcommand("plan", "plan a trace under a budget");
   add_budget(pl, *c);
@@ -137,125 +260,30 @@ void setup(CLI::App& app) {
                  "none | swap-all | capuchin | chen-sqrt | griewank-log | checkmate | ilp");
   pl->add_option("--time-limit", c->time_limit, "solver time limit, seconds");
   pl->add_option("-o,--output", c->out, "plan file to write");
+  pl->callback([c] { run_plan(*c); });
 
   auto* sim = root->add_subcommand("simulate", "replay a plan and report peak and added time");
   add_budget(sim, *c);
   sim->add_option("plan", c->plan, "plan JSON")->required()->check(CLI::ExistingFile);
   sim->add_option("--chrome-trace", c->chrome, "write the timeline as Chrome-trace JSON");
+  sim->callback([c] { run_simulate(*c); });
 
   auto* cmp = root->add_subcommand("compare", "run every planner on one trace and budget");
   add_budget(cmp, *c);
   cmp->add_option("--time-limit", c->time_limit, "solver time limit, seconds");
+  cmp->callback([c] { run_compare(*c); });
 
-  auto* ex = root->add_subcommand("execute", "carry a plan out on the host executor");
+  auto* ex = root->add_subcommand("execute", "carry a plan out on the executor (GPU if present)");
   add_budget(ex, *c);
   ex->add_option("plan", c->plan, "plan JSON")->required()->check(CLI::ExistingFile);
   ex->add_option("--record", c->record, "write the trace as measured by the executor");
+  ex->callback([c] { run_execute(*c); });
 
   auto* hwc = root->add_subcommand("hardware", "print the hardware model as JSON");
-  static bool measure = false;
-  hwc->add_flag("--measure", measure, "measure host<->device copy bandwidth (GPU if present)");
+  hwc->add_flag("--measure", c->measure, "measure host<->device copy bandwidth (GPU if present)");
   hwc->add_option("--hardware", c->hardware, "start from this hardware model JSON");
   hwc->add_option("-o,--output", c->out, "output file (default: stdout)");
-  hwc->callback([c] {
-    auto hw = load_hardware(c->hardware);
-    if (measure) {
-      auto be = mp::make_cuda_backend();
-      if (!be) be = mp::make_host_backend();
-      hw = mp::measure_links(*be, hw);
-      std::cerr << "measured on the " << be->name() << " backend\n";
-    }
-    write_json(mp::hardware_to_json(hw), c->out);
-  });
-
-  auto context = [c] {
-    auto t = std::make_shared<mp::Trace>(mp::load_trace(c->trace));
-    return t;
-  };
-  auto settings = [c](std::unique_ptr<mp::ModelOffloadTarget>& cim) {
-    mp::EvalSettings s;
-    s.hw = load_hardware(c->hardware);
-    s.time_limit_s = c->time_limit;
-    if (c->offload) {
-      cim = std::make_unique<mp::ModelOffloadTarget>(~std::uint64_t{0}, c->cim_slowdown);
-      s.offload = cim.get();
-    }
-    return s;
-  };
-  auto report = [c](const mp::Evaluation& e) {
-    if (c->json_out) {
-      std::cout << mp::evaluation_to_json(e).dump(1) << "\n";
-    } else {
-      print_row(e);
-    }
-  };
-  pl->callback([=] {
-    const auto t = context();
-    const auto lt = mp::analyze(*t);
-    std::unique_ptr<mp::ModelOffloadTarget> cim;
-    const auto e = mp::evaluate(*t, lt, c->planner, budget_of(*c, *t, lt), settings(cim));
-    if (!c->out.empty()) write_json(mp::plan_to_json(*t, e.outcome.plan), c->out);
-    report(e);
-    if (!e.ok())
-      throw CliError(fmt::format("planner '{}' found no plan within the budget", c->planner));
-  });
-  sim->callback([=] {
-    const auto t = context();
-    const auto lt = mp::analyze(*t);
-    std::ifstream in(c->plan);
-    const mp::Plan p = mp::plan_from_json(*t, json::parse(in, nullptr, false));
-    std::unique_ptr<mp::ModelOffloadTarget> cim;
-    const auto s = settings(cim);
-    mp::Evaluation e;
-    e.planner = p.planner;
-    e.outcome.plan = p;
-    e.sim = mp::simulate(*t, lt, p, s.hw, budget_of(*c, *t, lt), s.offload);
-    if (!c->chrome.empty()) write_json(mp::chrome_trace(*t, e.sim), c->chrome);
-    report(e);
-    if (!e.sim.valid) throw CliError("invalid plan: " + e.sim.error);
-    if (!e.sim.within_budget)
-      throw CliError(
-          fmt::format("plan exceeds the budget at op '{}'", t->ops[e.sim.first_over_budget].name));
-  });
-  cmp->callback([=] {
-    const auto t = context();
-    const auto lt = mp::analyze(*t);
-    std::unique_ptr<mp::ModelOffloadTarget> cim;
-    const auto s = settings(cim);
-    const auto budget = budget_of(*c, *t, lt);
-    const auto off = s.offload ? mp::choose_offload(*t, *s.offload).offloaded : std::vector<bool>{};
-    mp::check_budget(*t, lt, off, budget);  // one clear error instead of one per planner
-    json all = json::array();
-    if (!c->json_out)
-      std::cout << fmt::format("{} batch {}: unmanaged peak {}, budget {}\n", t->network, t->batch,
-                               gib(mp::unmanaged_peak(*t, lt)), gib(budget));
-    for (const auto& name : mp::planner_names()) {
-      const auto e = mp::evaluate(*t, lt, name, budget, s);
-      if (c->json_out)
-        all.push_back(mp::evaluation_to_json(e));
-      else
-        print_row(e);
-    }
-    if (c->json_out) std::cout << all.dump(1) << "\n";
-  });
-  ex->callback([=] {
-    const auto t = context();
-    const auto lt = mp::analyze(*t);
-    std::ifstream in(c->plan);
-    const mp::Plan p = mp::plan_from_json(*t, json::parse(in, nullptr, false));
-    auto be = mp::make_cuda_backend();
-    if (!be) be = mp::make_host_backend();
-    const auto budget = budget_of(*c, *t, lt);
-    const auto r = mp::execute(*t, lt, p, *be, budget + 512 * t->tensors.size());
-    if (!r.ok) throw CliError(r.error);
-    std::cout << fmt::format(
-        "{}: peak {} bytes (budget {}), {} swapped, {} recomputed, {} mismatches, "
-        "fragmentation {:.1f}%\n",
-        be->name(), r.alloc.peak_requested, budget, r.swapped_out, r.recomputed, r.mismatches,
-        100 * r.alloc.fragmentation());
-    if (!c->record.empty()) mp::save_trace(mp::record_trace(*t, r), c->record);
-    if (r.mismatches) throw CliError("restored tensors differ from the originals");
-  });
+  hwc->callback([c] { run_hardware(*c); });
 }
 
 }  // namespace
