@@ -1,0 +1,84 @@
+// `hycim classify [DIR]`: the end-to-end example. Loads DIR/model.onnx (the
+// digits MLP of scripts/train_digits.py by default), calibrates its activation
+// ranges on DIR/calib_x.npy unless the model carries them, programs its weights
+// into the simulated tiles' NVM, classifies DIR/test_x.npy and prints accuracy
+// on the device next to the float model's (CPU), with cycles and simulated
+// time per inference.
+#include "runtime/onnx/classify.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "host-tools/command_registry.hpp"
+#include "host-tools/commands/runtime_cli.hpp"
+#include "runtime/onnx/npy.hpp"
+#include "runtime/onnx/onnx_io.hpp"
+
+namespace {
+
+using namespace hycim;
+namespace fs = std::filesystem;
+
+struct ClassifyOptions {
+  std::string dir = "models/digits";
+  runtime::SessionOptions session;
+  size_t batch = 1;
+  bool plan = false;
+  double max_drop = -1;
+};
+
+void classify(const ClassifyOptions& o) {
+  const fs::path dir(o.dir);
+  const runtime::Graph g = runtime::load_model((dir / "model.onnx").string());
+  const runtime::Tensor x = runtime::read_npy((dir / "test_x.npy").string());
+  const runtime::Tensor y = runtime::read_npy((dir / "test_y.npy").string());
+
+  runtime::Session cpu(g, runtime::make_cpu_backend());
+  const auto f = runtime::classify(cpu, x, y, o.batch);
+  runtime::Session dev(g, o.session);
+  if (dev.ranges().empty() && fs::exists(dir / "calib_x.npy")) {
+    const runtime::Tensor calib = runtime::read_npy((dir / "calib_x.npy").string());
+    dev.set_ranges(runtime::calibrate(g, {{{g.inputs.at(0).name, calib}}}));
+  }
+  const auto d = runtime::classify(dev, x, y, o.batch);
+  fmt::print("hycim classify: {} ({} test samples, batch {})\n", (dir / "model.onnx").string(),
+             d.samples, o.batch);
+  fmt::print("  device: {}\n", dev.plan().substr(8, dev.plan().find('\n') - 8));
+  fmt::print("  float accuracy (CPU executor):  {:.2f}%  ({}/{})\n", 100 * f.accuracy(), f.correct,
+             f.samples);
+  fmt::print("  device accuracy (int8 on CIM):  {:.2f}%  ({}/{})\n", 100 * d.accuracy(), d.correct,
+             d.samples);
+  fmt::print(
+      "  per inference: {:.0f} cycles latency, {:.0f} MVM cycles over all tiles, {:.2f} us "
+      "simulated at {} MHz\n",
+      d.cycles_per_inference, d.tile_cycles_per_inference, d.sim_us_per_inference,
+      o.session.engine.clock_mhz);
+  fmt::print(
+      "  NVM programming (once): {} cycles; host: {:.0f} inferences/s on tiles, {:.0f}/s on the "
+      "CPU executor\n",
+      d.program_cycles, d.samples / d.host_seconds, f.samples / f.host_seconds);
+  if (o.plan) fmt::print("{}", dev.plan());
+  const double drop = 100 * (f.accuracy() - d.accuracy());
+  if (o.max_drop >= 0 && drop > o.max_drop)
+    throw cli::CliError(
+        fmt::format("accuracy drop {:.2f} points exceeds --max-drop {}", drop, o.max_drop));
+}
+
+void setup(CLI::App& app) {
+  auto opts = std::make_shared<ClassifyOptions>();
+  auto* c =
+      app.add_subcommand("classify", "Classify a test set on the simulated tiles (digits example)");
+  c->add_option("dir", opts->dir, "folder with model.onnx, test_x.npy, test_y.npy[, calib_x.npy]")
+      ->check(CLI::ExistingDirectory);
+  c->add_option("--batch", opts->batch, "inputs per run")->check(CLI::Range(1, 100000));
+  c->add_flag("--plan", opts->plan, "print which tile holds which weight block");
+  c->add_option("--max-drop", opts->max_drop,
+                "fail when device accuracy is more than this many points below float");
+  hycim::cli::add_session_options(c, opts->session);
+  c->callback([opts] { classify(*opts); });
+}
+
+}  // namespace
+
+HYCIM_CLI_COMMAND(classify, setup);

@@ -1,0 +1,112 @@
+#include "runtime/cim/tile_engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/tile/tile_model.hpp"
+#ifdef HYCIM_HAVE_RTL
+#include "sim/tile/rtl_tile.hpp"
+#endif
+
+namespace hycim::cim {
+namespace {
+
+std::unique_ptr<tile::Tile> make_tile(const std::string& kind, const tile::TileConfig& cfg) {
+  if (kind == "model") return std::make_unique<tile::TileModel>(cfg);
+  if (kind == "rtl") {
+#ifdef HYCIM_HAVE_RTL
+    return tile::make_rtl_tile(cfg);
+#else
+    throw EngineError("tile kind 'rtl': this build has no Verilated RTL (HYCIM_WITH_RTL=OFF)");
+#endif
+  }
+  throw EngineError(fmt::format("tile kind '{}': expected 'model' or 'rtl'", kind));
+}
+
+}  // namespace
+
+bool rtl_engine_available() {
+#ifdef HYCIM_HAVE_RTL
+  return true;
+#else
+  return false;
+#endif
+}
+
+TileEngine::TileEngine(const TileEngineOptions& options) : options_(options) {
+  const tile::TileConfig* cfg = nullptr;
+  try {
+    cfg = &tile::named_config(options.config);
+  } catch (const tile::TileError& e) {
+    throw EngineError(e.what());
+  }
+  if (options.tiles == 0) throw EngineError("tile engine: tiles must be at least 1");
+  if (cfg->wbits < 8 || cfg->xbits < 8)
+    throw EngineError(fmt::format("tile config '{}': the runtime needs 8-bit weights and inputs",
+                                  options.config));
+  for (uint32_t i = 0; i < options.tiles; ++i) tiles_.push_back(make_tile(options.kind, *cfg));
+  // One MVM's inputs must fit the SRAM rows; K of a block is also bounded by NVM rows.
+  const uint32_t max_k = std::min(cfg->nvm_rows, cfg->sram_rows * cfg->lanes);
+  geometry_ = {options.tiles, cfg->lanes, cfg->nvm_rows, max_k, options.clock_mhz};
+  write_cmd_ = tile::Command::write_sram(cfg->nvm_rows, std::vector<uint8_t>(cfg->lanes));
+}
+
+tile::Tile& TileEngine::at(uint32_t tile) const {
+  if (tile >= tiles_.size())
+    throw EngineError(fmt::format("tile {} does not exist ({} tiles)", tile, tiles_.size()));
+  return *tiles_[tile];
+}
+
+void TileEngine::expect_ok(const tile::Result& r, const char* what, uint32_t tile) const {
+  if (r.status != tile::Status::kOk)
+    throw EngineError(
+        fmt::format("tile {}: {} answered {}", tile, what, spec::to_string(r.status)));
+}
+
+void TileEngine::program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) {
+  tile::Tile& t = at(tile);
+  const uint32_t lanes = geometry_.lanes;
+  if (rows.size() % lanes != 0) throw EngineError("program: data is not whole rows");
+  for (size_t r = 0; r * lanes < rows.size(); ++r) {
+    const auto row = static_cast<uint32_t>(first_row + r);
+    auto lanes_of = rows.subspan(r * lanes, lanes);
+    t.execute(tile::Command::program_nvm(row, {lanes_of.begin(), lanes_of.end()}), result_);
+    expect_ok(result_, "PROGRAM_NVM", tile);
+  }
+  // Later MVMs must not find a row still busy being programmed.
+  t.execute(tile::Command::sync(), result_);
+}
+
+void TileEngine::mvm(uint32_t tile, uint32_t first_row, std::span<const uint8_t> x, bool xsigned,
+                     bool wsigned, std::span<int32_t> acc) {
+  tile::Tile& t = at(tile);
+  const uint32_t lanes = geometry_.lanes, sram0 = t.config().nvm_rows;
+  if (x.empty() || x.size() > geometry_.max_k || acc.size() > lanes)
+    throw EngineError(
+        fmt::format("mvm: {} inputs / {} outputs do not fit the tile", x.size(), acc.size()));
+  for (size_t i = 0; i * lanes < x.size(); ++i) {
+    const size_t n = std::min<size_t>(lanes, x.size() - i * lanes);
+    std::fill(write_cmd_.data.begin(), write_cmd_.data.end(), 0);
+    std::copy_n(x.begin() + static_cast<ptrdiff_t>(i * lanes), n, write_cmd_.data.begin());
+    write_cmd_.row = sram0 + static_cast<uint32_t>(i);
+    t.execute(write_cmd_, result_);
+    expect_ok(result_, "WRITE_SRAM", tile);
+  }
+  const auto k = static_cast<uint32_t>(x.size());
+  t.execute(tile::Command::mvm(first_row, k, sram0, 8, xsigned, 8, wsigned), result_);
+  expect_ok(result_, "MVM", tile);
+  std::copy_n(result_.lanes.begin(), acc.size(), acc.begin());
+}
+
+uint64_t TileEngine::cycles(uint32_t tile) const {
+  return at(tile).now();
+}
+
+std::string TileEngine::describe() const {
+  const auto& c = tiles_.front()->config();
+  return fmt::format("{} x {} tile '{}' ({} NVM rows x {} lanes)", tiles_.size(),
+                     options_.kind == "rtl" ? "RTL" : "fast-model", c.name, c.nvm_rows, c.lanes);
+}
+
+}  // namespace hycim::cim

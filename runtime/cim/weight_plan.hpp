@@ -1,0 +1,66 @@
+// Mapping a weight matrix onto tiles. A K x N matrix is cut into blocks of at
+// most max_k rows (partial sums of row blocks are added on the host) and
+// `lanes` columns; blocks go to NVM rows of the tiles in turn, so the blocks of
+// one layer sit on different tiles and can work in parallel. The plan is
+// plain data, printed by `hycim run --plan`.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "runtime/cim/mvm_engine.hpp"
+
+namespace hycim::cim {
+
+struct Block {
+  uint32_t k0 = 0, k1 = 0;     // weight rows [k0, k1)
+  uint32_t n0 = 0, n1 = 0;     // weight columns [n0, n1) -> lanes [0, n1-n0)
+  uint32_t tile = 0, row = 0;  // first NVM row of the block on that tile
+};
+
+// Hands out NVM rows of every tile, round-robin over the tiles. mark() and
+// release() free everything allocated after a mark (weights that change per
+// run, such as the second operand of an activation x activation MatMul).
+class RowAllocator {
+ public:
+  explicit RowAllocator(const Geometry& g) : next_(g.tiles, 0), rows_(g.nvm_rows) {}
+  // First tile (from the cursor on) with `rows` free rows; throws EngineError
+  // saying how many rows are needed and free when none has room.
+  std::pair<uint32_t, uint32_t> allocate(uint32_t rows, const std::string& what);
+  std::vector<uint32_t> mark() const { return next_; }
+  void release(const std::vector<uint32_t>& mark) { next_ = mark; }
+  uint32_t used_rows() const;
+
+ private:
+  std::vector<uint32_t> next_;  // first free row per tile
+  uint32_t rows_;
+  uint32_t cursor_ = 0;
+};
+
+// One weight matrix resident on the tiles.
+class CimMatrix {
+ public:
+  // `w` is K x N row-major, 8-bit patterns read as int8 when wsigned else uint8.
+  CimMatrix(MvmEngine& engine, RowAllocator& alloc, std::span<const uint8_t> w, uint32_t k,
+            uint32_t n, bool wsigned, const std::string& name);
+  // c (M x N, overwritten) = a (M x K, 8-bit patterns) . W, exactly, in int32.
+  void multiply(std::span<const uint8_t> a, uint32_t m, bool asigned, std::span<int32_t> c) const;
+
+  const std::vector<Block>& blocks() const { return blocks_; }
+  const std::string& name() const { return name_; }
+  uint32_t k() const { return k_; }
+  uint32_t n() const { return n_; }
+
+ private:
+  MvmEngine& engine_;
+  std::string name_;
+  uint32_t k_, n_;
+  bool wsigned_;
+  std::vector<Block> blocks_;
+};
+
+// "fc1.weight 64x64: k[0,64) n[0,32) -> tile 0 rows 0..63; ..." one line per block.
+std::string describe(const CimMatrix& m);
+
+}  // namespace hycim::cim

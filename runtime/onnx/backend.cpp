@@ -1,0 +1,112 @@
+#include "runtime/onnx/backend.hpp"
+
+#include <fmt/format.h>
+
+namespace hycim::runtime {
+namespace {
+
+int32_t value(uint8_t bits, bool is_signed) {
+  return is_signed ? int32_t{static_cast<int8_t>(bits)} : int32_t{bits};
+}
+
+class CpuBackend final : public Backend {
+ public:
+  bool quantizes_float() const override { return false; }
+  void multiply(const PreparedB& b, std::span<const uint8_t> a, uint32_t m, bool asigned,
+                std::span<int32_t> c) override {
+    std::fill(c.begin(), c.end(), 0);
+    for (uint32_t i = 0; i < m; ++i)
+      for (uint32_t k = 0; k < b.k; ++k) {
+        const int32_t x = value(a[size_t{i} * b.k + k], asigned);
+        if (x == 0) continue;
+        const uint8_t* row = &b.data[size_t{k} * b.n];
+        int32_t* out = &c[size_t{i} * b.n];
+        for (uint32_t n = 0; n < b.n; ++n) out[n] += x * value(row[n], b.is_signed);
+      }
+  }
+
+ protected:
+  void place(const std::string&, PreparedB&, bool) override {}
+};
+
+class CimBackend final : public Backend {
+ public:
+  explicit CimBackend(std::unique_ptr<cim::MvmEngine> engine)
+      : engine_(std::move(engine)),
+        alloc_(engine_->geometry()),
+        resident_(alloc_.mark()),
+        program_(engine_->geometry().tiles, 0) {}
+  bool quantizes_float() const override { return true; }
+  void multiply(const PreparedB& b, std::span<const uint8_t> a, uint32_t m, bool asigned,
+                std::span<int32_t> c) override {
+    b.on_tiles->multiply(a, m, asigned, c);
+  }
+  void end_run() override {
+    per_run_.clear();
+    alloc_.release(resident_);  // rows of per-run weights are free again
+  }
+  std::vector<uint64_t> cycles() const override {
+    std::vector<uint64_t> c(engine_->geometry().tiles);
+    for (uint32_t t = 0; t < c.size(); ++t) c[t] = engine_->cycles(t);
+    return c;
+  }
+  std::vector<uint64_t> program_cycles() const override { return program_; }
+  double clock_mhz() const override { return engine_->geometry().clock_mhz; }
+  std::string plan() const override {
+    std::string s = fmt::format("device: {}\n", engine_->describe());
+    for (const auto& [key, b] : cache_) s += "  " + cim::describe(*b->on_tiles) + "\n";
+    s += fmt::format("  NVM rows in use: {}\n", alloc_.used_rows());
+    return s;
+  }
+
+ protected:
+  void place(const std::string& key, PreparedB& b, bool constant) override {
+    const auto before = cycles();
+    b.on_tiles =
+        std::make_unique<cim::CimMatrix>(*engine_, alloc_, b.data, b.k, b.n, b.is_signed, key);
+    const auto after = cycles();
+    for (size_t t = 0; t < after.size(); ++t) program_[t] += after[t] - before[t];
+    // Rows of per-run weights placed earlier in this (first) run stay taken:
+    // the allocator frees only from a mark on.
+    if (constant) resident_ = alloc_.mark();
+  }
+
+ private:
+  std::unique_ptr<cim::MvmEngine> engine_;
+  cim::RowAllocator alloc_;
+  std::vector<uint32_t> resident_;  // allocator mark after the last constant weights
+  std::vector<uint64_t> program_;   // per tile: cycles spent programming weights
+};
+
+}  // namespace
+
+const PreparedB& Backend::prepare(const std::string& key, bool constant,
+                                  const std::function<PreparedB()>& build) {
+  if (constant) {
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return *it->second;
+  }
+  auto b = std::make_unique<PreparedB>(build());
+  if (b->col_sums.empty()) compute_col_sums(*b);
+  place(key, *b, constant);
+  auto& slot = constant ? cache_[key] : per_run_.emplace_back();
+  slot = std::move(b);
+  return *slot;
+}
+
+void compute_col_sums(PreparedB& b) {
+  b.col_sums.assign(b.n, 0);
+  for (uint32_t k = 0; k < b.k; ++k)
+    for (uint32_t n = 0; n < b.n; ++n)
+      b.col_sums[n] += value(b.data[size_t{k} * b.n + n], b.is_signed);
+}
+
+std::unique_ptr<Backend> make_cpu_backend() {
+  return std::make_unique<CpuBackend>();
+}
+
+std::unique_ptr<Backend> make_cim_backend(std::unique_ptr<cim::MvmEngine> engine) {
+  return std::make_unique<CimBackend>(std::move(engine));
+}
+
+}  // namespace hycim::runtime

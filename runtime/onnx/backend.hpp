@@ -1,0 +1,67 @@
+// Where the multiply-heavy operators multiply. Kernels hand a backend 8-bit
+// operands and get exact int32 products back; the CPU backend loops on the
+// host, the CIM backend keeps each weight matrix resident on the tiles (see
+// runtime/cim) and runs the products as tile MVMs. Zero-point corrections and
+// scales stay in the kernels, on the host, so both backends give identical
+// integers.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "runtime/cim/mvm_engine.hpp"
+#include "runtime/cim/weight_plan.hpp"
+
+namespace hycim::runtime {
+
+// The right-hand operand of C = A . B, K x N, ready to multiply.
+struct PreparedB {
+  uint32_t k = 0, n = 0;
+  bool is_signed = true;
+  std::vector<uint8_t> data;      // K x N 8-bit patterns
+  std::vector<int64_t> col_sums;  // sum_k B[k][n] as signed/unsigned values (zero-point terms)
+  std::vector<float> scales;      // per column, float operators only
+  float max_abs = 0, max_scale = 0;
+  std::unique_ptr<cim::CimMatrix> on_tiles;  // CIM backend only
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // Whether float MatMul/Gemm/Conv are quantized and multiplied here (true on
+  // the device) or computed in float on the host (false: the CPU executor).
+  virtual bool quantizes_float() const = 0;
+  // Weights that stay the same across runs (initializers) are prepared once
+  // and cached under `key`; others are prepared per run and dropped by end_run().
+  const PreparedB& prepare(const std::string& key, bool constant,
+                           const std::function<PreparedB()>& build);
+  // c (M x N) = a (M x K) . B exactly.
+  virtual void multiply(const PreparedB& b, std::span<const uint8_t> a, uint32_t m, bool asigned,
+                        std::span<int32_t> c) = 0;
+  virtual void end_run() { per_run_.clear(); }
+  // One line per resident weight block: which tile holds it.
+  virtual std::string plan() const { return {}; }
+  // Per tile: cycles run so far, and the part of them spent programming NVM
+  // (empty on the CPU backend).
+  virtual std::vector<uint64_t> cycles() const { return {}; }
+  virtual std::vector<uint64_t> program_cycles() const { return {}; }
+  virtual double clock_mhz() const { return 0; }
+
+ protected:
+  virtual void place(const std::string& key, PreparedB& b, bool constant) = 0;
+  std::map<std::string, std::unique_ptr<PreparedB>> cache_;
+  std::vector<std::unique_ptr<PreparedB>> per_run_;
+};
+
+std::unique_ptr<Backend> make_cpu_backend();
+// Takes the engine; its weight rows are allocated by this backend alone.
+std::unique_ptr<Backend> make_cim_backend(std::unique_ptr<cim::MvmEngine> engine);
+
+// Fills col_sums from data.
+void compute_col_sums(PreparedB& b);
+
+}  // namespace hycim::runtime

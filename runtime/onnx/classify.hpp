@@ -1,0 +1,27 @@
+// Accuracy of a classifier over a labelled test set, with per-inference device
+// figures: what `hycim classify`, its test and the runtime benchmark measure.
+#pragma once
+#include <cstdint>
+
+#include "runtime/onnx/session.hpp"
+
+namespace hycim::runtime {
+
+struct ClassifyResult {
+  size_t samples = 0, correct = 0;
+  double accuracy() const {
+    return samples ? static_cast<double>(correct) / static_cast<double>(samples) : 0;
+  }
+  double cycles_per_inference = 0;  // device latency (slowest tile per layer, layers in sequence)
+  double tile_cycles_per_inference = 0;  // MVM cycles over all tiles
+  double sim_us_per_inference = 0;
+  uint64_t program_cycles = 0;  // NVM programming (first run)
+  double host_seconds = 0;      // wall time of all runs
+};
+
+// Runs `x` ([N, ...], float) through the session's single input in batches of
+// `batch` rows, takes the argmax of the first output's last axis and compares
+// with `labels` (int64 [N]).
+ClassifyResult classify(Session& s, const Tensor& x, const Tensor& labels, size_t batch = 1);
+
+}  // namespace hycim::runtime

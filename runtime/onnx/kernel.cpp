@@ -1,0 +1,50 @@
+#include "runtime/onnx/kernel.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace hycim::runtime {
+
+const Tensor& ExecContext::input(size_t i) const {
+  if (!has_input(i)) throw RuntimeError(fmt::format("input {} is required", i));
+  return *in[i];
+}
+
+ActQuant ExecContext::act_quant(size_t i) {
+  const auto& x = input(i).values<float>();
+  const std::string& name = input_name(i);
+  if (observed) {
+    auto [it, fresh] = observed->try_emplace(name, Range{0, 0});
+    if (!x.empty()) {
+      const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+      it->second.lo = fresh ? *lo : std::min(it->second.lo, *lo);
+      it->second.hi = fresh ? *hi : std::max(it->second.hi, *hi);
+    }
+  }
+  if (ranges) {
+    auto it = ranges->find(name);
+    if (it != ranges->end()) return choose_act_quant(it->second.lo, it->second.hi);
+  }
+  return choose_act_quant(x);
+}
+
+std::string ExecContext::weight_key(const std::string& suffix) const {
+  return fmt::format("{}:{}{}", node.index, node.name.empty() ? node.op_type : node.name, suffix);
+}
+
+const std::map<std::string, KernelFn>& kernel_table() {
+  static const std::map<std::string, KernelFn> table = [] {
+    std::map<std::string, KernelFn> t;
+    add_elementwise_kernels(t);
+    add_shape_kernels(t);
+    add_nn_kernels(t);
+    add_quant_kernels(t);
+    add_matmul_kernels(t);
+    add_conv_kernels(t);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace hycim::runtime

@@ -1,0 +1,147 @@
+#include "runtime/onnx/npy.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "runtime/onnx/onnx_io.hpp"
+
+namespace hycim::runtime {
+namespace {
+
+struct Descr {
+  const char* text;
+  DType dtype;
+  size_t bytes;
+};
+constexpr Descr kDescrs[] = {{"<f4", DType::kFloat, 4},
+                             {"|u1", DType::kUint8, 1},
+                             {"|i1", DType::kInt8, 1},
+                             {"<i4", DType::kInt32, 4},
+                             {"<i8", DType::kInt64, 8}};
+
+template <typename T>
+Tensor from_bytes(Shape shape, const std::string& body, size_t offset) {
+  std::vector<T> v(static_cast<size_t>(element_count(shape)));
+  std::memcpy(v.data(), body.data() + offset, v.size() * sizeof(T));
+  return Tensor(std::move(shape), std::move(v));
+}
+
+template <typename T>
+void append_bytes(std::string& out, const Tensor& t) {
+  const auto& v = t.values<T>();
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+bool ends_with(const std::string& s, const char* suffix) {
+  const size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+}  // namespace
+
+Tensor read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw RuntimeError(fmt::format("{}: cannot open", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  const std::string body = ss.str();
+  if (body.size() < 10 || body.compare(0, 6, "\x93NUMPY") != 0)
+    throw RuntimeError(fmt::format("{}: not a .npy file", path));
+  const auto major = static_cast<uint8_t>(body[6]);
+  const size_t len_bytes = major == 1 ? 2 : 4;
+  size_t header_len = 0;
+  for (size_t i = 0; i < len_bytes; ++i)
+    header_len |= size_t{static_cast<uint8_t>(body[8 + i])} << (8 * i);
+  const size_t data_at = 8 + len_bytes + header_len;
+  if (body.size() < data_at) throw RuntimeError(fmt::format("{}: truncated header", path));
+  const std::string header = body.substr(8 + len_bytes, header_len);
+  std::smatch m;
+  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'")))
+    throw RuntimeError(fmt::format("{}: header has no descr", path));
+  const std::string descr = m[1];
+  if (std::regex_search(header, std::regex("'fortran_order':\\s*True")))
+    throw RuntimeError(fmt::format("{}: Fortran-order arrays are not supported", path));
+  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
+    throw RuntimeError(fmt::format("{}: header has no shape", path));
+  Shape shape;
+  const std::string dims = m[1];
+  const std::regex number("\\d+");
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number);
+       it != std::sregex_iterator(); ++it)
+    shape.push_back(std::stoll(it->str()));
+  for (const Descr& d : kDescrs) {
+    if (descr != d.text) continue;
+    if (body.size() - data_at != static_cast<size_t>(element_count(shape)) * d.bytes)
+      throw RuntimeError(fmt::format("{}: {} data bytes for shape {} of {}", path,
+                                     body.size() - data_at, shape_string(shape), descr));
+    switch (d.dtype) {
+      case DType::kFloat:
+        return from_bytes<float>(shape, body, data_at);
+      case DType::kUint8:
+        return from_bytes<uint8_t>(shape, body, data_at);
+      case DType::kInt8:
+        return from_bytes<int8_t>(shape, body, data_at);
+      case DType::kInt32:
+        return from_bytes<int32_t>(shape, body, data_at);
+      case DType::kInt64:
+        return from_bytes<int64_t>(shape, body, data_at);
+    }
+  }
+  throw RuntimeError(fmt::format(
+      "{}: element type '{}' is not supported (float32, uint8, int8, int32, int64)", path, descr));
+}
+
+void write_npy(const std::string& path, const Tensor& t) {
+  const Descr* d = nullptr;
+  for (const Descr& c : kDescrs)
+    if (c.dtype == t.dtype()) d = &c;
+  std::string dims;
+  for (int64_t x : t.shape()) dims += std::to_string(x) + ",";
+  if (t.rank() > 1) dims.pop_back();
+  std::string header =
+      fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}), }}", d->text, dims);
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');  // data starts 64-byte aligned
+  header += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  out += header;
+  switch (t.dtype()) {
+    case DType::kFloat:
+      append_bytes<float>(out, t);
+      break;
+    case DType::kUint8:
+      append_bytes<uint8_t>(out, t);
+      break;
+    case DType::kInt8:
+      append_bytes<int8_t>(out, t);
+      break;
+    case DType::kInt32:
+      append_bytes<int32_t>(out, t);
+      break;
+    case DType::kInt64:
+      append_bytes<int64_t>(out, t);
+      break;
+  }
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f || !f.write(out.data(), static_cast<std::streamsize>(out.size())) || !f.flush())
+    throw RuntimeError(fmt::format("{}: cannot write", path));
+}
+
+Tensor read_tensor_file(const std::string& path, std::string* name) {
+  if (ends_with(path, ".npy")) return read_npy(path);
+  if (ends_with(path, ".pb")) return read_tensor_pb(path, name);
+  throw RuntimeError(fmt::format("{}: expected a .npy or .pb (TensorProto) file", path));
+}
+
+void write_tensor_file(const std::string& path, const Tensor& t, const std::string& name) {
+  if (ends_with(path, ".npy")) return write_npy(path, t);
+  if (ends_with(path, ".pb")) return write_tensor_pb(path, t, name);
+  throw RuntimeError(fmt::format("{}: expected a .npy or .pb (TensorProto) file", path));
+}
+
+}  // namespace hycim::runtime

@@ -1,0 +1,185 @@
+#include "runtime/onnx/session.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace hycim::runtime {
+namespace {
+
+bool same_shape(const Shape& want, const Shape& got) {
+  if (want.size() != got.size()) return false;
+  for (size_t i = 0; i < want.size(); ++i)
+    if (want[i] >= 0 && want[i] != got[i]) return false;
+  return true;
+}
+
+std::string describe(const ValueInfo& v) {
+  Shape s = v.dims;
+  std::string dims;
+  for (size_t i = 0; i < s.size(); ++i)
+    dims += (i ? "," : "") + (s[i] < 0 ? std::string("?") : std::to_string(s[i]));
+  return fmt::format("{} [{}]", to_string(v.dtype), dims);
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> make_backend(const SessionOptions& options) {
+  if (options.backend == "cpu") return make_cpu_backend();
+  if (options.backend == "tiles") {
+    try {
+      return make_cim_backend(std::make_unique<cim::TileEngine>(options.engine));
+    } catch (const cim::EngineError& e) {
+      throw RuntimeError(e.what());
+    }
+  }
+  throw RuntimeError(fmt::format("backend '{}': expected 'tiles' or 'cpu'", options.backend));
+}
+
+Session::Session(Graph graph, const SessionOptions& options)
+    : Session(std::move(graph), make_backend(options)) {}
+
+Session::Session(Graph graph, std::unique_ptr<Backend> backend)
+    : graph_(std::move(graph)), backend_(std::move(backend)) {
+  check_supported();
+  auto it = graph_.metadata.find(kRangesKey);
+  if (it != graph_.metadata.end()) ranges_ = ranges_from_json(it->second, graph_.source);
+}
+
+void Session::check_supported() const {
+  const auto& table = kernel_table();
+  for (const Node& n : graph_.nodes) {
+    if (!n.domain.empty() && n.domain != "ai.onnx")
+      throw RuntimeError(fmt::format(
+          "{}: {}: operator domain '{}' is not supported (only the default ONNX domain)",
+          graph_.source, n.label(), n.domain));
+    if (!table.count(n.op_type)) {
+      std::vector<std::string> names;
+      for (const auto& [name, fn] : table) names.push_back(name);
+      throw RuntimeError(
+          fmt::format("{}: {}: operator {} is not supported by hycim (supported: {})",
+                      graph_.source, n.label(), n.op_type, fmt::join(names, ", ")));
+    }
+  }
+}
+
+void Session::check_inputs(const TensorMap& inputs) const {
+  std::set<std::string> known;
+  for (const ValueInfo& v : graph_.inputs) {
+    known.insert(v.name);
+    auto it = inputs.find(v.name);
+    if (it == inputs.end())
+      throw RuntimeError(fmt::format("missing input '{}' ({})", v.name, describe(v)));
+    const Tensor& t = it->second;
+    if (t.dtype() != v.dtype || !same_shape(v.dims, t.shape()))
+      throw RuntimeError(fmt::format("input '{}': expected {}, got {} {}", v.name, describe(v),
+                                     to_string(t.dtype()), shape_string(t.shape())));
+  }
+  for (const auto& [name, t] : inputs)
+    if (!known.count(name))
+      throw RuntimeError(fmt::format("'{}' is not an input of {}", name, graph_.source));
+}
+
+TensorMap Session::run(const TensorMap& inputs) {
+  check_inputs(inputs);
+  stats_ = RunStats{};
+  bounds_.clear();
+  TensorMap values = inputs;
+  const auto c0 = backend_->cycles(), p0 = backend_->program_cycles();
+  try {
+    for (const Node& node : graph_.nodes) run_node(node, values);
+  } catch (...) {
+    backend_->end_run();
+    throw;
+  }
+  backend_->end_run();
+  const auto c1 = backend_->cycles(), p1 = backend_->program_cycles();
+  for (size_t t = 0; t < c1.size(); ++t) {
+    stats_.program_cycles += p1[t] - p0[t];
+    stats_.tile_cycles += (c1[t] - c0[t]) - (p1[t] - p0[t]);
+  }
+  if (backend_->clock_mhz() > 0)
+    stats_.sim_us = static_cast<double>(stats_.cycles) / backend_->clock_mhz();
+  TensorMap out;
+  for (const ValueInfo& v : graph_.outputs) {
+    auto it = values.find(v.name);
+    if (it == values.end()) throw RuntimeError(fmt::format("output '{}' was not computed", v.name));
+    out.emplace(v.name, std::move(it->second));
+  }
+  return out;
+}
+
+void Session::run_node(const Node& node, TensorMap& values) {
+  ExecContext ctx{node,      graph_.opset, {},       {}, std::vector<Tensor>(node.outputs.size()),
+                  *backend_, &ranges_,     observed_};
+  for (const std::string& name : node.inputs) {
+    const Tensor* t = nullptr;
+    if (!name.empty()) {
+      auto init = graph_.initializers.find(name);
+      auto val = values.find(name);
+      t = val != values.end()                 ? &val->second
+          : init != graph_.initializers.end() ? &init->second
+                                              : nullptr;
+      if (!t)
+        throw RuntimeError(fmt::format("{}: {}: input '{}' is not computed before it",
+                                       graph_.source, node.label(), name));
+    }
+    ctx.in.push_back(t);
+    ctx.in_const.push_back(!name.empty() && graph_.initializers.count(name) && !values.count(name));
+  }
+  const auto c0 = backend_->cycles(), p0 = backend_->program_cycles();
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    kernel_table().at(node.op_type)(ctx);
+  } catch (const std::exception& e) {
+    throw RuntimeError(fmt::format("{}: {}: {}", graph_.source, node.label(), e.what()));
+  }
+  LayerStats layer{
+      node.label(), false, 0,
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count()};
+  const auto c1 = backend_->cycles(), p1 = backend_->program_cycles();
+  for (size_t t = 0; t < c1.size(); ++t) {
+    const uint64_t mvm = (c1[t] - c0[t]) - (p1[t] - p0[t]);
+    layer.cycles = std::max(layer.cycles, mvm);
+    layer.on_device = layer.on_device || c1[t] != c0[t];
+  }
+  stats_.cycles += layer.cycles;
+  stats_.layers.push_back(layer);
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    if (node.outputs[i].empty()) continue;
+    if (ctx.error_bound > 0) bounds_[node.outputs[i]] = ctx.error_bound;
+    values[node.outputs[i]] = std::move(ctx.out[i]);
+  }
+}
+
+Ranges calibrate(const Graph& graph, const std::vector<TensorMap>& samples) {
+  Session s(graph, make_cpu_backend());
+  Ranges r;
+  s.observe_ranges(&r);
+  for (const TensorMap& m : samples) s.run(m);
+  return r;
+}
+
+std::string ranges_to_json(const Ranges& r) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, range] : r) j[name] = {range.lo, range.hi};
+  return j.dump();
+}
+
+Ranges ranges_from_json(const std::string& text, const std::string& source) {
+  Ranges r;
+  try {
+    const auto j = nlohmann::json::parse(text);
+    for (const auto& [name, v] : j.items())
+      r[name] = Range{v.at(0).get<float>(), v.at(1).get<float>()};
+  } catch (const nlohmann::json::exception& e) {
+    throw RuntimeError(
+        fmt::format("{}: metadata {} is not valid: {}", source, kRangesKey, e.what()));
+  }
+  return r;
+}
+
+}  // namespace hycim::runtime

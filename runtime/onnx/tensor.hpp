@@ -1,0 +1,91 @@
+// A dense tensor of one of the element types the runtime executes: float for
+// the float path, uint8/int8 for quantized data, int32 for accumulators, int64
+// for shapes and indices. Storage is a typed vector so no access reinterprets
+// bytes.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "runtime/onnx/error.hpp"
+
+namespace hycim::runtime {
+
+enum class DType { kFloat, kUint8, kInt8, kInt32, kInt64 };
+
+const char* to_string(DType t);
+
+template <typename T>
+constexpr DType dtype_of();
+template <>
+constexpr DType dtype_of<float>() {
+  return DType::kFloat;
+}
+template <>
+constexpr DType dtype_of<uint8_t>() {
+  return DType::kUint8;
+}
+template <>
+constexpr DType dtype_of<int8_t>() {
+  return DType::kInt8;
+}
+template <>
+constexpr DType dtype_of<int32_t>() {
+  return DType::kInt32;
+}
+template <>
+constexpr DType dtype_of<int64_t>() {
+  return DType::kInt64;
+}
+
+using Shape = std::vector<int64_t>;
+
+int64_t element_count(const Shape& shape);
+std::string shape_string(const Shape& shape);
+
+class Tensor {
+ public:
+  Tensor() : Tensor(DType::kFloat, {0}) {}
+  Tensor(DType dtype, Shape shape);
+  template <typename T>
+  Tensor(Shape shape, std::vector<T> values) : shape_(std::move(shape)), data_(std::move(values)) {
+    check_size();
+  }
+
+  DType dtype() const { return static_cast<DType>(data_.index()); }
+  const Shape& shape() const { return shape_; }
+  int64_t size() const { return element_count(shape_); }
+  size_t rank() const { return shape_.size(); }
+  // Same elements, new shape (element counts must match).
+  void reshape(Shape shape);
+
+  // Typed access; throws RuntimeError naming both types on a mismatch.
+  template <typename T>
+  std::vector<T>& values() {
+    check_type(dtype_of<T>());
+    return std::get<std::vector<T>>(data_);
+  }
+  template <typename T>
+  const std::vector<T>& values() const {
+    check_type(dtype_of<T>());
+    return std::get<std::vector<T>>(data_);
+  }
+  // Element i converted to double / int64, whatever the stored type.
+  double as_double(int64_t i) const;
+  int64_t as_int(int64_t i) const;
+  // Exact equality of type, shape and elements.
+  bool operator==(const Tensor& other) const = default;
+
+ private:
+  void check_type(DType want) const;
+  void check_size() const;
+
+  Shape shape_;
+  // Index order matches DType.
+  std::variant<std::vector<float>, std::vector<uint8_t>, std::vector<int8_t>, std::vector<int32_t>,
+               std::vector<int64_t>>
+      data_;
+};
+
+}  // namespace hycim::runtime

@@ -1,0 +1,101 @@
+// Weight matrices larger than a tile: split over rows (partial sums added on
+// the host), lanes and tiles; the products stay exact, the plan says where
+// each block lives, and a full device is an explicit error.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "runtime/cim/tile_engine.hpp"
+#include "runtime/cim/weight_plan.hpp"
+#include "runtime/onnx/backend.hpp"
+
+namespace hycim::cim {
+namespace {
+
+struct Product {
+  std::vector<uint8_t> a, w;
+  std::vector<int32_t> expect;
+};
+
+Product random_product(uint32_t m, uint32_t k, uint32_t n, bool as, bool ws, unsigned seed) {
+  std::mt19937 rng(seed);
+  Product p;
+  p.a.resize(size_t{m} * k);
+  p.w.resize(size_t{k} * n);
+  for (auto& v : p.a) v = static_cast<uint8_t>(rng());
+  for (auto& v : p.w) v = static_cast<uint8_t>(rng());
+  auto val = [](uint8_t b, bool s) { return s ? int32_t{static_cast<int8_t>(b)} : int32_t{b}; };
+  p.expect.assign(size_t{m} * n, 0);
+  for (uint32_t i = 0; i < m; ++i)
+    for (uint32_t j = 0; j < n; ++j)
+      for (uint32_t kk = 0; kk < k; ++kk)
+        p.expect[i * n + j] += val(p.a[i * k + kk], as) * val(p.w[kk * n + j], ws);
+  return p;
+}
+
+TEST(Plan, SplitsRowsLanesAndTilesExactly) {
+  // Small tile: 32 NVM rows, 8 lanes. 70 x 20 needs 3 row blocks x 3 lane blocks.
+  TileEngine engine({"model", "small", 8, 200});
+  RowAllocator alloc(engine.geometry());
+  for (bool as : {false, true})
+    for (bool ws : {false, true}) {
+      const auto p = random_product(3, 70, 20, as, ws, 7u + as * 2u + ws);
+      const auto mark = alloc.mark();
+      CimMatrix w(engine, alloc, p.w, 70, 20, ws, "w");
+      ASSERT_EQ(w.blocks().size(), 9u);
+      std::vector<int32_t> c(3 * 20);
+      w.multiply(p.a, 3, as, c);
+      EXPECT_EQ(c, p.expect) << "asigned " << as << " wsigned " << ws;
+      std::set<uint32_t> tiles;
+      for (const Block& b : w.blocks()) {
+        EXPECT_LE(b.k1 - b.k0, 32u);
+        EXPECT_LE(b.n1 - b.n0, 8u);
+        tiles.insert(b.tile);
+      }
+      EXPECT_EQ(tiles.size(), 8u);  // blocks spread over every tile
+      EXPECT_THAT(describe(w), ::testing::HasSubstr("k[64,70) n[16,20)->tile"));
+      alloc.release(mark);
+    }
+}
+
+TEST(Plan, FullDeviceIsAnExplicitError) {
+  TileEngine engine({"model", "small", 1, 200});
+  RowAllocator alloc(engine.geometry());
+  std::vector<uint8_t> w(size_t{40} * 8, 1);
+  try {
+    CimMatrix m(engine, alloc, w, 40, 8, true, "big");
+    FAIL() << "no error";
+  } catch (const EngineError& e) {
+    EXPECT_THAT(e.what(),
+                ::testing::HasSubstr(
+                    "big: no tile has 8 free NVM rows (32 of 32 rows in use over 1 tiles)"));
+  }
+}
+
+TEST(Plan, CpuAndTileBackendsGiveTheSameIntegers) {
+  const auto p = random_product(5, 40, 13, false, true, 3);
+  auto tiles = runtime::make_cim_backend(
+      std::make_unique<TileEngine>(TileEngineOptions{"model", "small", 6, 200}));
+  auto cpu = runtime::make_cpu_backend();
+  auto build = [&] {
+    runtime::PreparedB b;
+    b.k = 40, b.n = 13, b.is_signed = true, b.data = p.w;
+    return b;
+  };
+  std::vector<int32_t> ct(5 * 13), cc(5 * 13);
+  tiles->multiply(tiles->prepare("w", true, build), p.a, 5, false, ct);
+  cpu->multiply(cpu->prepare("w", true, build), p.a, 5, false, cc);
+  EXPECT_EQ(ct, p.expect);
+  EXPECT_EQ(cc, p.expect);
+  EXPECT_THAT(tiles->plan(), ::testing::HasSubstr("w 40x13:"));
+  // Per-run weights are freed at the end of a run; constant ones stay.
+  const auto used = tiles->plan();
+  tiles->prepare("tmp", false, build);
+  tiles->end_run();
+  EXPECT_EQ(tiles->plan(), used);
+}
+
+}  // namespace
+}  // namespace hycim::cim
