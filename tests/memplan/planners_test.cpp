@@ -5,6 +5,7 @@
 
 #include "runtime/memplan/evaluate.hpp"
 #include "runtime/memplan/ilp.hpp"
+#include "runtime/memplan/networks.hpp"
 #include "tests/memplan/test_traces.hpp"
 
 namespace hycim::memplan {
@@ -84,6 +85,28 @@ INSTANTIATE_TEST_SUITE_P(Small, MemplanPlanners,
                                            Case{"residual4_50", residual4, 0.5},
                                            Case{"residual4_sparse_50", residual4_sparse, 0.5}),
                          [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace hycim::memplan
+
+namespace hycim::memplan {
+namespace {
+
+// The heuristic planners on the real network traces (small batch): plans are
+// valid, and what a planner says about fitting is what the replay finds.
+TEST(MemplanPlannersOnNetworks, BaselinePlansAreValidAndHonestAboutFitting) {
+  for (const auto& net : network_names()) {
+    const Trace tr = make_network(net, 2);
+    const auto lt = analyze(tr);
+    const auto budget = static_cast<std::uint64_t>(0.9 * unmanaged_peak(tr, lt));
+    for (const char* p : {"none", "swap-all", "capuchin", "chen-sqrt", "griewank-log"}) {
+      const Evaluation e = evaluate(tr, lt, p, budget, {});
+      EXPECT_TRUE(e.sim.valid) << net << " " << p << ": " << e.sim.error;
+      EXPECT_EQ(e.outcome.fits, e.sim.within_budget) << net << " " << p;
+      EXPECT_GE(e.sim.added_us, -1e-6) << net << " " << p;
+    }
+  }
+}
 
 }  // namespace
 }  // namespace hycim::memplan
