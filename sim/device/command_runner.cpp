@@ -45,7 +45,20 @@ Outcome CommandRunner::run(const sd::CommandRecord& c) {
   return o;
 }
 
+// The tile keeps its own clock; it is brought up to the device's simulated
+// time (whole cycles) before each tile command, so tile.now() and an RTL
+// waveform's time axis follow SystemC time, and the idle cycles (DMA waits,
+// host pauses) pass inside the tile too. Both kinds idle alike, so results
+// and cycle counts stay identical.
+void CommandRunner::catch_up() {
+  const double ns = sc_core::sc_time_stamp().to_seconds() * 1e9;
+  // The small epsilon keeps an exact multiple of the period from rounding down.
+  const auto target = static_cast<uint64_t>(ns / timing_.period_ns() + 1e-6);
+  if (target > tile_.now()) tile_.idle(target - tile_.now());
+}
+
 bool CommandRunner::execute(const tile::Command& cmd, Outcome& o, tile::Result& r) {
+  catch_up();
   tile_.execute(cmd, r);
   o.work.cycles += r.cycles;
   o.status = from_tile(r.status);

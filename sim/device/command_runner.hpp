@@ -45,6 +45,7 @@ class CommandRunner {
   bool dma_read(uint64_t addr, std::span<uint8_t> out, Outcome& o);
   bool dma_write(uint64_t addr, std::span<const uint8_t> in, Outcome& o);
   bool send_lanes(uint64_t addr, const std::vector<int32_t>& lanes, Outcome& o);
+  void catch_up();
   // Lets the simulated time of `cycles` tile cycles pass.
   void spend(uint64_t cycles, double at_least_ns = 0);
   void count_mvm_energy(std::span<const uint8_t> x, const spec::device::CommandRecord& c,

@@ -151,6 +151,10 @@ TEST(DeviceTiming, MvmTakesDmaPlusCyclesExactly) {
     EXPECT_DOUBLE_EQ(c.start_ns - t0, 64 / 8.0 + 100);  // fetch burst of one entry
     EXPECT_DOUBLE_EQ(c.end_ns - c.start_ns, (16 / 8.0 + 100) + cycles * 5.0 + 32 / 8.0 + 16 / 8.0);
     EXPECT_DOUBLE_EQ(Device::now_ns(), c.end_ns);
+    // The tile's clock followed simulated time up to its first tile command
+    // (after the input DMA read), then ran the command's cycles.
+    const double first_cmd_ns = c.start_ns + 16 / 8.0 + 100;
+    EXPECT_EQ(tb.device().tile(0).now(), uint64_t(first_cmd_ns / 5.0) + cycles);
   });
 }
 
