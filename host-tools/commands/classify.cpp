@@ -44,16 +44,16 @@ void classify(const ClassifyOptions& o) {
   const auto d = runtime::classify(dev, x, y, o.batch);
   fmt::print("hycim classify: {} ({} test samples, batch {})\n", (dir / "model.onnx").string(),
              d.samples, o.batch);
-  fmt::print("  device: {}\n", dev.plan().substr(8, dev.plan().find('\n') - 8));
+  fmt::print("  device: {}\n", dev.device());
   fmt::print("  float accuracy (CPU executor):  {:.2f}%  ({}/{})\n", 100 * f.accuracy(), f.correct,
              f.samples);
   fmt::print("  device accuracy (int8 on CIM):  {:.2f}%  ({}/{})\n", 100 * d.accuracy(), d.correct,
              d.samples);
   fmt::print(
       "  per inference: {:.0f} cycles latency, {:.0f} MVM cycles over all tiles, {:.2f} us "
-      "simulated at {} MHz\n",
+      "simulated at {} MHz, {:.2f} nJ\n",
       d.cycles_per_inference, d.tile_cycles_per_inference, d.sim_us_per_inference,
-      o.session.engine.clock_mhz);
+      o.session.engine.clock_mhz, d.energy_nj_per_inference);
   fmt::print(
       "  NVM programming (once): {} cycles; host: {:.0f} inferences/s on tiles, {:.0f}/s on the "
       "CPU executor\n",

@@ -49,7 +49,9 @@ void run(const RunOptions& o) {
     nlohmann::json j = {{"cycles", st.cycles},
                         {"tile_cycles", st.tile_cycles},
                         {"program_cycles", st.program_cycles},
-                        {"sim_us", st.sim_us}};
+                        {"sim_us", st.sim_us},
+                        {"energy_pj", st.energy_pj},
+                        {"program_energy_pj", st.program_energy_pj}};
     for (const auto& v : go) j["outputs"][v.name] = runtime::shape_string(out.at(v.name).shape());
     for (const auto& l : st.layers)
       j["layers"].push_back({{"node", l.node},
@@ -61,9 +63,9 @@ void run(const RunOptions& o) {
   }
   for (const auto& v : go) fmt::print("{}: {}\n", v.name, preview(out.at(v.name)));
   fmt::print(
-      "device: {} cycles ({:.2f} us simulated), {} MVM cycles over all tiles, {} NVM programming "
-      "cycles\n",
-      st.cycles, st.sim_us, st.tile_cycles, st.program_cycles);
+      "device: {} cycles ({:.2f} us simulated, {:.2f} nJ), {} MVM cycles over all tiles, {} NVM "
+      "programming cycles\n",
+      st.cycles, st.sim_us, st.energy_pj / 1000, st.tile_cycles, st.program_cycles);
   if (o.profile)
     for (const auto& l : st.layers)
       fmt::print("  {:<40} {:<6} {:>10} cycles {:>10.1f} us host\n", l.node,

@@ -36,6 +36,8 @@ class MvmEngine {
                    bool wsigned, std::span<int32_t> acc) = 0;
   // Cycles tile `tile` has run since it was created.
   virtual uint64_t cycles(uint32_t tile) const = 0;
+  // Modelled energy tile `tile` has spent since it was created, in pJ.
+  virtual double energy_pj(uint32_t tile) const = 0;
   // "4 x fast-model tile 'default' (512 NVM rows x 32 lanes)" for reports.
   virtual std::string describe() const = 0;
 };

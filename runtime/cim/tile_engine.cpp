@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 
 #include "sim/tile/tile_model.hpp"
 #ifdef HYCIM_HAVE_RTL
@@ -46,6 +47,7 @@ TileEngine::TileEngine(const TileEngineOptions& options) : options_(options) {
     throw EngineError(fmt::format("tile config '{}': the runtime needs 8-bit weights and inputs",
                                   options.config));
   for (uint32_t i = 0; i < options.tiles; ++i) tiles_.push_back(make_tile(options.kind, *cfg));
+  energy_.assign(options.tiles, 0.0);
   // One MVM's inputs must fit the SRAM rows; K of a block is also bounded by NVM rows.
   const uint32_t max_k = std::min(cfg->nvm_rows, cfg->sram_rows * cfg->lanes);
   geometry_ = {options.tiles, cfg->lanes, cfg->nvm_rows, max_k, options.clock_mhz};
@@ -76,6 +78,7 @@ void TileEngine::program(uint32_t tile, uint32_t first_row, std::span<const uint
   }
   // Later MVMs must not find a row still busy being programmed.
   t.execute(tile::Command::sync(), result_);
+  energy_[tile] += static_cast<double>(rows.size()) * options_.energy.nvm_program_byte;
 }
 
 void TileEngine::mvm(uint32_t tile, uint32_t first_row, std::span<const uint8_t> x, bool xsigned,
@@ -97,6 +100,12 @@ void TileEngine::mvm(uint32_t tile, uint32_t first_row, std::span<const uint8_t>
   t.execute(tile::Command::mvm(first_row, k, sram0, 8, xsigned, 8, wsigned), result_);
   expect_ok(result_, "MVM", tile);
   std::copy_n(result_.lanes.begin(), acc.size(), acc.begin());
+  // A row is raised once per set bit of its input; every lane adds it.
+  uint64_t raised = 0;
+  for (uint8_t v : x) raised += static_cast<uint64_t>(std::popcount(v));
+  const auto& e = options_.energy;
+  energy_[tile] += static_cast<double>(raised) * lanes * e.lane_add + 8.0 * lanes * e.shift_add +
+                   static_cast<double>((x.size() + lanes - 1) / lanes * lanes) * e.sram_byte;
 }
 
 uint64_t TileEngine::cycles(uint32_t tile) const {

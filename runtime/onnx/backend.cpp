@@ -12,6 +12,7 @@ int32_t value(uint8_t bits, bool is_signed) {
 class CpuBackend final : public Backend {
  public:
   bool quantizes_float() const override { return false; }
+  std::string describe() const override { return "CPU executor"; }
   void multiply(const PreparedB& b, std::span<const uint8_t> a, uint32_t m, bool asigned,
                 std::span<int32_t> c) override {
     std::fill(c.begin(), c.end(), 0);
@@ -37,6 +38,7 @@ class CimBackend final : public Backend {
         resident_(alloc_.mark()),
         program_(engine_->geometry().tiles, 0) {}
   bool quantizes_float() const override { return true; }
+  std::string describe() const override { return engine_->describe(); }
   void multiply(const PreparedB& b, std::span<const uint8_t> a, uint32_t m, bool asigned,
                 std::span<int32_t> c) override {
     b.on_tiles->multiply(a, m, asigned, c);
@@ -51,7 +53,13 @@ class CimBackend final : public Backend {
     return c;
   }
   std::vector<uint64_t> program_cycles() const override { return program_; }
+  double program_energy_pj() const override { return program_energy_; }
   double clock_mhz() const override { return engine_->geometry().clock_mhz; }
+  double energy_pj() const override {
+    double e = 0;
+    for (uint32_t t = 0; t < engine_->geometry().tiles; ++t) e += engine_->energy_pj(t);
+    return e;
+  }
   std::string plan() const override {
     std::string s = fmt::format("device: {}\n", engine_->describe());
     for (const auto& [key, b] : cache_) s += "  " + cim::describe(*b->on_tiles) + "\n";
@@ -62,10 +70,12 @@ class CimBackend final : public Backend {
  protected:
   void place(const std::string& key, PreparedB& b, bool constant) override {
     const auto before = cycles();
+    const double e0 = energy_pj();
     b.on_tiles =
         std::make_unique<cim::CimMatrix>(*engine_, alloc_, b.data, b.k, b.n, b.is_signed, key);
     const auto after = cycles();
     for (size_t t = 0; t < after.size(); ++t) program_[t] += after[t] - before[t];
+    program_energy_ += energy_pj() - e0;
     // Rows of per-run weights placed earlier in this (first) run stay taken:
     // the allocator frees only from a mark on.
     if (constant) resident_ = alloc_.mark();
@@ -76,6 +86,7 @@ class CimBackend final : public Backend {
   cim::RowAllocator alloc_;
   std::vector<uint32_t> resident_;  // allocator mark after the last constant weights
   std::vector<uint64_t> program_;   // per tile: cycles spent programming weights
+  double program_energy_ = 0;
 };
 
 }  // namespace
@@ -87,7 +98,7 @@ const PreparedB& Backend::prepare(const std::string& key, bool constant,
     if (it != cache_.end()) return *it->second;
   }
   auto b = std::make_unique<PreparedB>(build());
-  if (b->col_sums.empty()) compute_col_sums(*b);
+  if (b->col_sums.empty() && !b->data.empty()) compute_col_sums(*b);
   place(key, *b, constant);
   auto& slot = constant ? cache_[key] : per_run_.emplace_back();
   slot = std::move(b);

@@ -25,6 +25,7 @@ struct PreparedB {
   std::vector<uint8_t> data;      // K x N 8-bit patterns
   std::vector<int64_t> col_sums;  // sum_k B[k][n] as signed/unsigned values (zero-point terms)
   std::vector<float> scales;      // per column, float operators only
+  std::vector<float> fdata;       // K x N floats: float operators on the CPU backend
   float max_abs = 0, max_scale = 0;
   std::unique_ptr<cim::CimMatrix> on_tiles;  // CIM backend only
 };
@@ -43,6 +44,8 @@ class Backend {
   virtual void multiply(const PreparedB& b, std::span<const uint8_t> a, uint32_t m, bool asigned,
                         std::span<int32_t> c) = 0;
   virtual void end_run() { per_run_.clear(); }
+  // "CPU executor" or the device, for reports.
+  virtual std::string describe() const = 0;
   // One line per resident weight block: which tile holds it.
   virtual std::string plan() const { return {}; }
   // Per tile: cycles run so far, and the part of them spent programming NVM
@@ -50,6 +53,9 @@ class Backend {
   virtual std::vector<uint64_t> cycles() const { return {}; }
   virtual std::vector<uint64_t> program_cycles() const { return {}; }
   virtual double clock_mhz() const { return 0; }
+  // Modelled device energy so far, pJ, all tiles; and the part spent programming.
+  virtual double energy_pj() const { return 0; }
+  virtual double program_energy_pj() const { return 0; }
 
  protected:
   virtual void place(const std::string& key, PreparedB& b, bool constant) = 0;

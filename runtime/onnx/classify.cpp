@@ -18,7 +18,7 @@ ClassifyResult classify(Session& s, const Tensor& x, const Tensor& labels, size_
   const auto& xv = x.values<float>();
   ClassifyResult r;
   uint64_t cycles = 0, tile_cycles = 0;
-  double sim_us = 0;
+  double sim_us = 0, energy_pj = 0;
   const auto start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < n; i += batch) {
     const size_t b = std::min(batch, n - i);
@@ -40,6 +40,7 @@ ClassifyResult classify(Session& s, const Tensor& x, const Tensor& labels, size_
     const RunStats& st = s.last_stats();
     cycles += st.cycles, tile_cycles += st.tile_cycles, sim_us += st.sim_us;
     r.program_cycles += st.program_cycles;
+    energy_pj += st.energy_pj;
   }
   r.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.samples = n;
@@ -47,6 +48,7 @@ ClassifyResult classify(Session& s, const Tensor& x, const Tensor& labels, size_
   r.cycles_per_inference = static_cast<double>(cycles) / dn;
   r.tile_cycles_per_inference = static_cast<double>(tile_cycles) / dn;
   r.sim_us_per_inference = sim_us / dn;
+  r.energy_nj_per_inference = energy_pj / 1000.0 / dn;
   return r;
 }
 

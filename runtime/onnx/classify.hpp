@@ -15,8 +15,9 @@ struct ClassifyResult {
   double cycles_per_inference = 0;  // device latency (slowest tile per layer, layers in sequence)
   double tile_cycles_per_inference = 0;  // MVM cycles over all tiles
   double sim_us_per_inference = 0;
-  uint64_t program_cycles = 0;  // NVM programming (first run)
-  double host_seconds = 0;      // wall time of all runs
+  double energy_nj_per_inference = 0;  // MVMs only (programming excluded)
+  uint64_t program_cycles = 0;         // NVM programming (first run)
+  double host_seconds = 0;             // wall time of all runs
 };
 
 // Runs `x` ([N, ...], float) through the session's single input in batches of

@@ -8,14 +8,26 @@
 namespace hycim::runtime {
 namespace {
 
-void float_loops(std::span<const float> a, uint32_t m, const StridedB<float>& b,
-                 std::span<float> out) {
+// B copied into K x N memory order once (cached with the prepared weights), so
+// the inner loop is a contiguous axpy the compiler vectorizes.
+PreparedB float_b(const StridedB<float>& b) {
+  PreparedB p;
+  p.k = b.k;
+  p.n = b.n;
+  p.fdata.resize(size_t{b.k} * b.n);
+  for (uint32_t k = 0; k < b.k; ++k)
+    for (uint32_t n = 0; n < b.n; ++n) p.fdata[size_t{k} * b.n + n] = b.at(k, n);
+  return p;
+}
+
+void float_loops(std::span<const float> a, uint32_t m, const PreparedB& b, std::span<float> out) {
   std::fill(out.begin(), out.end(), 0.0f);
   for (uint32_t i = 0; i < m; ++i)
     for (uint32_t k = 0; k < b.k; ++k) {
       const float x = a[size_t{i} * b.k + k];
-      float* o = &out[size_t{i} * b.n];
-      for (uint32_t n = 0; n < b.n; ++n) o[n] += x * b.at(k, n);
+      const float* __restrict w = &b.fdata[size_t{k} * b.n];
+      float* __restrict o = &out[size_t{i} * b.n];
+      for (uint32_t n = 0; n < b.n; ++n) o[n] += x * w[n];
     }
 }
 
@@ -39,7 +51,9 @@ PreparedB quantized_b(const StridedB<float>& b) {
 
 void float_product(ExecContext& ctx, const ActQuant& aq, std::span<const float> a, uint32_t m,
                    const StridedB<float>& b, const ProductSite& site, std::span<float> out) {
-  if (!ctx.backend.quantizes_float()) return float_loops(a, m, b, out);
+  if (!ctx.backend.quantizes_float())
+    return float_loops(
+        a, m, ctx.backend.prepare(site.key, site.constant, [&] { return float_b(b); }), out);
   const PreparedB& pb =
       ctx.backend.prepare(site.key, site.constant, [&] { return quantized_b(b); });
   std::vector<uint8_t> qa(a.size());

@@ -89,6 +89,7 @@ TensorMap Session::run(const TensorMap& inputs) {
   bounds_.clear();
   TensorMap values = inputs;
   const auto c0 = backend_->cycles(), p0 = backend_->program_cycles();
+  const double e0 = backend_->energy_pj(), pe0 = backend_->program_energy_pj();
   try {
     for (const Node& node : graph_.nodes) run_node(node, values);
   } catch (...) {
@@ -101,6 +102,8 @@ TensorMap Session::run(const TensorMap& inputs) {
     stats_.program_cycles += p1[t] - p0[t];
     stats_.tile_cycles += (c1[t] - c0[t]) - (p1[t] - p0[t]);
   }
+  stats_.program_energy_pj = backend_->program_energy_pj() - pe0;
+  stats_.energy_pj = backend_->energy_pj() - e0 - stats_.program_energy_pj;
   if (backend_->clock_mhz() > 0)
     stats_.sim_us = static_cast<double>(stats_.cycles) / backend_->clock_mhz();
   TensorMap out;

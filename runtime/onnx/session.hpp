@@ -31,10 +31,12 @@ struct LayerStats {
 };
 
 struct RunStats {
-  uint64_t cycles = 0;          // sum over layers of LayerStats::cycles: device latency
-  uint64_t tile_cycles = 0;     // all tiles' MVM cycles summed: device work
-  uint64_t program_cycles = 0;  // NVM programming during this run (first run, per-run weights)
-  double sim_us = 0;            // cycles at the engine's clock
+  uint64_t cycles = 0;           // sum over layers of LayerStats::cycles: device latency
+  uint64_t tile_cycles = 0;      // all tiles' MVM cycles summed: device work
+  uint64_t program_cycles = 0;   // NVM programming during this run (first run, per-run weights)
+  double sim_us = 0;             // cycles at the engine's clock
+  double energy_pj = 0;          // modelled device energy of the run's MVMs
+  double program_energy_pj = 0;  // and of its NVM programming
   std::vector<LayerStats> layers;
 };
 
@@ -53,6 +55,7 @@ class Session {
   // outputs of float operators that ran quantized (0 or absent: exact).
   const std::map<std::string, double>& error_bounds() const { return bounds_; }
   std::string plan() const { return backend_->plan(); }
+  std::string device() const { return backend_->describe(); }
 
   // Ranges of float activations quantized for the device: from the model's
   // metadata (hycim.ranges, written by `hycim quantize`) or set here.

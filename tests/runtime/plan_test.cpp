@@ -35,9 +35,16 @@ Product random_product(uint32_t m, uint32_t k, uint32_t n, bool as, bool ws, uns
   return p;
 }
 
+TileEngineOptions small_tiles(uint32_t tiles) {
+  TileEngineOptions o;
+  o.config = "small";
+  o.tiles = tiles;
+  return o;
+}
+
 TEST(Plan, SplitsRowsLanesAndTilesExactly) {
   // Small tile: 32 NVM rows, 8 lanes. 70 x 20 needs 3 row blocks x 3 lane blocks.
-  TileEngine engine({"model", "small", 8, 200});
+  TileEngine engine(small_tiles(8));
   RowAllocator alloc(engine.geometry());
   for (bool as : {false, true})
     for (bool ws : {false, true}) {
@@ -61,7 +68,7 @@ TEST(Plan, SplitsRowsLanesAndTilesExactly) {
 }
 
 TEST(Plan, FullDeviceIsAnExplicitError) {
-  TileEngine engine({"model", "small", 1, 200});
+  TileEngine engine(small_tiles(1));
   RowAllocator alloc(engine.geometry());
   std::vector<uint8_t> w(size_t{40} * 8, 1);
   try {
@@ -76,8 +83,7 @@ TEST(Plan, FullDeviceIsAnExplicitError) {
 
 TEST(Plan, CpuAndTileBackendsGiveTheSameIntegers) {
   const auto p = random_product(5, 40, 13, false, true, 3);
-  auto tiles = runtime::make_cim_backend(
-      std::make_unique<TileEngine>(TileEngineOptions{"model", "small", 6, 200}));
+  auto tiles = runtime::make_cim_backend(std::make_unique<TileEngine>(small_tiles(6)));
   auto cpu = runtime::make_cpu_backend();
   auto build = [&] {
     runtime::PreparedB b;

@@ -1,0 +1,72 @@
+// End-to-end inferences per second of the digits MLP (models/digits) on the
+// fast tile model (4 default tiles, weights resident in NVM) against the same
+// model on the CPU executor (float, no device), in the same process. Prints
+// the markdown rows of docs/benchmarks.md "## Runtime".
+//   runtime_bench SOURCE_DIR [repetitions]
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "runtime/onnx/classify.hpp"
+#include "runtime/onnx/npy.hpp"
+#include "runtime/onnx/onnx_io.hpp"
+
+namespace {
+
+using namespace hycim::runtime;
+
+struct Figure {
+  double per_s = 0, accuracy = 0, cycles = 0, sim_us = 0;
+};
+
+// Median inferences/s over `reps` passes of the whole test set.
+Figure measure(Session& s, const Tensor& x, const Tensor& y, size_t batch, int reps) {
+  classify(s, x, y, batch);  // warm-up: programs the weights on the first run
+  std::vector<double> rates;
+  Figure f;
+  for (int r = 0; r < reps; ++r) {
+    const ClassifyResult c = classify(s, x, y, batch);
+    rates.push_back(static_cast<double>(c.samples) / c.host_seconds);
+    f.accuracy = c.accuracy(), f.cycles = c.cycles_per_inference, f.sim_us = c.sim_us_per_inference;
+  }
+  std::sort(rates.begin(), rates.end());
+  f.per_s = rates[rates.size() / 2];
+  return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fmt::print(stderr, "usage: runtime_bench SOURCE_DIR [repetitions]\n");
+    return 2;
+  }
+  const std::string dir = std::string(argv[1]) + "/models/digits/";
+  const int reps = argc > 2 ? std::max(1, std::stoi(argv[2])) : 5;
+  try {
+    const Graph g = load_model(dir + "model.onnx");
+    const Tensor x = read_npy(dir + "test_x.npy"), y = read_npy(dir + "test_y.npy");
+    const Ranges ranges = calibrate(g, {{{"x", read_npy(dir + "calib_x.npy")}}});
+    fmt::print(
+        "| executor | batch | inferences/s | accuracy | device cycles / inference | simulated us / "
+        "inference |\n");
+    fmt::print("|---|---|---|---|---|---|\n");
+    for (size_t batch : {size_t{1}, size_t{64}}) {
+      Session cpu(g, make_cpu_backend());
+      Session tiles(g, SessionOptions{});
+      tiles.set_ranges(ranges);
+      const Figure c = measure(cpu, x, y, batch, reps), t = measure(tiles, x, y, batch, reps);
+      fmt::print("| CPU executor (float) | {} | {:.0f} | {:.2f}% | - | - |\n", batch, c.per_s,
+                 100 * c.accuracy);
+      fmt::print("| fast tile model, 4 tiles (int8) | {} | {:.0f} | {:.2f}% | {:.0f} | {:.3f} |\n",
+                 batch, t.per_s, 100 * t.accuracy, t.cycles, t.sim_us);
+      fmt::print("| ratio tiles / CPU | {} | {:.2f} | | | |\n", batch, t.per_s / c.per_s);
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "runtime_bench: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
