@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -16,10 +15,16 @@ std::set<std::string> declared_functions() {
   std::stringstream text;
   text << in.rdbuf();
   const std::string s = text.str();
+  // Each declaration: "HYCIM_API <type> hycim_name(" (no <regex>: g++ 12
+  // warns inside it under the sanitizers).
   std::set<std::string> names;
-  const std::regex decl(R"(HYCIM_API[^;(]*\b(hycim_[a-z_]+)\s*\()");
-  for (auto it = std::sregex_iterator(s.begin(), s.end(), decl); it != std::sregex_iterator(); ++it)
-    names.insert((*it)[1]);
+  for (size_t at = s.find("HYCIM_API "); at != std::string::npos;
+       at = s.find("HYCIM_API ", at + 1)) {
+    const size_t paren = s.find('(', at), semi = s.find(';', at);
+    if (paren == std::string::npos || semi < paren) continue;
+    const size_t name = s.rfind("hycim_", paren);
+    if (name != std::string::npos && name > at) names.insert(s.substr(name, paren - name));
+  }
   return names;
 }
 
