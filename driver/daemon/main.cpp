@@ -7,6 +7,7 @@
 //
 // Exit codes: 0 after SIGTERM/SIGINT, 1 when the device or socket cannot be
 // set up (message on stderr), 2 for usage errors.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -48,13 +49,22 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  // Logs go to stderr: stdout stays free for whoever started the daemon.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("hycimd"));
   spdlog::set_pattern("hycimd[%P] %l: %v");
   try {
     std::map<std::string, std::string> opts{
         {"tile", tile}, {"config", config}, {"tiles", std::to_string(tiles)}, {"nvm", nvm}};
     if (!timing.empty()) opts["timing"] = timing;
-    auto engine = hycim::driver::Engine::start(hycim::driver::sim_config_from_query(opts));
+    // The socket first: a refused path must not leave a new NVM image behind.
     auto listener = hycim::driver::daemon::claim_socket(socket);
+    std::shared_ptr<hycim::driver::Engine> engine;
+    try {
+      engine = hycim::driver::Engine::start(hycim::driver::sim_config_from_query(opts));
+    } catch (...) {
+      ::unlink(socket.c_str());
+      throw;
+    }
     stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
