@@ -4,7 +4,6 @@
 
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "runtime/onnx/onnx_io.hpp"
@@ -59,20 +58,28 @@ Tensor read_npy(const std::string& path) {
   const size_t data_at = 8 + len_bytes + header_len;
   if (body.size() < data_at) throw RuntimeError(fmt::format("{}: truncated header", path));
   const std::string header = body.substr(8 + len_bytes, header_len);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'")))
-    throw RuntimeError(fmt::format("{}: header has no descr", path));
-  const std::string descr = m[1];
-  if (std::regex_search(header, std::regex("'fortran_order':\\s*True")))
+  // The header is a Python dict literal; std::regex is avoided (GCC 12 warns
+  // inside it under -fsanitize), the three keys are found by hand.
+  auto value_of = [&](const char* key) {
+    const size_t at = header.find(key);
+    if (at == std::string::npos) throw RuntimeError(fmt::format("{}: header has no {}", path, key));
+    return header.substr(at + std::strlen(key));
+  };
+  const std::string d = value_of("'descr':");
+  const size_t q0 = d.find('\''), q1 = d.find('\'', q0 + 1);
+  if (q0 == std::string::npos || q1 == std::string::npos)
+    throw RuntimeError(fmt::format("{}: bad descr", path));
+  const std::string descr = d.substr(q0 + 1, q1 - q0 - 1);
+  if (value_of("'fortran_order':").find("True") < value_of("'fortran_order':").find(','))
     throw RuntimeError(fmt::format("{}: Fortran-order arrays are not supported", path));
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
-    throw RuntimeError(fmt::format("{}: header has no shape", path));
+  const std::string sh = value_of("'shape':");
+  const size_t p0 = sh.find('('), p1 = sh.find(')');
+  if (p0 == std::string::npos || p1 == std::string::npos)
+    throw RuntimeError(fmt::format("{}: bad shape", path));
   Shape shape;
-  const std::string dims = m[1];
-  const std::regex number("\\d+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number);
-       it != std::sregex_iterator(); ++it)
-    shape.push_back(std::stoll(it->str()));
+  std::istringstream dims(sh.substr(p0 + 1, p1 - p0 - 1));
+  for (std::string item; std::getline(dims, item, ',');)
+    if (item.find_first_not_of(" ") != std::string::npos) shape.push_back(std::stoll(item));
   for (const Descr& d : kDescrs) {
     if (descr != d.text) continue;
     if (body.size() - data_at != static_cast<size_t>(element_count(shape)) * d.bytes)
