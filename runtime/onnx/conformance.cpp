@@ -1,0 +1,95 @@
+#include "runtime/onnx/conformance.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "runtime/onnx/onnx_io.hpp"
+
+namespace hycim::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path> sorted_entries(const fs::path& dir, const std::string& prefix, bool dirs) {
+  std::vector<fs::path> out;
+  if (!fs::is_directory(dir)) return out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_directory() == dirs && e.path().filename().string().rfind(prefix, 0) == 0)
+      out.push_back(e.path());
+  // input_10 sorts after input_9: compare by length first.
+  std::sort(out.begin(), out.end(), [](const fs::path& a, const fs::path& b) {
+    const auto sa = a.filename().string(), sb = b.filename().string();
+    return sa.size() != sb.size() ? sa.size() < sb.size() : sa < sb;
+  });
+  return out;
+}
+
+// "" when equal within tolerance, else what differs.
+std::string compare(const std::string& name, const Tensor& got, const Tensor& want, double bound,
+                    CaseResult& r) {
+  if (got.dtype() != want.dtype() || got.shape() != want.shape())
+    return fmt::format("output '{}': got {} {}, expected {} {}", name, to_string(got.dtype()),
+                       shape_string(got.shape()), to_string(want.dtype()),
+                       shape_string(want.shape()));
+  const bool exact = want.dtype() != DType::kFloat;
+  r.exact = r.exact && exact;
+  for (int64_t i = 0; i < got.size(); ++i) {
+    const double g = got.as_double(i), w = want.as_double(i);
+    // Float: the quantization bound plus float32 rounding of the host's sums.
+    const double tol = exact ? 0.0 : bound + 1e-5 * (1.0 + std::fabs(w));
+    r.max_error = std::max(r.max_error, std::fabs(g - w));
+    r.max_tolerance = std::max(r.max_tolerance, tol);
+    if (!(std::fabs(g - w) <= tol))
+      return fmt::format("output '{}' element {}: got {}, expected {} (tolerance {:.3g})", name, i,
+                         g, w, tol);
+  }
+  return "";
+}
+
+std::string run_set(Session& s, const fs::path& set, CaseResult& r) {
+  const std::string label = set.filename().string();
+  const auto in_files = sorted_entries(set, "input_", false);
+  const auto& gi = s.graph().inputs;
+  if (in_files.size() != gi.size())
+    return fmt::format("{}: {} input files for {} model inputs", label, in_files.size(), gi.size());
+  TensorMap inputs;
+  for (size_t i = 0; i < in_files.size(); ++i)
+    inputs[gi[i].name] = read_tensor_pb(in_files[i].string());
+  const TensorMap outputs = s.run(inputs);
+  r.cycles += s.last_stats().cycles;
+  const auto out_files = sorted_entries(set, "output_", false);
+  const auto& go = s.graph().outputs;
+  if (out_files.size() != go.size())
+    return fmt::format("{}: {} output files for {} model outputs", label, out_files.size(),
+                       go.size());
+  for (size_t i = 0; i < out_files.size(); ++i) {
+    auto b = s.error_bounds().find(go[i].name);
+    const double bound = b == s.error_bounds().end() ? 0.0 : b->second;
+    const std::string why = compare(go[i].name, outputs.at(go[i].name),
+                                    read_tensor_pb(out_files[i].string()), bound, r);
+    if (!why.empty()) return label + ": " + why;
+  }
+  return "";
+}
+
+}  // namespace
+
+CaseResult check_case(const std::string& dir, const SessionOptions& options) {
+  CaseResult r;
+  try {
+    Session s(load_model((fs::path(dir) / "model.onnx").string()), options);
+    const auto sets = sorted_entries(dir, "test_data_set_", true);
+    if (sets.empty()) r.reason = "no test_data_set_* folders";
+    for (const auto& set : sets)
+      if (r.reason.empty()) r.reason = run_set(s, set, r);
+  } catch (const std::exception& e) {
+    r.reason = e.what();
+  }
+  r.passed = r.reason.empty();
+  return r;
+}
+
+}  // namespace hycim::runtime

@@ -1,0 +1,64 @@
+// Every device operator's ONNX node tests (Debian libonnx-testdata), run in
+// process on each backend: the fast tile model on default and on small tiles
+// (where matrices split over rows, lanes and tiles) and the CPU executor.
+// In the unit suite, so the kernels also run under ASan+UBSan.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "runtime/onnx/conformance.hpp"
+
+namespace hycim::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kNodeTests = "/usr/share/libonnx-testdata/data/node";
+
+std::vector<std::string> cases() {
+  const std::vector<std::string> prefixes = {
+      "test_matmul_",       "test_gemm_",         "test_conv_with_",  "test_basic_conv_",
+      "test_matmulinteger", "test_qlinearmatmul", "test_convinteger", "test_basic_convinteger",
+      "test_qlinearconv"};
+  std::vector<std::string> out;
+  if (!fs::is_directory(kNodeTests)) return out;
+  for (const auto& e : fs::directory_iterator(kNodeTests)) {
+    const std::string name = e.path().filename().string();
+    for (const auto& p : prefixes)
+      if (name.rfind(p, 0) == 0) {
+        out.push_back(name);
+        break;
+      }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+SessionOptions backend(const std::string& which) {
+  SessionOptions o;
+  if (which == "cpu") o.backend = "cpu";
+  if (which == "small_tiles") o.engine.config = "small", o.engine.tiles = 2;
+  return o;
+}
+
+TEST(Kernels, OnnxNodeTestsPassOnEveryBackend) {
+  const auto names = cases();
+  if (names.empty()) GTEST_SKIP() << kNodeTests << " is missing (Debian package libonnx-testdata)";
+  EXPECT_GE(names.size(), 27u);
+  for (const char* which : {"tiles", "small_tiles", "cpu"})
+    for (const auto& name : names) {
+      const CaseResult r = check_case((kNodeTests / name).string(), backend(which));
+      EXPECT_TRUE(r.passed) << which << " " << name << ": " << r.reason;
+      if (std::string(which) != "cpu") {
+        EXPECT_GT(r.cycles, 0u) << which << " " << name;
+      }
+    }
+}
+
+TEST(Kernels, BrokenCaseFolderIsAFailureNotACrash) {
+  const CaseResult r = check_case("/nonexistent/case", SessionOptions{});
+  EXPECT_FALSE(r.passed);
+  EXPECT_NE(r.reason.find("cannot open"), std::string::npos) << r.reason;
+}
+
+}  // namespace
+}  // namespace hycim::runtime
