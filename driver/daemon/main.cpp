@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     spdlog::info("serving {} '{}' tile(s) ({}), NVM image {}, on {}", tiles, config, tile, nvm,
                  socket);
+    // Clients connecting from here on find the device ready.
+    hycim::driver::daemon::start_listening(listener.get());
     hycim::driver::daemon::Server server(engine, std::move(listener), stop_fd);
     const uint64_t served = server.run();
     ::unlink(socket.c_str());

@@ -47,8 +47,12 @@ UniqueFd claim_socket(const std::string& path) {
   const int err = errno;
   ::umask(old);
   if (rc != 0) refuse(path, std::strerror(err));
-  if (::listen(sock.get(), 64) != 0) refuse(path, std::strerror(errno));
   return sock;
+}
+
+void start_listening(int sock) {
+  if (::listen(sock, 64) != 0)
+    throw std::runtime_error(std::string("listen on the daemon socket: ") + std::strerror(errno));
 }
 
 }  // namespace hycim::driver::daemon

@@ -99,11 +99,11 @@ void DaemonProcess::kill() {
   pid_ = -1;
 }
 
-size_t DaemonProcess::open_fds() const {
+size_t DaemonProcess::open_fds(const std::string& kind) const {
   size_t n = 0;
-  for ([[maybe_unused]] auto& e :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd"))
-    ++n;
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd", ec))
+    n += std::filesystem::read_symlink(e.path(), ec).string().find(kind) != std::string::npos;
   return n;
 }
 

@@ -27,8 +27,9 @@ class DaemonProcess {
   void freeze() const;
   // SIGKILL and reap.
   void kill();
-  // Open file descriptors of the daemon (for fd-leak checks).
-  size_t open_fds() const;
+  // Open file descriptors of the daemon whose /proc link contains `kind`
+  // ("eventfd", "socket", "" for all), for fd-leak checks.
+  size_t open_fds(const std::string& kind = "") const;
 
  private:
   std::string dir_, socket_;
