@@ -191,10 +191,3 @@ void Device::do_reset() {
 }
 
 }  // namespace hycim::device
-
-// libsystemc's own main() calls sc_main, so linking it needs one. Programs with
-// their own main() (tests, benchmarks, the CLI) get this weak one; a virtual
-// platform's sc_main replaces it.
-__attribute__((weak)) int sc_main(int, char**) {
-  return 0;
-}
