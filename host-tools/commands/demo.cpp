@@ -7,6 +7,7 @@
 #include <random>
 
 #include "host-tools/command_registry.hpp"
+#include "sim/device/timing_config.hpp"
 #include "sim/tile/tile_model.hpp"
 #include "sim/tile/tile_reference.hpp"
 #ifdef HYCIM_HAVE_RTL
@@ -80,16 +81,16 @@ void demo(const DemoOptions& o) {
   fmt::print("hycim demo: tile '{}' ({} NVM + {} SRAM rows, {} lanes x int8, {} rows/cycle)\n",
              cfg.name, cfg.nvm_rows, cfg.sram_rows, cfg.lanes, cfg.rows_per_cycle);
   fmt::print("  y = x . W with x: {} int8 inputs, W: {}x{} int8 weights in NVM\n", k, k, cfg.lanes);
-  constexpr double kMhz = 1000.0;  // nominal clock for the printed time; see docs/device.md
+  const double mhz = device::TimingConfig{}.clock_mhz;  // the device's default clock
   tile::TileModel model(cfg);
   const Run m = run_on(model, w, x);
-  print_run("model", m, kMhz);
+  print_run("model", m, mhz);
   bool ok = std::vector<int64_t>(m.result.lanes.begin(), m.result.lanes.end()) == expect;
 #ifdef HYCIM_HAVE_RTL
   if (!o.model_only && tile::rtl_available(cfg)) {
     auto rtl = tile::make_rtl_tile(cfg);
     const Run r = run_on(*rtl, w, x);
-    print_run("RTL", r, kMhz);
+    print_run("RTL", r, mhz);
     ok = ok && r.result.lanes == m.result.lanes && r.result.cycles == m.result.cycles &&
          r.program_cycles == m.program_cycles;
   }
