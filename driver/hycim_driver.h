@@ -3,7 +3,7 @@
  * A stable C ABI over the C++ driver (driver/driver.hpp) so other languages
  * can bind. Handles are opaque; every function that can fail returns an
  * hycim_result (HYCIM_OK or a negative code) and never lets an exception
- * out. After a failure, hycim_last_error() gives a message naming the
+ * out. After a failure, hycim_get_last_error() gives a message naming the
  * problem (thread-local, valid until the next call on the same thread).
  *
  * Devices are named by URI (docs/driver.md):
@@ -14,7 +14,7 @@
  *       a hycimd daemon listening on PATH (many processes share one device)
  *
  * Command and completion records are the device's (docs/device.md); build
- * commands with the hycim_command_* functions rather than by hand.
+ * commands with the hycim_build_* functions rather than by hand.
  */
 #ifndef HYCIM_DRIVER_H
 #define HYCIM_DRIVER_H
@@ -45,10 +45,10 @@ typedef enum hycim_result {
   HYCIM_E_IO = -8,           /* an operating-system call failed (socket, memfd, mmap) */
   HYCIM_E_PERMISSION = -9,   /* refused by credentials or ownership */
   HYCIM_E_FAULTED = -10,     /* the queue was stopped by the device side (malformed ring indices) */
-  HYCIM_E_INTERNAL = -11     /* a bug: please report it with hycim_last_error() */
+  HYCIM_E_INTERNAL = -11     /* a bug: please report it with hycim_get_last_error() */
 } hycim_result;
 
-/* DMA access bits of hycim_buffer_map (the device's WIN_CTRL bits). */
+/* DMA access bits of hycim_map_buffer (the device's WIN_CTRL bits). */
 #define HYCIM_ACCESS_READ 1u  /* the device may read the buffer */
 #define HYCIM_ACCESS_WRITE 2u /* the device may write the buffer */
 
@@ -62,7 +62,7 @@ typedef struct hycim_command {
 } hycim_command;
 
 /* A completion record (docs/device.md "Completion record"). status is a
- * device status code; hycim_device_status_name() names it. */
+ * device status code; hycim_get_status_name() names it. */
 typedef struct hycim_completion {
   uint32_t seq;
   uint16_t status;
@@ -90,90 +90,90 @@ typedef struct hycim_error_info {
 
 /* --- results and messages ------------------------------------------------ */
 /* Name of an hycim_result ("HYCIM_E_TIMEOUT"); "unknown" for other values. */
-HYCIM_API const char* hycim_result_name(int result);
+HYCIM_API const char* hycim_get_result_name(int result);
 /* Name of a device status code ("DMA_FAULT"); "UNKNOWN" for other values. */
-HYCIM_API const char* hycim_device_status_name(uint32_t status);
+HYCIM_API const char* hycim_get_status_name(uint32_t status);
 /* Message of the last failed call on this thread; "" if none. Never NULL. */
-HYCIM_API const char* hycim_last_error(void);
+HYCIM_API const char* hycim_get_last_error(void);
 
 /* --- devices --------------------------------------------------------------- */
 /* Writes the URIs of the reachable devices, one per line, into buf (always
  * NUL-terminated when len > 0). *needed gets the bytes required including the
  * NUL. HYCIM_OK, HYCIM_E_NO_SPACE if buf was too short, HYCIM_E_INVALID. */
-HYCIM_API int hycim_device_enumerate(char* buf, size_t len, size_t* needed);
+HYCIM_API int hycim_enumerate_devices(char* buf, size_t len, size_t* needed);
 /* Opens a device. HYCIM_OK and *out set; HYCIM_E_INVALID (bad URI or option),
  * HYCIM_E_NOT_FOUND (no daemon at the path), HYCIM_E_BUSY, HYCIM_E_PERMISSION,
  * HYCIM_E_TIMEOUT, HYCIM_E_PROTOCOL, HYCIM_E_IO. */
-HYCIM_API int hycim_device_open(const char* uri, hycim_device** out);
+HYCIM_API int hycim_open_device(const char* uri, hycim_device** out);
 /* Closes the device handle. Buffers and queues stay valid until freed. NULL ok. */
-HYCIM_API void hycim_device_close(hycim_device* dev);
+HYCIM_API void hycim_close_device(hycim_device* dev);
 /* HYCIM_OK, HYCIM_E_INVALID. */
-HYCIM_API int hycim_device_get_caps(hycim_device* dev, hycim_caps* out);
+HYCIM_API int hycim_get_caps(hycim_device* dev, hycim_caps* out);
 /* Reads (and with clear != 0, clears) the context's error log. HYCIM_OK,
  * HYCIM_E_INVALID, HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
-HYCIM_API int hycim_device_read_error(hycim_device* dev, int clear, hycim_error_info* out);
+HYCIM_API int hycim_read_error(hycim_device* dev, int clear, hycim_error_info* out);
 /* Runs this context's submitted commands, then resets the device (SRAM rows
  * zeroed, NVM kept) and clears the context's error log. HYCIM_OK,
  * HYCIM_E_INVALID, HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
-HYCIM_API int hycim_device_reset(hycim_device* dev, int timeout_ms);
+HYCIM_API int hycim_reset_device(hycim_device* dev, int timeout_ms);
 
 /* --- DMA buffers ----------------------------------------------------------- */
 /* Allocates bytes of shared host memory with an IOVA in this context's device
  * address space; not visible to the device until mapped. HYCIM_OK,
  * HYCIM_E_INVALID (0 bytes), HYCIM_E_NO_SPACE, HYCIM_E_IO, HYCIM_E_DISCONNECTED. */
-HYCIM_API int hycim_buffer_alloc(hycim_device* dev, size_t bytes, hycim_buffer** out);
+HYCIM_API int hycim_alloc_buffer(hycim_device* dev, size_t bytes, hycim_buffer** out);
 /* Unmaps and frees; NULL ok. */
-HYCIM_API void hycim_buffer_free(hycim_buffer* buf);
-HYCIM_API void* hycim_buffer_data(hycim_buffer* buf);
-HYCIM_API size_t hycim_buffer_size(const hycim_buffer* buf);
+HYCIM_API void hycim_free_buffer(hycim_buffer* buf);
+HYCIM_API void* hycim_get_buffer_data(hycim_buffer* buf);
+HYCIM_API size_t hycim_get_buffer_size(const hycim_buffer* buf);
 /* Device address of byte 0 (what command records carry). */
-HYCIM_API uint64_t hycim_buffer_iova(const hycim_buffer* buf);
+HYCIM_API uint64_t hycim_get_buffer_iova(const hycim_buffer* buf);
 /* Lets the device access the buffer (HYCIM_ACCESS_* bits, one DMA window).
  * Remapping changes the access. HYCIM_OK, HYCIM_E_INVALID, HYCIM_E_NO_SPACE
  * (all windows used), HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
-HYCIM_API int hycim_buffer_map(hycim_buffer* buf, unsigned access);
+HYCIM_API int hycim_map_buffer(hycim_buffer* buf, unsigned access);
 /* HYCIM_OK, HYCIM_E_NOT_FOUND (not mapped), HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
-HYCIM_API int hycim_buffer_unmap(hycim_buffer* buf);
+HYCIM_API int hycim_unmap_buffer(hycim_buffer* buf);
 
 /* --- queues ---------------------------------------------------------------- */
 /* Creates a command queue of `entries` slots (a power of two, 2 ..
  * max_queue_entries). Completions of one queue come back in submission
  * order. HYCIM_OK, HYCIM_E_INVALID, HYCIM_E_NO_SPACE, HYCIM_E_IO,
  * HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
-HYCIM_API int hycim_queue_create(hycim_device* dev, uint32_t entries, hycim_queue** out);
+HYCIM_API int hycim_create_queue(hycim_device* dev, uint32_t entries, hycim_queue** out);
 /* Destroys the queue; completions not yet read are dropped. NULL ok. */
-HYCIM_API void hycim_queue_destroy(hycim_queue* q);
+HYCIM_API void hycim_destroy_queue(hycim_queue* q);
 /* Submits up to n commands in order and rings the doorbell once; *accepted
  * (may be NULL) gets how many fitted. HYCIM_OK (all accepted), HYCIM_E_NO_SPACE
  * (queue full: *accepted < n), HYCIM_E_INVALID, HYCIM_E_FAULTED. */
-HYCIM_API int hycim_queue_submit(hycim_queue* q, const hycim_command* cmds, size_t n,
-                                 size_t* accepted);
+HYCIM_API int hycim_submit_commands(hycim_queue* q, const hycim_command* cmds, size_t n,
+                                    size_t* accepted);
 /* Copies up to max available completions without waiting. HYCIM_OK (*n may
  * be 0), HYCIM_E_INVALID, HYCIM_E_FAULTED. */
-HYCIM_API int hycim_queue_poll(hycim_queue* q, hycim_completion* out, size_t max, size_t* n);
+HYCIM_API int hycim_poll_completions(hycim_queue* q, hycim_completion* out, size_t max, size_t* n);
 /* Waits until at least min (<= max) completions are available or timeout_ms
  * passes (< 0: forever), then copies up to max. HYCIM_OK, HYCIM_E_TIMEOUT
  * (*n holds what was copied), HYCIM_E_DISCONNECTED (daemon gone),
  * HYCIM_E_INVALID, HYCIM_E_FAULTED. */
-HYCIM_API int hycim_queue_wait(hycim_queue* q, hycim_completion* out, size_t max, size_t min,
-                               int timeout_ms, size_t* n);
+HYCIM_API int hycim_wait_completions(hycim_queue* q, hycim_completion* out, size_t max, size_t min,
+                                     int timeout_ms, size_t* n);
 
 /* --- command builders (docs/device.md "Device commands") ------------------- */
-HYCIM_API void hycim_command_nop(hycim_command* c, uint32_t seq);
-HYCIM_API void hycim_command_fence(hycim_command* c, uint32_t seq);
-HYCIM_API void hycim_command_write_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
-                                        uint32_t count, uint64_t src_iova);
-HYCIM_API void hycim_command_read_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
-                                       uint32_t count, uint64_t dst_iova);
-HYCIM_API void hycim_command_program_nvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
-                                         uint32_t count, uint64_t src_iova);
-HYCIM_API void hycim_command_read_wear(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
-                                       uint32_t count, uint64_t dst_iova);
+HYCIM_API void hycim_build_nop(hycim_command* c, uint32_t seq);
+HYCIM_API void hycim_build_fence(hycim_command* c, uint32_t seq);
+HYCIM_API void hycim_build_write_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                                      uint32_t count, uint64_t src_iova);
+HYCIM_API void hycim_build_read_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                                     uint32_t count, uint64_t dst_iova);
+HYCIM_API void hycim_build_program_nvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                                       uint32_t count, uint64_t src_iova);
+HYCIM_API void hycim_build_read_wear(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                                     uint32_t count, uint64_t dst_iova);
 /* Signed 8-bit inputs and weights. */
-HYCIM_API void hycim_command_mvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t w_row,
-                                 uint32_t k, uint32_t x_row, uint64_t src_iova, uint64_t dst_iova);
-HYCIM_API void hycim_command_emul(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t nvm_row,
-                                  uint32_t sram_row, uint64_t dst_iova);
+HYCIM_API void hycim_build_mvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t w_row,
+                               uint32_t k, uint32_t x_row, uint64_t src_iova, uint64_t dst_iova);
+HYCIM_API void hycim_build_emul(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t nvm_row,
+                                uint32_t sram_row, uint64_t dst_iova);
 
 #ifdef __cplusplus
 }

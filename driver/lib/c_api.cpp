@@ -1,6 +1,6 @@
 // The C API (hycim_driver.h) over the C++ driver. Every entry point catches
 // everything: no exception crosses the C boundary; the message of a failure
-// is kept per thread for hycim_last_error().
+// is kept per thread for hycim_get_last_error().
 #include <cstddef>
 #include <cstring>
 #include <new>
@@ -77,7 +77,7 @@ void store(hycim_command* c, const sd::CommandRecord& r) {
 
 extern "C" {
 
-const char* hycim_result_name(int r) {
+const char* hycim_get_result_name(int r) {
   switch (r) {
     case HYCIM_OK:
       return "HYCIM_OK";
@@ -107,17 +107,17 @@ const char* hycim_result_name(int r) {
   return "unknown";
 }
 
-const char* hycim_device_status_name(uint32_t status) {
+const char* hycim_get_status_name(uint32_t status) {
   return status > 0xff ? "UNKNOWN" : sd::to_string(static_cast<sd::DevStatus>(status));
 }
 
-const char* hycim_last_error(void) {
+const char* hycim_get_last_error(void) {
   return last_error.c_str();
 }
 
-int hycim_device_enumerate(char* buf, size_t len, size_t* needed) {
+int hycim_enumerate_devices(char* buf, size_t len, size_t* needed) {
   return guarded([&] {
-    if (!needed || (!buf && len > 0)) return invalid("hycim_device_enumerate: NULL argument");
+    if (!needed || (!buf && len > 0)) return invalid("hycim_enumerate_devices: NULL argument");
     std::string all;
     for (const auto& uri : hd::Device::enumerate()) all += uri + "\n";
     *needed = all.size() + 1;
@@ -130,9 +130,9 @@ int hycim_device_enumerate(char* buf, size_t len, size_t* needed) {
   });
 }
 
-int hycim_device_open(const char* uri, hycim_device** out) {
+int hycim_open_device(const char* uri, hycim_device** out) {
   return guarded([&] {
-    if (!uri || !out) return invalid("hycim_device_open: NULL argument");
+    if (!uri || !out) return invalid("hycim_open_device: NULL argument");
     *out = nullptr;
     auto h = std::make_unique<hycim_device>();
     h->dev = hd::Device::open(uri);
@@ -141,36 +141,36 @@ int hycim_device_open(const char* uri, hycim_device** out) {
   });
 }
 
-void hycim_device_close(hycim_device* dev) {
+void hycim_close_device(hycim_device* dev) {
   guarded([&] {
     delete dev;
     return kOk;
   });
 }
 
-int hycim_device_get_caps(hycim_device* dev, hycim_caps* out) {
-  if (!dev || !out) return invalid("hycim_device_get_caps: NULL argument");
+int hycim_get_caps(hycim_device* dev, hycim_caps* out) {
+  if (!dev || !out) return invalid("hycim_get_caps: NULL argument");
   *out = dev->dev->capabilities();
   return kOk;
 }
 
-int hycim_device_read_error(hycim_device* dev, int clear, hycim_error_info* out) {
+int hycim_read_error(hycim_device* dev, int clear, hycim_error_info* out) {
   return guarded([&] {
-    if (!dev || !out) return invalid("hycim_device_read_error: NULL argument");
+    if (!dev || !out) return invalid("hycim_read_error: NULL argument");
     return result(dev->dev->read_error(out, clear != 0), "read_error");
   });
 }
 
-int hycim_device_reset(hycim_device* dev, int timeout_ms) {
+int hycim_reset_device(hycim_device* dev, int timeout_ms) {
   return guarded([&] {
-    if (!dev) return invalid("hycim_device_reset: NULL device");
+    if (!dev) return invalid("hycim_reset_device: NULL device");
     return result(dev->dev->reset(std::chrono::milliseconds(timeout_ms)), "reset");
   });
 }
 
-int hycim_buffer_alloc(hycim_device* dev, size_t bytes, hycim_buffer** out) {
+int hycim_alloc_buffer(hycim_device* dev, size_t bytes, hycim_buffer** out) {
   return guarded([&] {
-    if (!dev || !out) return invalid("hycim_buffer_alloc: NULL argument");
+    if (!dev || !out) return invalid("hycim_alloc_buffer: NULL argument");
     *out = nullptr;
     auto h = std::make_unique<hycim_buffer>();
     h->buf = dev->dev->alloc(bytes);
@@ -179,42 +179,42 @@ int hycim_buffer_alloc(hycim_device* dev, size_t bytes, hycim_buffer** out) {
   });
 }
 
-void hycim_buffer_free(hycim_buffer* buf) {
+void hycim_free_buffer(hycim_buffer* buf) {
   guarded([&] {
     delete buf;
     return kOk;
   });
 }
 
-void* hycim_buffer_data(hycim_buffer* buf) {
+void* hycim_get_buffer_data(hycim_buffer* buf) {
   return buf ? buf->buf->data() : nullptr;
 }
 
-size_t hycim_buffer_size(const hycim_buffer* buf) {
+size_t hycim_get_buffer_size(const hycim_buffer* buf) {
   return buf ? buf->buf->size() : 0;
 }
 
-uint64_t hycim_buffer_iova(const hycim_buffer* buf) {
+uint64_t hycim_get_buffer_iova(const hycim_buffer* buf) {
   return buf ? buf->buf->iova() : 0;
 }
 
-int hycim_buffer_map(hycim_buffer* buf, unsigned access) {
+int hycim_map_buffer(hycim_buffer* buf, unsigned access) {
   return guarded([&] {
-    if (!buf) return invalid("hycim_buffer_map: NULL buffer");
+    if (!buf) return invalid("hycim_map_buffer: NULL buffer");
     return result(buf->buf->map(access), "buffer_map");
   });
 }
 
-int hycim_buffer_unmap(hycim_buffer* buf) {
+int hycim_unmap_buffer(hycim_buffer* buf) {
   return guarded([&] {
-    if (!buf) return invalid("hycim_buffer_unmap: NULL buffer");
+    if (!buf) return invalid("hycim_unmap_buffer: NULL buffer");
     return result(buf->buf->unmap(), "buffer_unmap");
   });
 }
 
-int hycim_queue_create(hycim_device* dev, uint32_t entries, hycim_queue** out) {
+int hycim_create_queue(hycim_device* dev, uint32_t entries, hycim_queue** out) {
   return guarded([&] {
-    if (!dev || !out) return invalid("hycim_queue_create: NULL argument");
+    if (!dev || !out) return invalid("hycim_create_queue: NULL argument");
     *out = nullptr;
     auto h = std::make_unique<hycim_queue>();
     h->q = dev->dev->create_queue(entries);
@@ -223,16 +223,16 @@ int hycim_queue_create(hycim_device* dev, uint32_t entries, hycim_queue** out) {
   });
 }
 
-void hycim_queue_destroy(hycim_queue* q) {
+void hycim_destroy_queue(hycim_queue* q) {
   guarded([&] {
     delete q;
     return kOk;
   });
 }
 
-int hycim_queue_submit(hycim_queue* q, const hycim_command* cmds, size_t n, size_t* accepted) {
+int hycim_submit_commands(hycim_queue* q, const hycim_command* cmds, size_t n, size_t* accepted) {
   return guarded([&] {
-    if (!q || (!cmds && n > 0)) return invalid("hycim_queue_submit: NULL argument");
+    if (!q || (!cmds && n > 0)) return invalid("hycim_submit_commands: NULL argument");
     // hycim_command is a byte array; copy into aligned records in chunks.
     size_t done = 0;
     hd::Status st = hd::Status::kOk;
@@ -249,17 +249,17 @@ int hycim_queue_submit(hycim_queue* q, const hycim_command* cmds, size_t n, size
   });
 }
 
-int hycim_queue_poll(hycim_queue* q, hycim_completion* out, size_t max, size_t* n) {
+int hycim_poll_completions(hycim_queue* q, hycim_completion* out, size_t max, size_t* n) {
   return guarded([&] {
-    if (!q || !n || (!out && max > 0)) return invalid("hycim_queue_poll: NULL argument");
+    if (!q || !n || (!out && max > 0)) return invalid("hycim_poll_completions: NULL argument");
     return result(q->q->poll({reinterpret_cast<sd::CompletionRecord*>(out), max}, n), "queue_poll");
   });
 }
 
-int hycim_queue_wait(hycim_queue* q, hycim_completion* out, size_t max, size_t min, int timeout_ms,
-                     size_t* n) {
+int hycim_wait_completions(hycim_queue* q, hycim_completion* out, size_t max, size_t min,
+                           int timeout_ms, size_t* n) {
   return guarded([&] {
-    if (!q || !n || (!out && max > 0)) return invalid("hycim_queue_wait: NULL argument");
+    if (!q || !n || (!out && max > 0)) return invalid("hycim_wait_completions: NULL argument");
     return result(q->q->wait({reinterpret_cast<sd::CompletionRecord*>(out), max}, min,
                              std::chrono::milliseconds(timeout_ms), n),
                   "queue_wait");
@@ -268,34 +268,34 @@ int hycim_queue_wait(hycim_queue* q, hycim_completion* out, size_t max, size_t m
 
 namespace cmd = hycim::device::cmd;
 
-void hycim_command_nop(hycim_command* c, uint32_t seq) {
+void hycim_build_nop(hycim_command* c, uint32_t seq) {
   store(c, cmd::nop(seq));
 }
-void hycim_command_fence(hycim_command* c, uint32_t seq) {
+void hycim_build_fence(hycim_command* c, uint32_t seq) {
   store(c, cmd::fence(seq));
 }
-void hycim_command_write_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
-                              uint32_t count, uint64_t src) {
+void hycim_build_write_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                            uint32_t count, uint64_t src) {
   store(c, cmd::write_sram(seq, tile, row, count, src));
 }
-void hycim_command_read_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
-                             uint32_t count, uint64_t dst) {
+void hycim_build_read_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                           uint32_t count, uint64_t dst) {
   store(c, cmd::read_sram(seq, tile, row, count, dst));
 }
-void hycim_command_program_nvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
-                               uint32_t count, uint64_t src) {
+void hycim_build_program_nvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                             uint32_t count, uint64_t src) {
   store(c, cmd::program_nvm(seq, tile, row, count, src));
 }
-void hycim_command_read_wear(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
-                             uint32_t count, uint64_t dst) {
+void hycim_build_read_wear(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+                           uint32_t count, uint64_t dst) {
   store(c, cmd::read_wear(seq, tile, row, count, dst));
 }
-void hycim_command_mvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t w_row, uint32_t k,
-                       uint32_t x_row, uint64_t src, uint64_t dst) {
+void hycim_build_mvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t w_row, uint32_t k,
+                     uint32_t x_row, uint64_t src, uint64_t dst) {
   store(c, cmd::mvm(seq, tile, w_row, k, x_row, src, dst));
 }
-void hycim_command_emul(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t nvm_row,
-                        uint32_t sram_row, uint64_t dst) {
+void hycim_build_emul(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t nvm_row,
+                      uint32_t sram_row, uint64_t dst) {
   store(c, cmd::emul(seq, tile, nvm_row, sram_row, dst));
 }
 

@@ -7,7 +7,7 @@
 namespace hycim::driver {
 
 const char* to_string(Status s) {
-  return hycim_result_name(static_cast<int>(s));
+  return hycim_get_result_name(static_cast<int>(s));
 }
 
 std::unique_ptr<Device> Device::open(std::string_view uri) {
