@@ -42,6 +42,7 @@ const std::map<std::string, KernelFn>& kernel_table() {
     add_quant_kernels(t);
     add_matmul_kernels(t);
     add_conv_kernels(t);
+    add_qdq_kernels(t);
     return t;
   }();
   return table;

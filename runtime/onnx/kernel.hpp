@@ -53,5 +53,6 @@ void add_nn_kernels(std::map<std::string, KernelFn>& t);
 void add_quant_kernels(std::map<std::string, KernelFn>& t);
 void add_matmul_kernels(std::map<std::string, KernelFn>& t);
 void add_conv_kernels(std::map<std::string, KernelFn>& t);
+void add_qdq_kernels(std::map<std::string, KernelFn>& t);
 
 }  // namespace hycim::runtime

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "runtime/onnx/qdq_fusion.hpp"
+
 namespace hycim::runtime {
 namespace {
 
@@ -45,6 +47,7 @@ Session::Session(Graph graph, const SessionOptions& options)
 Session::Session(Graph graph, std::unique_ptr<Backend> backend)
     : graph_(std::move(graph)), backend_(std::move(backend)) {
   check_supported();
+  if (backend_->quantizes_float()) fuse_qdq_matmuls(graph_);
   auto it = graph_.metadata.find(kRangesKey);
   if (it != graph_.metadata.end()) ranges_ = ranges_from_json(it->second, graph_.source);
 }
@@ -56,9 +59,11 @@ void Session::check_supported() const {
       throw RuntimeError(fmt::format(
           "{}: {}: operator domain '{}' is not supported (only the default ONNX domain)",
           graph_.source, n.label(), n.domain));
-    if (!table.count(n.op_type)) {
+    // hycim.* kernels are internal (fused patterns), never a model's own operator.
+    if (!table.count(n.op_type) || n.op_type.rfind("hycim.", 0) == 0) {
       std::vector<std::string> names;
-      for (const auto& [name, fn] : table) names.push_back(name);
+      for (const auto& [name, fn] : table)
+        if (name.rfind("hycim.", 0) != 0) names.push_back(name);
       throw RuntimeError(
           fmt::format("{}: {}: operator {} is not supported by hycim (supported: {})",
                       graph_.source, n.label(), n.op_type, fmt::join(names, ", ")));
