@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "tests/kernels/expect_kernel_error.hpp"
+
 namespace hycim::kernels {
 namespace {
 
@@ -90,16 +92,7 @@ TEST(GemvCpu, MatchesGemmWithOneRow) {
   EXPECT_EQ(y, c);
 }
 
-// Runs f, expects a KernelError whose message contains `part`.
-template <class F>
-void expect_error(F&& f, const std::string& part) {
-  try {
-    f();
-    ADD_FAILURE() << "no KernelError; expected one mentioning: " << part;
-  } catch (const KernelError& e) {
-    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error;
 
 TEST(GemmCpu, RejectsBadShapesAndZeroPointsByName) {
   Bytes a(6), b(6);

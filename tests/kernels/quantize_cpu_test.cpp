@@ -8,6 +8,8 @@
 #include <limits>
 #include <vector>
 
+#include "tests/kernels/expect_kernel_error.hpp"
+
 namespace hycim::kernels {
 namespace {
 
@@ -95,15 +97,7 @@ TEST(FixedPointScale, NearestMultiplierAndShift) {
   EXPECT_THROW(fixed_point_scale(1e-12), KernelError);
 }
 
-template <class F>
-void expect_error(F&& f, const std::string& part) {
-  try {
-    f();
-    ADD_FAILURE() << "no KernelError; expected one mentioning: " << part;
-  } catch (const KernelError& e) {
-    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error;
 
 TEST(QuantizeCpu, RejectsBadParametersByName) {
   const Floats in(4, 1.0f);

@@ -8,6 +8,8 @@
 #include <random>
 #include <vector>
 
+#include "tests/kernels/expect_kernel_error.hpp"
+
 namespace hycim::kernels {
 namespace {
 
@@ -72,15 +74,7 @@ TEST(ZvcCpu, RoundTripsAHugeTensor) {
   EXPECT_EQ(back, in);
 }
 
-template <class F>
-void expect_error(F&& f, const std::string& part) {
-  try {
-    f();
-    ADD_FAILURE() << "no KernelError; expected one mentioning: " << part;
-  } catch (const KernelError& e) {
-    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error;
 
 TEST(ZvcCpu, RejectsCorruptCompressedTensors) {
   const ZvcBuffer good = zvc_compress_cpu(Bytes{1, 0, 2, 0, 0});
