@@ -13,7 +13,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message (or the help); its own codes (105, 106, ...)
+    // become the usual 2 for a usage error, 0 for --help/--version.
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const hycim::cli::CliError& e) {
     std::fprintf(stderr, "hycim: error: %s\n", e.what());
     return e.code;
