@@ -53,7 +53,7 @@ void classify(const ClassifyOptions& o) {
       "  per inference: {:.0f} cycles latency, {:.0f} MVM cycles over all tiles, {:.2f} us "
       "simulated at {} MHz, {:.2f} nJ\n",
       d.cycles_per_inference, d.tile_cycles_per_inference, d.sim_us_per_inference,
-      o.session.engine.clock_mhz, d.energy_nj_per_inference);
+      o.session.engine.timing.clock_mhz, d.energy_nj_per_inference);
   fmt::print(
       "  NVM programming (once): {} cycles; host: {:.0f} inferences/s on tiles, {:.0f}/s on the "
       "CPU executor\n",

@@ -58,7 +58,7 @@ TileEngine::TileEngine(const TileEngineOptions& options) : options_(options) {
   energy_.assign(options.tiles, 0.0);
   // One MVM's inputs must fit the SRAM rows; K of a block is also bounded by NVM rows.
   const uint32_t max_k = std::min(cfg->nvm_rows, cfg->sram_rows * cfg->lanes);
-  geometry_ = {options.tiles, cfg->lanes, cfg->nvm_rows, max_k, options.clock_mhz};
+  geometry_ = {options.tiles, cfg->lanes, cfg->nvm_rows, max_k, options.timing.clock_mhz};
   write_cmd_ = tile::Command::write_sram(cfg->nvm_rows, std::vector<uint8_t>(cfg->lanes));
 }
 
@@ -86,7 +86,7 @@ void TileEngine::program(uint32_t tile, uint32_t first_row, std::span<const uint
   }
   // Later MVMs must not find a row still busy being programmed.
   t.execute(tile::Command::sync(), result_);
-  energy_[tile] += static_cast<double>(rows.size()) * options_.energy.nvm_program_byte;
+  energy_[tile] += static_cast<double>(rows.size()) * options_.timing.energy_pj.nvm_program_byte;
 }
 
 void TileEngine::mvm(uint32_t tile, uint32_t first_row, std::span<const uint8_t> x, bool xsigned,
@@ -111,7 +111,7 @@ void TileEngine::mvm(uint32_t tile, uint32_t first_row, std::span<const uint8_t>
   // A row is raised once per set bit of its input; every lane adds it.
   uint64_t raised = 0;
   for (uint8_t v : x) raised += kSetBits[v];
-  const auto& e = options_.energy;
+  const auto& e = options_.timing.energy_pj;
   energy_[tile] += static_cast<double>(raised) * lanes * e.lane_add + 8.0 * lanes * e.shift_add +
                    static_cast<double>((x.size() + lanes - 1) / lanes * lanes) * e.sram_byte;
 }

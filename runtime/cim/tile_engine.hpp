@@ -7,25 +7,19 @@
 #include <vector>
 
 #include "runtime/cim/mvm_engine.hpp"
+#include "sim/device/timing_config.hpp"
 #include "sim/tile/tile.hpp"
 
 namespace hycim::cim {
-
-// Energy per event, pJ: the defaults of docs/device.md "Timing and energy"
-// (where the sources are cited), counted the way the device's stats count them.
-struct EnergyModel {
-  double lane_add = 0.0112;      // one weight lane selected and added in one bit plane
-  double shift_add = 0.03;       // one accumulator lane shift-and-add per bit plane
-  double sram_byte = 0.3;        // one byte written into an SRAM row
-  double nvm_program_byte = 80;  // one byte programmed into NVM
-};
 
 struct TileEngineOptions {
   std::string kind = "model";      // "model" or "rtl"
   std::string config = "default";  // a named tile configuration (spec/hycim.json)
   uint32_t tiles = 4;
-  double clock_mhz = 200;  // docs/device.md timing default
-  EnergyModel energy;
+  // Clock and per-event energies: the device's own timing configuration and
+  // its defaults (docs/device.md, "Timing and energy"), counted the way the
+  // device's stats count them.
+  device::TimingConfig timing;
 };
 
 class TileEngine final : public MvmEngine {
