@@ -7,10 +7,22 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "runtime/data/loader.hpp"
+
 namespace hycim::data::bench {
 
 inline double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// The loader every cached mode runs: batches of 256, `workers` prefetch
+// threads, a cache of `cache_mib` MiB (argv strings of the mode).
+inline LoaderOptions loader_options(const char* workers, const char* cache_mib) {
+  LoaderOptions o;
+  o.batch_size = 256;
+  o.cache.workers = static_cast<unsigned>(std::stoul(workers));
+  o.cache.capacity_bytes = std::stoull(cache_mib) << 20;
+  return o;
 }
 
 inline void report(nlohmann::json j) {

@@ -51,10 +51,7 @@ StepStats train(Loader& loader, uint64_t iters, double step_ms) {
 int run_train(int argc, char** argv) {
   if (argc < 5) return 2;
   PackedDataset ds(argv[0]);
-  LoaderOptions o;
-  o.batch_size = 256;
-  o.cache.workers = static_cast<unsigned>(std::stoul(argv[1]));
-  o.cache.capacity_bytes = std::stoull(argv[2]) << 20;
+  const LoaderOptions o = loader_options(argv[1], argv[2]);
   Loader loader(ds, o);
   loader.start_epoch(0);
   StepStats st = train(loader, std::stoull(argv[4]), std::stod(argv[3]));

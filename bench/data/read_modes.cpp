@@ -95,10 +95,7 @@ int run_packed(int argc, char** argv) {
 int run_prefetch(int argc, char** argv) {
   if (argc < 3) return 2;
   PackedDataset ds(argv[0]);
-  LoaderOptions o;
-  o.batch_size = 256;
-  o.cache.workers = static_cast<unsigned>(std::stoul(argv[1]));
-  o.cache.capacity_bytes = std::stoull(argv[2]) << 20;
+  const LoaderOptions o = loader_options(argv[1], argv[2]);
   Loader loader(ds, o);
   uint64_t bytes = 0, samples = 0;
   const double t0 = now_s();
