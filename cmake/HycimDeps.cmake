@@ -7,6 +7,7 @@ find_package(benchmark REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(CLI11 QUIET CONFIG)
 if(NOT TARGET CLI11::CLI11)
   # Debian's libcli11-dev ships a header and a pkg-config file.

@@ -9,7 +9,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
-  libzstd-dev liblz4-dev
+  libzstd-dev liblz4-dev libssl-dev
   libglpk-dev glpk-utils
   libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev

@@ -51,13 +51,17 @@ void classify(const ClassifyOptions& o) {
              d.samples);
   fmt::print(
       "  per inference: {:.0f} cycles latency, {:.0f} MVM cycles over all tiles, {:.2f} us "
-      "simulated at {} MHz, {:.2f} nJ\n",
+      "simulated, {:.2f} nJ\n",
       d.cycles_per_inference, d.tile_cycles_per_inference, d.sim_us_per_inference,
-      o.session.engine.timing.clock_mhz, d.energy_nj_per_inference);
-  fmt::print(
-      "  NVM programming (once): {} cycles; host: {:.0f} inferences/s on tiles, {:.0f}/s on the "
-      "CPU executor\n",
-      d.program_cycles, d.samples / d.host_seconds, f.samples / f.host_seconds);
+      d.energy_nj_per_inference);
+  if (const auto r = dev.residency())
+    fmt::print(
+        "  weights in NVM: {} blocks programmed ({} rows, {} cycles), {} found resident ({} "
+        "rows)\n",
+        r->blocks_programmed, r->rows_programmed, d.program_cycles, r->blocks_found,
+        r->rows_found);
+  fmt::print("  host: {:.0f} inferences/s on the device, {:.0f}/s on the CPU executor\n",
+             d.samples / d.host_seconds, f.samples / f.host_seconds);
   if (o.plan) fmt::print("{}", dev.plan());
   const double drop = 100 * (f.accuracy() - d.accuracy());
   if (o.max_drop >= 0 && drop > o.max_drop)

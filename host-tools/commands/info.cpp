@@ -3,7 +3,11 @@
 // capabilities, NVM summary and how many contexts use it.
 #include <fmt/format.h>
 
+#include <fmt/ranges.h>
+
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "driver/driver.hpp"
 #include "host-tools/command_registry.hpp"
@@ -18,6 +22,26 @@ struct InfoOptions {
   std::string device;
   bool json = false;
 };
+
+// What the runtime keeps resident in a persistent NVM, from its catalog next
+// to the image (runtime/cim/resident_catalog.hpp), read without taking its
+// lock: a summary, `hycim nvm list` has the blocks. Null when there is none.
+nlohmann::json resident_summary(const std::string& image) {
+  if (image.empty()) return nullptr;
+  std::ifstream in(image + ".resident.json");
+  if (!in) return nullptr;
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.contains("blocks") || !j["blocks"].is_array())
+    return {{"error", "catalog is not readable JSON"}};
+  std::set<std::string> models;
+  uint64_t rows = 0;
+  for (const auto& b : j["blocks"]) {
+    const std::string label = b.value("label", "");
+    models.insert(label.substr(0, label.find(':')));
+    rows += b.value("rows", uint64_t{0});
+  }
+  return {{"blocks", j["blocks"].size()}, {"rows", rows}, {"models", models}};
+}
 
 nlohmann::json describe(const std::string& uri, const Capabilities& c, const DeviceInfo& i) {
   namespace sd = spec::device;
@@ -44,7 +68,8 @@ nlohmann::json describe(const std::string& uri, const Capabilities& c, const Dev
        {{"persistent", (c.flags & sd::cap_flags::kPersistentNvm) != 0},
         {"image", i.nvm_image},
         {"rows_programmed", i.nvm_rows_programmed},
-        {"max_wear", i.nvm_max_wear}}},
+        {"max_wear", i.nvm_max_wear},
+        {"resident", resident_summary(i.nvm_image)}}},
       {"contexts", i.contexts},
       {"commands_completed", i.commands},
   };
@@ -71,6 +96,10 @@ void print_text(const nlohmann::json& d) {
     fmt::print("  nvm         not persistent (no image)\n");
   fmt::print("              {} rows programmed, highest wear {}\n", n["rows_programmed"].get<int>(),
              n["max_wear"].get<int>());
+  if (const auto& r = n["resident"]; r.is_object() && r.contains("blocks"))
+    fmt::print("              resident weights: {} blocks, {} rows, of {} (hycim nvm list)\n",
+               r["blocks"].get<uint64_t>(), r["rows"].get<uint64_t>(),
+               fmt::join(r["models"].get<std::vector<std::string>>(), ", "));
   fmt::print("  contexts    {} open, {} commands completed\n", d["contexts"].get<int>(),
              d["commands_completed"].get<uint64_t>());
 }

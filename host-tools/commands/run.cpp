@@ -1,11 +1,16 @@
-// `hycim run MODEL.onnx --input FILE...`: one inference on the simulated tiles
-// (or the CPU), inputs and outputs as .npy or TensorProto .pb files.
+// `hycim run MODEL.onnx --input FILE...`: one inference on the device (or the
+// CPU), inputs and outputs as .npy or TensorProto .pb files; `--profile` per
+// node, `--trace FILE` a Chrome trace of the run.
+// `hycim trace MODEL.onnx --input FILE... [-o trace.json]`: the same run, for
+// its Chrome trace (chrome://tracing or ui.perfetto.dev).
 #include <fmt/format.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "host-tools/command_registry.hpp"
 #include "host-tools/commands/runtime_cli.hpp"
+#include "runtime/onnx/chrome_trace.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 
@@ -16,8 +21,10 @@ using namespace hycim;
 struct RunOptions {
   std::string model;
   std::vector<std::string> inputs, outputs;
+  std::string trace;
   runtime::SessionOptions session;
   bool plan = false, profile = false, json = false;
+  int runs = 1;  // the stats and trace are of the last run
 };
 
 std::string preview(const runtime::Tensor& t) {
@@ -37,7 +44,8 @@ void run(const RunOptions& o) {
                                     o.inputs.size()));
   runtime::TensorMap in;
   for (size_t i = 0; i < gi.size(); ++i) in[gi[i].name] = runtime::read_tensor_file(o.inputs[i]);
-  const auto out = s.run(in);
+  runtime::TensorMap out;
+  for (int i = 0; i < o.runs; ++i) out = s.run(in);
   const auto& go = s.graph().outputs;
   if (!o.outputs.empty() && o.outputs.size() != go.size())
     throw cli::CliError(fmt::format("{} has {} outputs, got {} --output files", o.model, go.size(),
@@ -45,18 +53,36 @@ void run(const RunOptions& o) {
   for (size_t i = 0; i < o.outputs.size(); ++i)
     runtime::write_tensor_file(o.outputs[i], out.at(go[i].name), go[i].name);
   const auto& st = s.last_stats();
+  if (!o.trace.empty()) {
+    std::ofstream f(o.trace);
+    f << runtime::chrome_trace(st, o.model, s.device()).dump(1) << "\n";
+    if (!f) throw cli::CliError(fmt::format("cannot write the trace to {}", o.trace));
+  }
+  const auto residency = s.residency();
   if (o.json) {
     nlohmann::json j = {{"cycles", st.cycles},
                         {"tile_cycles", st.tile_cycles},
                         {"program_cycles", st.program_cycles},
                         {"sim_us", st.sim_us},
+                        {"program_sim_us", st.program_sim_us},
                         {"energy_pj", st.energy_pj},
-                        {"program_energy_pj", st.program_energy_pj}};
+                        {"program_energy_pj", st.program_energy_pj},
+                        {"host_us", st.host_us}};
+    if (residency)
+      j["nvm"] = {{"blocks_programmed", residency->blocks_programmed},
+                  {"rows_programmed", residency->rows_programmed},
+                  {"blocks_found", residency->blocks_found},
+                  {"rows_found", residency->rows_found},
+                  {"blocks_evicted", residency->blocks_evicted}};
     for (const auto& v : go) j["outputs"][v.name] = runtime::shape_string(out.at(v.name).shape());
     for (const auto& l : st.layers)
       j["layers"].push_back({{"node", l.node},
+                             {"op", l.op},
                              {"device", l.on_device},
                              {"cycles", l.cycles},
+                             {"tile_cycles", l.tile_cycles},
+                             {"sim_ns", l.sim_ns},
+                             {"energy_pj", l.energy_pj},
                              {"host_us", l.host_us}});
     fmt::print("{}\n", j.dump(2));
     return;
@@ -66,26 +92,53 @@ void run(const RunOptions& o) {
       "device: {} cycles ({:.2f} us simulated, {:.2f} nJ), {} MVM cycles over all tiles, {} NVM "
       "programming cycles\n",
       st.cycles, st.sim_us, st.energy_pj / 1000, st.tile_cycles, st.program_cycles);
-  if (o.profile)
+  if (residency)
+    fmt::print("NVM: {} blocks programmed, {} found resident\n", residency->blocks_programmed,
+               residency->blocks_found);
+  if (o.profile) {
+    fmt::print("  {:<36} {:<6} {:>8} {:>10} {:>10} {:>10}\n", "node", "where", "cycles",
+               "sim us", "energy nJ", "host us");
     for (const auto& l : st.layers)
-      fmt::print("  {:<40} {:<6} {:>10} cycles {:>10.1f} us host\n", l.node,
-                 l.on_device ? "device" : "host", l.cycles, l.host_us);
+      fmt::print("  {:<36.36} {:<6} {:>8} {:>10.3f} {:>10.3f} {:>10.1f}\n", l.node,
+                 l.on_device ? "device" : "host", l.cycles, l.sim_ns / 1000, l.energy_pj / 1000,
+                 l.host_us);
+  }
   if (o.plan) fmt::print("{}", s.plan());
+}
+
+void add_run_options(CLI::App* c, RunOptions& o) {
+  c->add_option("model", o.model, "ONNX model")->required()->check(CLI::ExistingFile);
+  c->add_option("--input,-i", o.inputs, "input tensors in graph-input order (.npy or .pb)")
+      ->required();
+  c->add_option("--runs", o.runs, "run this many times (the first places the weights)")
+      ->check(CLI::Range(1, 1000000));
+  c->add_flag("--plan", o.plan, "print which tile holds which weight block");
+  hycim::cli::add_session_options(c, o.session);
 }
 
 void setup(CLI::App& app) {
   auto opts = std::make_shared<RunOptions>();
-  auto* c = app.add_subcommand("run", "Run an ONNX model once on the simulated tiles");
-  c->add_option("model", opts->model, "ONNX model")->required()->check(CLI::ExistingFile);
-  c->add_option("--input,-i", opts->inputs, "input tensors in graph-input order (.npy or .pb)")
-      ->required();
+  auto* c = app.add_subcommand("run", "Run an ONNX model on the device (or the CPU)");
+  add_run_options(c, *opts);
   c->add_option("--output,-o", opts->outputs,
                 "files for the outputs in graph-output order (.npy or .pb)");
-  c->add_flag("--plan", opts->plan, "print which tile holds which weight block");
-  c->add_flag("--profile", opts->profile, "print cycles and host time per layer");
+  c->add_flag("--profile", opts->profile, "print cycles, simulated time, energy per node");
+  c->add_option("--trace", opts->trace, "write a Chrome trace of the (last) run to this file");
   c->add_flag("--json", opts->json, "print stats as JSON");
-  hycim::cli::add_session_options(c, opts->session);
   c->callback([opts] { run(*opts); });
+
+  auto topts = std::make_shared<RunOptions>();
+  auto* t = app.add_subcommand(
+      "trace", "Run an ONNX model and write a Chrome trace (host and simulated device time)");
+  add_run_options(t, *topts);
+  topts->trace = "trace.json";
+  t->add_option("--output,-o", topts->trace, "the trace file (default trace.json)");
+  t->callback([topts] {
+    RunOptions o = *topts;
+    o.profile = true;
+    run(o);
+    fmt::print("trace: {} (open in chrome://tracing or ui.perfetto.dev)\n", o.trace);
+  });
 }
 
 }  // namespace

@@ -1,21 +1,61 @@
 // Options shared by the runtime's subcommands (check-onnx, run, quantize,
-// classify): which backend runs the model and on what tiles.
+// classify, load, trace): which backend runs the model and on what device.
+// `--device URI` names any driver device; `--tile/--config/--tiles/--nvm` are
+// shorthands for the in-process device `sim://?tile=..&config=..&tiles=..&nvm=..`.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "host-tools/command_registry.hpp"
 #include "runtime/onnx/session.hpp"
 
 namespace hycim::cli {
 
+struct DeviceFlags {
+  std::string device, tile, config, nvm;
+  uint32_t tiles = 0;
+};
+
+// The URI the flags name; CliError when --device is mixed with shorthands.
+inline std::string device_uri(const DeviceFlags& f) {
+  std::vector<std::string> keys;
+  if (!f.tile.empty()) keys.push_back("tile=" + f.tile);
+  if (!f.config.empty()) keys.push_back("config=" + f.config);
+  if (f.tiles) keys.push_back("tiles=" + std::to_string(f.tiles));
+  if (!f.nvm.empty()) keys.push_back("nvm=" + f.nvm);
+  if (!f.device.empty()) {
+    if (!keys.empty())
+      throw CliError("--device names the device; --tile/--config/--tiles/--nvm are shorthands "
+                     "for a sim:// URI and cannot be added to it",
+                     2);
+    return f.device;
+  }
+  std::string uri = "sim://";
+  for (size_t i = 0; i < keys.size(); ++i) uri += (i ? "&" : "?") + keys[i];
+  return uri;
+}
+
+inline void add_device_options(CLI::App* c, DeviceFlags& f) {
+  c->add_option("--device,-d", f.device,
+                "device URI: sim://?tile=model|rtl&config=..&tiles=N&nvm=PATH, unix://SOCKET "
+                "(default sim://)");
+  c->add_option("--tile", f.tile, "shorthand: tile kind of the sim:// device, model or rtl")
+      ->check(CLI::IsMember({"model", "rtl"}));
+  c->add_option("--config", f.config, "shorthand: named tile configuration (small, default)");
+  c->add_option("--tiles", f.tiles, "shorthand: tiles in the sim:// device")
+      ->check(CLI::Range(1u, 256u));
+  c->add_option("--nvm", f.nvm,
+                "shorthand: NVM image of the sim:// device (weights stay resident across runs)");
+}
+
 inline void add_session_options(CLI::App* c, runtime::SessionOptions& o) {
+  auto flags = std::make_shared<DeviceFlags>();
   c->add_option("--backend", o.backend, "where MatMul/Gemm/Conv run: tiles (CIM) or cpu")
       ->check(CLI::IsMember({"tiles", "cpu"}));
-  c->add_option("--tile", o.engine.kind, "tile kind: model (fast C++ model) or rtl (Verilated)")
-      ->check(CLI::IsMember({"model", "rtl"}));
-  c->add_option("--config", o.engine.config, "named tile configuration (small, default)");
-  c->add_option("--tiles", o.engine.tiles, "tiles in the simulated device")
-      ->check(CLI::Range(1u, 1024u));
+  add_device_options(c, *flags);
+  c->parse_complete_callback([flags, &o] { o.device = device_uri(*flags); });
 }
 
 }  // namespace hycim::cli

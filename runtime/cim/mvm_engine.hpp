@@ -1,8 +1,10 @@
 // What the runtime needs from a CIM device: weight blocks programmed into NVM
-// rows of a tile, int8/uint8 matrix-vector products over them, cycle counts.
-// The runtime talks only to this interface; TileEngine (tile_engine.hpp)
-// implements it over sim/tile Tile objects today, the driver (issue 4) will
-// implement it over a device later.
+// rows of a tile, read back, int8/uint8 matrix-vector products over them, and
+// what the work cost. The runtime talks only to this interface.
+// DriverEngine (driver_engine.hpp) implements it over the hycim driver, so a
+// model runs on any device URI (sim://, unix://); TileEngine (tile_engine.hpp)
+// over bare sim/tile tiles in this process, for tests that want many
+// geometries in one process.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -14,13 +16,25 @@ namespace hycim::cim {
 struct EngineError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// PROGRAM_NVM hit a row whose wear reached the device's endurance.
+struct WornOutError : EngineError {
+  WornOutError(const std::string& what, uint32_t tile) : EngineError(what), tile(tile) {}
+  uint32_t tile;
+};
 
 struct Geometry {
   uint32_t tiles = 0;
   uint32_t lanes = 0;     // outputs of one MVM (columns of a weight block)
   uint32_t nvm_rows = 0;  // weight rows per tile (K of one block at most)
   uint32_t max_k = 0;     // inputs one MVM accepts (<= nvm_rows; SRAM holds them)
-  double clock_mhz = 0;   // to turn cycles into simulated time
+};
+
+// One matrix-vector product: acc[l] = sum_k x[k] * W[first_row + k][l] for
+// k < x.size() and lanes l < acc.size().
+struct MvmJob {
+  uint32_t tile = 0, first_row = 0;
+  std::span<const uint8_t> x;
+  std::span<int32_t> acc;
 };
 
 class MvmEngine {
@@ -30,14 +44,26 @@ class MvmEngine {
   // Programs rows.size()/lanes consecutive NVM rows of `tile` from `first_row`;
   // row r's lane l is rows[r*lanes + l] (an int8 or uint8 bit pattern).
   virtual void program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) = 0;
-  // acc[l] = sum_k x[k] * W[first_row + k][l] for k < x.size(), lanes l < acc.size(),
-  // with x and W read as signed or unsigned 8-bit values.
-  virtual void mvm(uint32_t tile, uint32_t first_row, std::span<const uint8_t> x, bool xsigned,
-                   bool wsigned, std::span<int32_t> acc) = 0;
-  // Cycles tile `tile` has run since it was created.
+  // Reads rows.size()/lanes NVM rows back (no wear).
+  virtual void read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) = 0;
+  // Programs so far of NVM rows first_row.. (one count per element of wear).
+  virtual void read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) = 0;
+  // Runs every job, x and W read as signed or unsigned 8-bit values. Jobs on
+  // different tiles may run at the same time; all are done on return.
+  virtual void mvm(std::span<const MvmJob> jobs, bool xsigned, bool wsigned) = 0;
+  // Cycles tile `tile` has been busy with this engine's commands.
   virtual uint64_t cycles(uint32_t tile) const = 0;
-  // Modelled energy tile `tile` has spent since it was created, in pJ.
-  virtual double energy_pj(uint32_t tile) const = 0;
+  // Modelled device energy of this engine's commands so far, pJ (0: the
+  // engine has no energy model).
+  virtual double energy_pj() const = 0;
+  // The device's simulated time now, ns.
+  virtual double device_time_ns() const = 0;
+  // Where the NVM contents persist ("" when they do not outlive the device):
+  // the key under which resident weights are catalogued.
+  virtual std::string nvm_store() const = 0;
+  // Which device the NVM rows belong to: engines with the same id share rows
+  // (contexts of one device), so they share one residency record.
+  virtual std::string device_id() const = 0;
   // "4 x fast-model tile 'default' (512 NVM rows x 32 lanes)" for reports.
   virtual std::string describe() const = 0;
 };

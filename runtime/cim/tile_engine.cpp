@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
-#include <bit>
 
 #include "sim/tile/tile_model.hpp"
 #ifdef HYCIM_HAVE_RTL
@@ -13,13 +11,6 @@
 
 namespace hycim::cim {
 namespace {
-
-// Set bits per byte: std::popcount compiles to a libgcc call on generic x86-64.
-constexpr auto kSetBits = [] {
-  std::array<uint8_t, 256> t{};
-  for (unsigned v = 0; v < 256; ++v) t[v] = static_cast<uint8_t>(std::popcount(v));
-  return t;
-}();
 
 std::unique_ptr<tile::Tile> make_tile(const std::string& kind, const tile::TileConfig& cfg) {
   if (kind == "model") return std::make_unique<tile::TileModel>(cfg);
@@ -54,11 +45,11 @@ TileEngine::TileEngine(const TileEngineOptions& options) : options_(options) {
   if (cfg->wbits < 8 || cfg->xbits < 8)
     throw EngineError(fmt::format("tile config '{}': the runtime needs 8-bit weights and inputs",
                                   options.config));
+  if (!(options.clock_mhz > 0)) throw EngineError("tile engine: clock_mhz must be positive");
   for (uint32_t i = 0; i < options.tiles; ++i) tiles_.push_back(make_tile(options.kind, *cfg));
-  energy_.assign(options.tiles, 0.0);
   // One MVM's inputs must fit the SRAM rows; K of a block is also bounded by NVM rows.
   const uint32_t max_k = std::min(cfg->nvm_rows, cfg->sram_rows * cfg->lanes);
-  geometry_ = {options.tiles, cfg->lanes, cfg->nvm_rows, max_k, options.timing.clock_mhz};
+  geometry_ = {options.tiles, cfg->lanes, cfg->nvm_rows, max_k};
   write_cmd_ = tile::Command::write_sram(cfg->nvm_rows, std::vector<uint8_t>(cfg->lanes));
 }
 
@@ -69,6 +60,8 @@ tile::Tile& TileEngine::at(uint32_t tile) const {
 }
 
 void TileEngine::expect_ok(const tile::Result& r, const char* what, uint32_t tile) const {
+  if (r.status == tile::Status::kWornOut)
+    throw WornOutError(fmt::format("tile {}: {} answered WORN_OUT", tile, what), tile);
   if (r.status != tile::Status::kOk)
     throw EngineError(
         fmt::format("tile {}: {} answered {}", tile, what, spec::to_string(r.status)));
@@ -86,11 +79,37 @@ void TileEngine::program(uint32_t tile, uint32_t first_row, std::span<const uint
   }
   // Later MVMs must not find a row still busy being programmed.
   t.execute(tile::Command::sync(), result_);
-  energy_[tile] += static_cast<double>(rows.size()) * options_.timing.energy_pj.nvm_program_byte;
 }
 
-void TileEngine::mvm(uint32_t tile, uint32_t first_row, std::span<const uint8_t> x, bool xsigned,
-                     bool wsigned, std::span<int32_t> acc) {
+void TileEngine::read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) {
+  tile::Tile& t = at(tile);
+  const uint32_t lanes = geometry_.lanes;
+  if (rows.size() % lanes != 0) throw EngineError("read: buffer is not whole rows");
+  for (size_t r = 0; r * lanes < rows.size(); ++r) {
+    t.execute(tile::Command::read_row(static_cast<uint32_t>(first_row + r)), result_);
+    expect_ok(result_, "READ_ROW", tile);
+    for (uint32_t l = 0; l < lanes; ++l)
+      rows[r * lanes + l] = static_cast<uint8_t>(result_.lanes[l]);
+  }
+}
+
+void TileEngine::read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) {
+  tile::Tile& t = at(tile);
+  for (size_t r = 0; r < wear.size(); ++r) {
+    t.execute(tile::Command::read_wear(static_cast<uint32_t>(first_row + r)), result_);
+    expect_ok(result_, "READ_WEAR", tile);
+    wear[r] = static_cast<uint32_t>(result_.lanes[0]);
+  }
+}
+
+void TileEngine::mvm(std::span<const MvmJob> jobs, bool xsigned, bool wsigned) {
+  for (const MvmJob& job : jobs) mvm_one(job, xsigned, wsigned);
+}
+
+void TileEngine::mvm_one(const MvmJob& job, bool xsigned, bool wsigned) {
+  const auto x = job.x;
+  const auto acc = job.acc;
+  const uint32_t tile = job.tile, first_row = job.first_row;
   tile::Tile& t = at(tile);
   const uint32_t lanes = geometry_.lanes, sram0 = t.config().nvm_rows;
   if (x.empty() || x.size() > geometry_.max_k || acc.size() > lanes)
@@ -108,16 +127,20 @@ void TileEngine::mvm(uint32_t tile, uint32_t first_row, std::span<const uint8_t>
   t.execute(tile::Command::mvm(first_row, k, sram0, 8, xsigned, 8, wsigned), result_);
   expect_ok(result_, "MVM", tile);
   std::copy_n(result_.lanes.begin(), acc.size(), acc.begin());
-  // A row is raised once per set bit of its input; every lane adds it.
-  uint64_t raised = 0;
-  for (uint8_t v : x) raised += kSetBits[v];
-  const auto& e = options_.timing.energy_pj;
-  energy_[tile] += static_cast<double>(raised) * lanes * e.lane_add + 8.0 * lanes * e.shift_add +
-                   static_cast<double>((x.size() + lanes - 1) / lanes * lanes) * e.sram_byte;
 }
 
 uint64_t TileEngine::cycles(uint32_t tile) const {
   return at(tile).now();
+}
+
+double TileEngine::device_time_ns() const {
+  uint64_t slowest = 0;  // tiles run side by side: the device is as far as its slowest tile
+  for (const auto& t : tiles_) slowest = std::max(slowest, t->now());
+  return static_cast<double>(slowest) * 1000.0 / options_.clock_mhz;
+}
+
+std::string TileEngine::device_id() const {
+  return fmt::format("bare-tiles@{}", static_cast<const void*>(this));
 }
 
 std::string TileEngine::describe() const {

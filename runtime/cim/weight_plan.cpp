@@ -6,31 +6,9 @@
 
 namespace hycim::cim {
 
-std::pair<uint32_t, uint32_t> RowAllocator::allocate(uint32_t rows, const std::string& what) {
-  const auto tiles = static_cast<uint32_t>(next_.size());
-  for (uint32_t i = 0; i < tiles; ++i) {
-    const uint32_t t = (cursor_ + i) % tiles;
-    if (rows_ - next_[t] >= rows) {
-      const uint32_t row = next_[t];
-      next_[t] += rows;
-      cursor_ = (t + 1) % tiles;
-      return {t, row};
-    }
-  }
-  throw EngineError(
-      fmt::format("{}: no tile has {} free NVM rows ({} of {} rows in use over {} tiles); "
-                  "use more tiles or a smaller model",
-                  what, rows, used_rows(), rows_ * tiles, tiles));
-}
-
-uint32_t RowAllocator::used_rows() const {
-  uint32_t used = 0;
-  for (uint32_t n : next_) used += n;
-  return used;
-}
-
-CimMatrix::CimMatrix(MvmEngine& engine, RowAllocator& alloc, std::span<const uint8_t> w, uint32_t k,
-                     uint32_t n, bool wsigned, const std::string& name)
+CimMatrix::CimMatrix(MvmEngine& engine, NvmResidency& residency, std::span<const uint8_t> w,
+                     uint32_t k, uint32_t n, bool wsigned, const std::string& name, bool constant,
+                     const void* owner)
     : engine_(engine), name_(name), k_(k), n_(n), wsigned_(wsigned) {
   const Geometry g = engine.geometry();
   if (w.size() != size_t{k} * n)
@@ -40,11 +18,11 @@ CimMatrix::CimMatrix(MvmEngine& engine, RowAllocator& alloc, std::span<const uin
     const uint32_t k1 = std::min(k, k0 + g.max_k);
     for (uint32_t n0 = 0; n0 < n; n0 += g.lanes) {
       Block b{k0, k1, n0, std::min(n, n0 + g.lanes), 0, 0};
-      std::tie(b.tile, b.row) = alloc.allocate(k1 - k0, name);
       rows.assign(size_t{k1 - k0} * g.lanes, 0);  // unused lanes hold zero weights
       for (uint32_t r = k0; r < k1; ++r)
         std::copy_n(&w[size_t{r} * n + n0], b.n1 - n0, &rows[size_t{r - k0} * g.lanes]);
-      engine.program(b.tile, b.row, rows);
+      const std::string label = fmt::format("{} k[{},{}) n[{},{})", name, k0, k1, n0, b.n1);
+      std::tie(b.tile, b.row) = residency.place(engine, rows, label, constant, owner);
       blocks_.push_back(b);
     }
   }
@@ -54,16 +32,26 @@ void CimMatrix::multiply(std::span<const uint8_t> a, uint32_t m, bool asigned,
                          std::span<int32_t> c) const {
   if (a.size() != size_t{m} * k_ || c.size() != size_t{m} * n_)
     throw EngineError(fmt::format("{}: multiply shapes do not match {}x{}", name_, k_, n_));
-  std::fill(c.begin(), c.end(), 0);
-  std::vector<int32_t> acc(engine_.geometry().lanes);
+  // Every (input row, block) product in one batch: the engine overlaps the
+  // tiles. Partial sums of k blocks are added afterwards, on the host.
+  const size_t lanes = engine_.geometry().lanes;
+  std::vector<int32_t> acc(size_t{m} * blocks_.size() * lanes);
+  std::vector<MvmJob> jobs;
+  jobs.reserve(size_t{m} * blocks_.size());
   for (uint32_t i = 0; i < m; ++i) {
     const auto row = a.subspan(size_t{i} * k_, k_);
+    for (const Block& b : blocks_)
+      jobs.push_back({b.tile, b.row, row.subspan(b.k0, b.k1 - b.k0),
+                      std::span(acc).subspan(jobs.size() * lanes, b.n1 - b.n0)});
+  }
+  engine_.mvm(jobs, asigned, wsigned_);
+  std::fill(c.begin(), c.end(), 0);
+  size_t j = 0;
+  for (uint32_t i = 0; i < m; ++i) {
     int32_t* out = &c[size_t{i} * n_];
     for (const Block& b : blocks_) {
-      const uint32_t lanes = b.n1 - b.n0;
-      engine_.mvm(b.tile, b.row, row.subspan(b.k0, b.k1 - b.k0), asigned, wsigned_,
-                  std::span(acc).first(lanes));
-      for (uint32_t l = 0; l < lanes; ++l) out[b.n0 + l] += acc[l];  // partial sums over k blocks
+      const int32_t* part = &acc[j++ * lanes];
+      for (uint32_t l = 0; l < b.n1 - b.n0; ++l) out[b.n0 + l] += part[l];
     }
   }
 }

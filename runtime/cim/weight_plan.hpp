@@ -1,8 +1,9 @@
 // Mapping a weight matrix onto tiles. A K x N matrix is cut into blocks of at
 // most max_k rows (partial sums of row blocks are added on the host) and
-// `lanes` columns; blocks go to NVM rows of the tiles in turn, so the blocks of
-// one layer sit on different tiles and can work in parallel. The plan is
-// plain data, printed by `hycim run --plan`.
+// `lanes` columns; NvmResidency puts blocks on the tiles in turn, so the
+// blocks of one layer sit on different tiles, and multiply() hands every
+// block x every input row to the engine as one batch, so they run side by
+// side. The plan is plain data, printed by `hycim run --plan`.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "runtime/cim/mvm_engine.hpp"
+#include "runtime/cim/nvm_residency.hpp"
 
 namespace hycim::cim {
 
@@ -19,31 +21,14 @@ struct Block {
   uint32_t tile = 0, row = 0;  // first NVM row of the block on that tile
 };
 
-// Hands out NVM rows of every tile, round-robin over the tiles. mark() and
-// release() free everything allocated after a mark (weights that change per
-// run, such as the second operand of an activation x activation MatMul).
-class RowAllocator {
- public:
-  explicit RowAllocator(const Geometry& g) : next_(g.tiles, 0), rows_(g.nvm_rows) {}
-  // First tile (from the cursor on) with `rows` free rows; throws EngineError
-  // saying how many rows are needed and free when none has room.
-  std::pair<uint32_t, uint32_t> allocate(uint32_t rows, const std::string& what);
-  std::vector<uint32_t> mark() const { return next_; }
-  void release(const std::vector<uint32_t>& mark) { next_ = mark; }
-  uint32_t used_rows() const;
-
- private:
-  std::vector<uint32_t> next_;  // first free row per tile
-  uint32_t rows_;
-  uint32_t cursor_ = 0;
-};
-
 // One weight matrix resident on the tiles.
 class CimMatrix {
  public:
   // `w` is K x N row-major, 8-bit patterns read as int8 when wsigned else uint8.
-  CimMatrix(MvmEngine& engine, RowAllocator& alloc, std::span<const uint8_t> w, uint32_t k,
-            uint32_t n, bool wsigned, const std::string& name);
+  // Constant weights are catalogued (and may be found resident); others take
+  // scratch rows of `owner`.
+  CimMatrix(MvmEngine& engine, NvmResidency& residency, std::span<const uint8_t> w, uint32_t k,
+            uint32_t n, bool wsigned, const std::string& name, bool constant, const void* owner);
   // c (M x N, overwritten) = a (M x K, 8-bit patterns) . W, exactly, in int32.
   void multiply(std::span<const uint8_t> a, uint32_t m, bool asigned, std::span<int32_t> c) const;
 

@@ -32,10 +32,10 @@ class CpuBackend final : public Backend {
 
 class CimBackend final : public Backend {
  public:
-  explicit CimBackend(std::unique_ptr<cim::MvmEngine> engine)
+  CimBackend(std::unique_ptr<cim::MvmEngine> engine, cim::ResidencyLog log,
+             std::chrono::milliseconds lock_timeout)
       : engine_(std::move(engine)),
-        alloc_(engine_->geometry()),
-        resident_(alloc_.mark()),
+        residency_(cim::residency_for(*engine_, std::move(log), lock_timeout)),
         program_(engine_->geometry().tiles, 0) {}
   bool quantizes_float() const override { return true; }
   std::string describe() const override { return engine_->describe(); }
@@ -45,7 +45,7 @@ class CimBackend final : public Backend {
   }
   void end_run() override {
     per_run_.clear();
-    alloc_.release(resident_);  // rows of per-run weights are free again
+    residency_->release_scratch(this);  // rows of per-run weights are free again
   }
   std::vector<uint64_t> cycles() const override {
     std::vector<uint64_t> c(engine_->geometry().tiles);
@@ -53,40 +53,44 @@ class CimBackend final : public Backend {
     return c;
   }
   std::vector<uint64_t> program_cycles() const override { return program_; }
+  double device_time_ns() const override { return engine_->device_time_ns(); }
+  double program_time_ns() const override { return program_ns_; }
   double program_energy_pj() const override { return program_energy_; }
-  double clock_mhz() const override { return engine_->geometry().clock_mhz; }
-  double energy_pj() const override {
-    double e = 0;
-    for (uint32_t t = 0; t < engine_->geometry().tiles; ++t) e += engine_->energy_pj(t);
-    return e;
+  double energy_pj() const override { return engine_->energy_pj(); }
+  std::optional<cim::ResidencyCounters> residency() const override {
+    return residency_->counters();
   }
+  void save_residency() override { residency_->save(); }
   std::string plan() const override {
     std::string s = fmt::format("device: {}\n", engine_->describe());
     for (const auto& [key, b] : cache_) s += "  " + cim::describe(*b->on_tiles) + "\n";
-    s += fmt::format("  NVM rows in use: {}\n", alloc_.used_rows());
+    const auto r = residency_->counters();
+    s += fmt::format(
+        "  NVM rows in use: {} of {}; blocks found resident {} ({} rows), programmed {} ({} "
+        "rows), evicted {}\n",
+        residency_->used_rows(), engine_->geometry().nvm_rows * engine_->geometry().tiles,
+        r.blocks_found, r.rows_found, r.blocks_programmed, r.rows_programmed, r.blocks_evicted);
     return s;
   }
 
  protected:
   void place(const std::string& key, PreparedB& b, bool constant) override {
     const auto before = cycles();
-    const double e0 = energy_pj();
-    b.on_tiles =
-        std::make_unique<cim::CimMatrix>(*engine_, alloc_, b.data, b.k, b.n, b.is_signed, key);
+    const double e0 = energy_pj(), t0 = device_time_ns();
+    const std::string label = model_label_.empty() ? key : model_label_ + ":" + key;
+    b.on_tiles = std::make_unique<cim::CimMatrix>(*engine_, *residency_, b.data, b.k, b.n,
+                                                  b.is_signed, label, constant, this);
     const auto after = cycles();
     for (size_t t = 0; t < after.size(); ++t) program_[t] += after[t] - before[t];
     program_energy_ += energy_pj() - e0;
-    // Rows of per-run weights placed earlier in this (first) run stay taken:
-    // the allocator frees only from a mark on.
-    if (constant) resident_ = alloc_.mark();
+    program_ns_ += device_time_ns() - t0;
   }
 
  private:
   std::unique_ptr<cim::MvmEngine> engine_;
-  cim::RowAllocator alloc_;
-  std::vector<uint32_t> resident_;  // allocator mark after the last constant weights
-  std::vector<uint64_t> program_;   // per tile: cycles spent programming weights
-  double program_energy_ = 0;
+  std::shared_ptr<cim::NvmResidency> residency_;
+  std::vector<uint64_t> program_;  // per tile: cycles spent placing weights
+  double program_energy_ = 0, program_ns_ = 0;
 };
 
 }  // namespace
@@ -116,8 +120,10 @@ std::unique_ptr<Backend> make_cpu_backend() {
   return std::make_unique<CpuBackend>();
 }
 
-std::unique_ptr<Backend> make_cim_backend(std::unique_ptr<cim::MvmEngine> engine) {
-  return std::make_unique<CimBackend>(std::move(engine));
+std::unique_ptr<Backend> make_cim_backend(std::unique_ptr<cim::MvmEngine> engine,
+                                          cim::ResidencyLog log,
+                                          std::chrono::milliseconds lock_timeout) {
+  return std::make_unique<CimBackend>(std::move(engine), std::move(log), lock_timeout);
 }
 
 }  // namespace hycim::runtime

@@ -5,10 +5,12 @@
 // scales stay in the kernels, on the host, so both backends give identical
 // integers.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -48,24 +50,39 @@ class Backend {
   virtual std::string describe() const = 0;
   // One line per resident weight block: which tile holds it.
   virtual std::string plan() const { return {}; }
-  // Per tile: cycles run so far, and the part of them spent programming NVM
-  // (empty on the CPU backend).
+  // Per tile: cycles run so far, and the part of them spent placing weights
+  // (programming NVM, or reading resident blocks back to check them); empty
+  // on the CPU backend.
   virtual std::vector<uint64_t> cycles() const { return {}; }
   virtual std::vector<uint64_t> program_cycles() const { return {}; }
-  virtual double clock_mhz() const { return 0; }
-  // Modelled device energy so far, pJ, all tiles; and the part spent programming.
+  // The device's simulated time now, ns, and the part of it spent placing.
+  virtual double device_time_ns() const { return 0; }
+  virtual double program_time_ns() const { return 0; }
+  // Modelled device energy so far, pJ, all tiles; and the part spent placing.
   virtual double energy_pj() const { return 0; }
   virtual double program_energy_pj() const { return 0; }
+  // NVM residency of the weights placed so far (nullptr on the CPU backend).
+  virtual std::optional<cim::ResidencyCounters> residency() const { return std::nullopt; }
+  // Writes what is resident where, so a later process finds it.
+  virtual void save_residency() {}
+  // Prefix of the weight labels in the residency catalog (the model's file).
+  void set_model_label(std::string label) { model_label_ = std::move(label); }
 
  protected:
   virtual void place(const std::string& key, PreparedB& b, bool constant) = 0;
   std::map<std::string, std::unique_ptr<PreparedB>> cache_;
   std::vector<std::unique_ptr<PreparedB>> per_run_;
+  std::string model_label_;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();
-// Takes the engine; its weight rows are allocated by this backend alone.
-std::unique_ptr<Backend> make_cim_backend(std::unique_ptr<cim::MvmEngine> engine);
+// Takes the engine; its weight rows are allocated by this backend alone. When
+// the engine's NVM persists, resident weights are catalogued next to it
+// (runtime/cim/resident_catalog.hpp), waiting up to `lock_timeout` for
+// another process placing weights on the same device.
+std::unique_ptr<Backend> make_cim_backend(
+    std::unique_ptr<cim::MvmEngine> engine, cim::ResidencyLog log = {},
+    std::chrono::milliseconds lock_timeout = std::chrono::milliseconds(30000));
 
 // Fills col_sums from data.
 void compute_col_sums(PreparedB& b);

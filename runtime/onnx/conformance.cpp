@@ -78,9 +78,14 @@ std::string run_set(Session& s, const fs::path& set, CaseResult& r) {
 }  // namespace
 
 CaseResult check_case(const std::string& dir, const SessionOptions& options) {
+  return check_case(dir, [&] { return make_backend(options); });
+}
+
+CaseResult check_case(const std::string& dir,
+                      const std::function<std::unique_ptr<Backend>()>& make) {
   CaseResult r;
   try {
-    Session s(load_model((fs::path(dir) / "model.onnx").string()), options);
+    Session s(load_model((fs::path(dir) / "model.onnx").string()), make());
     const auto sets = sorted_entries(dir, "test_data_set_", true);
     if (sets.empty()) r.reason = "no test_data_set_* folders";
     for (const auto& set : sets)

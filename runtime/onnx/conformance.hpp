@@ -4,6 +4,8 @@
 // outputs of device operators (docs/runtime.md, "Tolerance"). Used by
 // `hycim check-onnx` and the runtime tests.
 #pragma once
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "runtime/onnx/session.hpp"
@@ -21,5 +23,8 @@ struct CaseResult {
 
 // Never throws for a bad case: load and run errors become the reason.
 CaseResult check_case(const std::string& dir, const SessionOptions& options);
+// The same on a backend `make` builds (tests: bare tiles of any geometry).
+CaseResult check_case(const std::string& dir,
+                      const std::function<std::unique_ptr<Backend>()>& make);
 
 }  // namespace hycim::runtime

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <filesystem>
 #include <set>
 
+#include "runtime/cim/driver_engine.hpp"
 #include "runtime/onnx/qdq_fusion.hpp"
 
 namespace hycim::runtime {
@@ -33,7 +35,10 @@ std::unique_ptr<Backend> make_backend(const SessionOptions& options) {
   if (options.backend == "cpu") return make_cpu_backend();
   if (options.backend == "tiles") {
     try {
-      return make_cim_backend(std::make_unique<cim::TileEngine>(options.engine));
+      cim::DriverEngineOptions engine;
+      engine.uri = options.device;
+      return make_cim_backend(std::make_unique<cim::DriverEngine>(engine), options.residency_log,
+                              options.lock_timeout);
     } catch (const cim::EngineError& e) {
       throw RuntimeError(e.what());
     }
@@ -47,6 +52,7 @@ Session::Session(Graph graph, const SessionOptions& options)
 Session::Session(Graph graph, std::unique_ptr<Backend> backend)
     : graph_(std::move(graph)), backend_(std::move(backend)) {
   check_supported();
+  backend_->set_model_label(std::filesystem::path(graph_.source).filename().string());
   if (backend_->quantizes_float()) fuse_qdq_matmuls(graph_);
   auto it = graph_.metadata.find(kRangesKey);
   if (it != graph_.metadata.end()) ranges_ = ranges_from_json(it->second, graph_.source);
@@ -95,13 +101,19 @@ TensorMap Session::run(const TensorMap& inputs) {
   TensorMap values = inputs;
   const auto c0 = backend_->cycles(), p0 = backend_->program_cycles();
   const double e0 = backend_->energy_pj(), pe0 = backend_->program_energy_pj();
+  const double t0 = backend_->device_time_ns(), pt0 = backend_->program_time_ns();
+  run_start_ = std::chrono::steady_clock::now();
   try {
-    for (const Node& node : graph_.nodes) run_node(node, values);
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      run_node(graph_.nodes[i], values);
+      if (on_node_) on_node_(i + 1, graph_.nodes.size(), graph_.nodes[i].label());
+    }
   } catch (...) {
     backend_->end_run();
     throw;
   }
   backend_->end_run();
+  backend_->save_residency();
   const auto c1 = backend_->cycles(), p1 = backend_->program_cycles();
   for (size_t t = 0; t < c1.size(); ++t) {
     stats_.program_cycles += p1[t] - p0[t];
@@ -109,8 +121,11 @@ TensorMap Session::run(const TensorMap& inputs) {
   }
   stats_.program_energy_pj = backend_->program_energy_pj() - pe0;
   stats_.energy_pj = backend_->energy_pj() - e0 - stats_.program_energy_pj;
-  if (backend_->clock_mhz() > 0)
-    stats_.sim_us = static_cast<double>(stats_.cycles) / backend_->clock_mhz();
+  stats_.program_sim_us = (backend_->program_time_ns() - pt0) / 1000;
+  stats_.sim_us = (backend_->device_time_ns() - t0) / 1000 - stats_.program_sim_us;
+  stats_.host_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
+                                                             run_start_)
+                       .count();
   TensorMap out;
   for (const ValueInfo& v : graph_.outputs) {
     auto it = values.find(v.name);
@@ -118,6 +133,17 @@ TensorMap Session::run(const TensorMap& inputs) {
     out.emplace(v.name, std::move(it->second));
   }
   return out;
+}
+
+TensorMap Session::load() {
+  TensorMap zeros;
+  for (const ValueInfo& v : graph_.inputs) {
+    Shape shape = v.dims;
+    for (auto& d : shape)
+      if (d < 0) d = 1;  // a symbolic dimension (batch): one is enough to place the weights
+    zeros.emplace(v.name, Tensor(v.dtype, shape));
+  }
+  return run(zeros);
 }
 
 void Session::run_node(const Node& node, TensorMap& values) {
@@ -139,20 +165,30 @@ void Session::run_node(const Node& node, TensorMap& values) {
     ctx.in_const.push_back(!name.empty() && graph_.initializers.count(name) && !values.count(name));
   }
   const auto c0 = backend_->cycles(), p0 = backend_->program_cycles();
+  const double e0 = backend_->energy_pj(), pe0 = backend_->program_energy_pj();
+  const double t0 = backend_->device_time_ns(), pt0 = backend_->program_time_ns();
   const auto start = std::chrono::steady_clock::now();
   try {
     kernel_table().at(node.op_type)(ctx);
   } catch (const std::exception& e) {
     throw RuntimeError(fmt::format("{}: {}: {}", graph_.source, node.label(), e.what()));
   }
-  LayerStats layer{
-      node.label(), false, 0,
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count()};
+  const auto end = std::chrono::steady_clock::now();
+  LayerStats layer;
+  layer.node = node.label();
+  layer.op = node.op_type;
+  layer.host_start_us = std::chrono::duration<double, std::micro>(start - run_start_).count();
+  layer.host_us = std::chrono::duration<double, std::micro>(end - start).count();
   const auto c1 = backend_->cycles(), p1 = backend_->program_cycles();
   for (size_t t = 0; t < c1.size(); ++t) {
     const uint64_t mvm = (c1[t] - c0[t]) - (p1[t] - p0[t]);
+    layer.tile_cycles.push_back(mvm);
     layer.cycles = std::max(layer.cycles, mvm);
     layer.on_device = layer.on_device || c1[t] != c0[t];
+  }
+  if (layer.on_device) {
+    layer.energy_pj = (backend_->energy_pj() - e0) - (backend_->program_energy_pj() - pe0);
+    layer.sim_ns = (backend_->device_time_ns() - t0) - (backend_->program_time_ns() - pt0);
   }
   stats_.cycles += layer.cycles;
   stats_.layers.push_back(layer);

@@ -2,12 +2,13 @@
 // operator hycim runs, then executes the nodes in order on a backend (the CIM
 // tiles or the CPU), with per-layer cycles and host time.
 #pragma once
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "runtime/cim/tile_engine.hpp"
 #include "runtime/onnx/backend.hpp"
 #include "runtime/onnx/graph.hpp"
 #include "runtime/onnx/kernel.hpp"
@@ -18,25 +19,35 @@ using TensorMap = std::map<std::string, Tensor>;
 using Ranges = std::map<std::string, Range>;
 
 struct SessionOptions {
-  std::string backend =
-      "tiles";  // "tiles": multiply-heavy operators on CIM tiles; "cpu": all on the host
-  cim::TileEngineOptions engine;  // for "tiles"
+  // "tiles": multiply-heavy operators on the CIM tiles of `device`, through
+  // the driver; "cpu": everything on the host.
+  std::string backend = "tiles";
+  std::string device = "sim://";  // a driver URI (docs/driver.md)
+  cim::ResidencyLog residency_log;  // eviction notes; default: stderr
+  std::chrono::milliseconds lock_timeout{30000};  // another process placing weights
 };
 
 struct LayerStats {
   std::string node;  // label
+  std::string op;    // operator type
   bool on_device = false;
   uint64_t cycles = 0;  // slowest tile's cycles for this node (tiles run in parallel)
-  double host_us = 0;   // wall time on the host, simulation included
+  std::vector<uint64_t> tile_cycles;  // per tile, this node's MVM cycles
+  double sim_ns = 0;     // device simulated time this node took (MVMs, DMA, queueing)
+  double energy_pj = 0;  // modelled device energy of this node's MVMs
+  double host_start_us = 0;  // since the run started, on the host clock
+  double host_us = 0;        // wall time on the host, simulation included
 };
 
 struct RunStats {
   uint64_t cycles = 0;           // sum over layers of LayerStats::cycles: device latency
   uint64_t tile_cycles = 0;      // all tiles' MVM cycles summed: device work
   uint64_t program_cycles = 0;   // NVM programming during this run (first run, per-run weights)
-  double sim_us = 0;             // cycles at the engine's clock
+  double sim_us = 0;             // device simulated time of the run's MVMs and their DMA
   double energy_pj = 0;          // modelled device energy of the run's MVMs
   double program_energy_pj = 0;  // and of its NVM programming
+  double program_sim_us = 0;     // device time spent placing weights
+  double host_us = 0;            // wall time of the whole run
   std::vector<LayerStats> layers;
 };
 
@@ -48,6 +59,16 @@ class Session {
   // Runs the graph; `inputs` must name every graph input with its type and
   // shape. Returns the graph outputs.
   TensorMap run(const TensorMap& inputs);
+  // Places every weight on the device (programming NVM where it is not
+  // already resident) by one run on all-zero inputs, symbolic dimensions
+  // taken as 1; last_stats() tells what it cost.
+  TensorMap load();
+  // Called after each node of a run with (nodes done, nodes, node label).
+  void on_node(std::function<void(size_t, size_t, const std::string&)> f) {
+    on_node_ = std::move(f);
+  }
+  // NVM residency of this session's backend (nullopt on the CPU).
+  std::optional<cim::ResidencyCounters> residency() const { return backend_->residency(); }
 
   const Graph& graph() const { return graph_; }
   const RunStats& last_stats() const { return stats_; }
@@ -76,6 +97,8 @@ class Session {
   Ranges* observed_ = nullptr;
   RunStats stats_;
   std::map<std::string, double> bounds_;
+  std::function<void(size_t, size_t, const std::string&)> on_node_;
+  std::chrono::steady_clock::time_point run_start_;
 };
 
 // The backend SessionOptions asks for; throws RuntimeError for an unknown name.

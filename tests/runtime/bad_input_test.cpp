@@ -128,8 +128,10 @@ TEST_F(BadInput, UnknownBackendAndTileKind) {
   o.backend = "gpu";
   EXPECT_THAT(error_of([&] { make_backend(o); }), HasSubstr("backend 'gpu'"));
   o.backend = "tiles";
-  o.engine.config = "huge";
-  EXPECT_THAT(error_of([&] { make_backend(o); }), HasSubstr("huge"));
+  o.device = "pcie://0000:01:00.0";
+  EXPECT_THAT(error_of([&] { make_backend(o); }), HasSubstr("pcie"));
+  o.device = "sim://?tiles=two";
+  EXPECT_THAT(error_of([&] { make_backend(o); }), HasSubstr("tiles"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "runtime/cim/tile_engine.hpp"
 #include "runtime/onnx/conformance.hpp"
 
 namespace hycim::runtime {
@@ -33,11 +34,17 @@ std::vector<std::string> cases() {
   return out;
 }
 
-SessionOptions backend(const std::string& which) {
-  SessionOptions o;
-  if (which == "cpu") o.backend = "cpu";
-  if (which == "small_tiles") o.engine.config = "small", o.engine.tiles = 2;
-  return o;
+// "tiles": the in-process device through the driver; "small_tiles": two bare
+// small tiles (another geometry than the device's, in the same process);
+// "cpu": the CPU executor.
+std::unique_ptr<Backend> backend(const std::string& which) {
+  if (which == "cpu") return make_cpu_backend();
+  if (which == "small_tiles") {
+    cim::TileEngineOptions o;
+    o.config = "small", o.tiles = 2;
+    return make_cim_backend(std::make_unique<cim::TileEngine>(o));
+  }
+  return make_backend(SessionOptions{});
 }
 
 TEST(Kernels, OnnxNodeTestsPassOnEveryBackend) {
@@ -46,7 +53,7 @@ TEST(Kernels, OnnxNodeTestsPassOnEveryBackend) {
   EXPECT_GE(names.size(), 27u);
   for (const char* which : {"tiles", "small_tiles", "cpu"})
     for (const auto& name : names) {
-      const CaseResult r = check_case((kNodeTests / name).string(), backend(which));
+      const CaseResult r = check_case((kNodeTests / name).string(), [&] { return backend(which); });
       EXPECT_TRUE(r.passed) << which << " " << name << ": " << r.reason;
       if (std::string(which) != "cpu") {
         EXPECT_GT(r.cycles, 0u) << which << " " << name;

@@ -1,7 +1,10 @@
-// The same model on the fast tile model and on the Verilated RTL tiles: the
-// same outputs, bit for bit, and the same cycle counts, layer by layer.
+// The same model on bare fast-model tiles and on bare Verilated RTL tiles: the
+// same outputs, bit for bit, and the same cycle counts, layer by layer. (The
+// same through the driver's sim://?tile=rtl device, one process per tile
+// kind: cli_rtl_test.sh.)
 #include <gtest/gtest.h>
 
+#include "runtime/cim/tile_engine.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 #include "runtime/onnx/session.hpp"
@@ -18,9 +21,10 @@ TEST(RtlTiles, DigitsModelMatchesFastModelInOutputsAndCycles) {
   // Four samples as one batch keeps the RTL run to a few seconds.
   const Tensor x(Shape{4, 64}, std::vector<float>(all.values<float>().begin(),
                                                   all.values<float>().begin() + 256));
-  SessionOptions model_opts, rtl_opts;
-  rtl_opts.engine.kind = "rtl";
-  Session model(g, model_opts), rtl(g, rtl_opts);
+  cim::TileEngineOptions model_opts, rtl_opts;
+  rtl_opts.kind = "rtl";
+  Session model(g, make_cim_backend(std::make_unique<cim::TileEngine>(model_opts))),
+      rtl(g, make_cim_backend(std::make_unique<cim::TileEngine>(rtl_opts)));
   model.set_ranges(ranges);
   rtl.set_ranges(ranges);
   for (int run = 0; run < 2; ++run) {  // first run programs NVM, second finds it resident

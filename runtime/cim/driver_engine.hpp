@@ -1,0 +1,63 @@
+// MvmEngine over the hycim driver: the runtime's way to any device URI
+// (sim://?tile=rtl&config=small, unix:///run/hycim.sock). Every MVM, program
+// and read is a device command on one queue of this engine's own context;
+// inputs, rows and results travel through one DMA buffer. A batch of MVMs
+// goes down in as few submissions as the queue allows, so the device's tiles
+// work side by side. Cycles come from the completion records, energy and
+// simulated time from the driver's per-context usage counters.
+#pragma once
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "driver/driver.hpp"
+#include "runtime/cim/mvm_engine.hpp"
+
+namespace hycim::cim {
+
+struct DriverEngineOptions {
+  std::string uri = "sim://";
+  uint32_t queue_entries = 256;  // capped by the device's max_queue_entries
+  // How long one batch may take before the device is declared dead.
+  std::chrono::milliseconds timeout{120000};
+};
+
+class DriverEngine final : public MvmEngine {
+ public:
+  explicit DriverEngine(const DriverEngineOptions& options);
+  ~DriverEngine() override;
+  Geometry geometry() const override { return geometry_; }
+  void program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) override;
+  void read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) override;
+  void read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) override;
+  void mvm(std::span<const MvmJob> jobs, bool xsigned, bool wsigned) override;
+  uint64_t cycles(uint32_t tile) const override { return cycles_.at(tile); }
+  double energy_pj() const override;
+  double device_time_ns() const override;
+  std::string nvm_store() const override { return nvm_store_; }
+  std::string device_id() const override { return device_id_; }
+  std::string describe() const override { return describe_; }
+
+ private:
+  // The staging buffer holds at least `bytes`; grows (and is remapped) if not.
+  void reserve(size_t bytes);
+  // Submits every record (in chunks that fit the queue) and waits for all of
+  // them; throws EngineError naming the first command that failed.
+  void run(std::vector<spec::device::CommandRecord>& cmds, const char* what);
+  void mvm_slice(std::span<const MvmJob> jobs, bool xsigned, bool wsigned);
+  driver::Usage usage() const;
+
+  DriverEngineOptions options_;
+  std::unique_ptr<driver::Device> device_;
+  std::unique_ptr<driver::Queue> queue_;
+  std::unique_ptr<driver::Buffer> buffer_;
+  Geometry geometry_;
+  std::string describe_, nvm_store_, device_id_;
+  uint32_t seq_ = 0;
+  std::vector<uint64_t> cycles_;  // per tile, from completion records
+  std::vector<spec::device::CommandRecord> cmds_;
+  std::vector<spec::device::CompletionRecord> done_;
+};
+
+}  // namespace hycim::cim

@@ -1,0 +1,169 @@
+#include "runtime/cim/resident_catalog.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+namespace hycim::cim {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kFormat = "hycim-resident-catalog";
+constexpr int kVersion = 1;
+
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+// Takes the exclusive lock on `lock_path`, waiting up to `timeout`; writes our
+// pid into the file so a waiting process can say who holds it.
+int take_lock(const fs::path& lock_path, std::chrono::milliseconds timeout) {
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw EngineError(fmt::format("residency catalog lock {}: {}", lock_path.string(), errno_text()));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK || std::chrono::steady_clock::now() >= deadline) {
+      char pid[32] = {};
+      const ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+      ::close(fd);
+      throw EngineError(fmt::format(
+          "residency catalog {} is in use by process {} (waited {} ms): one process places "
+          "weights on a device at a time",
+          lock_path.string(), n > 0 ? std::string(pid, static_cast<size_t>(n)) : "?",
+          timeout.count()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::string me = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, me.data(), me.size(), 0) < 0) {
+    // The pid is only for messages: the lock itself is held.
+  }
+  return fd;
+}
+
+uint32_t get_u32(const json& j, const char* key, const fs::path& path) {
+  if (!j.contains(key) || !j[key].is_number_unsigned())
+    throw EngineError(fmt::format("residency catalog {}: '{}' missing or not an unsigned number",
+                                  path.string(), key));
+  return j[key].get<uint32_t>();
+}
+
+}  // namespace
+
+fs::path catalog_path_for(const std::string& nvm_store) {
+  return fs::path(nvm_store + ".resident.json");
+}
+
+ResidentCatalog::ResidentCatalog(const Geometry& g) : geometry_(g) {}
+
+ResidentCatalog::ResidentCatalog(ResidentCatalog&& o) noexcept
+    : path_(std::move(o.path_)),
+      lock_fd_(std::exchange(o.lock_fd_, -1)),
+      geometry_(o.geometry_),
+      generation_(o.generation_),
+      blocks_(std::move(o.blocks_)) {}
+
+ResidentCatalog& ResidentCatalog::operator=(ResidentCatalog&& o) noexcept {
+  if (this != &o) {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    path_ = std::move(o.path_);
+    lock_fd_ = std::exchange(o.lock_fd_, -1);
+    geometry_ = o.geometry_;
+    generation_ = o.generation_;
+    blocks_ = std::move(o.blocks_);
+  }
+  return *this;
+}
+
+ResidentCatalog::~ResidentCatalog() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+ResidentCatalog ResidentCatalog::open(const fs::path& path, const Geometry& g,
+                                      std::chrono::milliseconds lock_timeout) {
+  ResidentCatalog c;
+  c.path_ = path;
+  c.geometry_ = g;
+  c.lock_fd_ = take_lock(fs::path(path.string() + ".lock"), lock_timeout);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return c;
+  std::ifstream in(path);
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::exception& e) {
+    throw EngineError(fmt::format("residency catalog {}: not valid JSON ({}); remove it or run "
+                                  "'hycim nvm erase --all' to start over",
+                                  path.string(), e.what()));
+  }
+  if (!j.is_object() || j.value("format", "") != kFormat || j.value("version", 0) != kVersion)
+    throw EngineError(fmt::format("residency catalog {}: not a {} version {} file", path.string(),
+                                  kFormat, kVersion));
+  const json& geo = j.at("geometry");
+  if (get_u32(geo, "tiles", path) != g.tiles || get_u32(geo, "nvm_rows", path) != g.nvm_rows ||
+      get_u32(geo, "lanes", path) != g.lanes)
+    throw EngineError(fmt::format("residency catalog {}: written for another device geometry",
+                                  path.string()));
+  c.generation_ = j.at("generation").get<uint64_t>() + 1;
+  if (!j.contains("blocks") || !j["blocks"].is_array())
+    throw EngineError(fmt::format("residency catalog {}: 'blocks' is not a list", path.string()));
+  for (const json& b : j["blocks"]) {
+    ResidentBlock r{b.value("hash", ""),   get_u32(b, "tile", path),  get_u32(b, "row", path),
+                    get_u32(b, "rows", path), b.value("label", ""), b.value("last_used", uint64_t{0})};
+    if (r.hash.size() != 64 || r.rows == 0 || r.tile >= g.tiles || r.row + r.rows > g.nvm_rows ||
+        r.row + r.rows < r.row)
+      throw EngineError(fmt::format(
+          "residency catalog {}: block '{}' at tile {} rows {}+{} does not fit the device",
+          path.string(), r.label, r.tile, r.row, r.rows));
+    c.blocks_.push_back(std::move(r));
+  }
+  return c;
+}
+
+void ResidentCatalog::save() const {
+  if (path_.empty()) return;
+  json blocks = json::array();
+  for (const ResidentBlock& b : blocks_)
+    blocks.push_back({{"hash", b.hash},
+                      {"tile", b.tile},
+                      {"row", b.row},
+                      {"rows", b.rows},
+                      {"label", b.label},
+                      {"last_used", b.last_used}});
+  const json j{{"format", kFormat},
+               {"version", kVersion},
+               {"geometry",
+                {{"tiles", geometry_.tiles},
+                 {"nvm_rows", geometry_.nvm_rows},
+                 {"lanes", geometry_.lanes}}},
+               {"generation", generation_},
+               {"blocks", blocks}};
+  const std::string text = j.dump(1) + "\n";
+  const fs::path tmp = path_.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool ok = fd >= 0;
+  for (size_t at = 0; ok && at < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + at, text.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    at += ok ? static_cast<size_t>(n) : 0;
+  }
+  ok = ok && ::fsync(fd) == 0;
+  const std::string why = ok ? "" : errno_text();
+  if (fd >= 0) ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path_.c_str()) != 0)
+    throw EngineError(fmt::format("residency catalog {}: cannot save: {}", path_.string(),
+                                  ok ? errno_text() : why));
+}
+
+}  // namespace hycim::cim

@@ -1,0 +1,65 @@
+// The residency catalog: which weight blocks sit in which NVM rows of a
+// device, by content hash, kept in a JSON file next to the device's NVM image
+// (`<image>.resident.json`, format in docs/runtime.md) so a later process
+// finds them. The catalog is a hint, never trusted alone: a block found in it
+// is read back and compared before use (NvmResidency), so a stale or
+// hand-edited catalog costs a reprogram, never a wrong answer.
+//
+// One process at a time places weights on a device: open() takes an exclusive
+// lock (`<catalog>.lock`, holding the owner's pid) for the catalog's lifetime
+// and waits for it up to a timeout. Saves are atomic (temporary file, fsync,
+// rename).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "runtime/cim/mvm_engine.hpp"
+
+namespace hycim::cim {
+
+struct ResidentBlock {
+  std::string hash;  // content_hash of the block's rows
+  uint32_t tile = 0, row = 0, rows = 0;
+  std::string label;       // "digits.onnx:fc1.weight k[0,64) n[0,32)"
+  uint64_t last_used = 0;  // catalog generation that last used it: eviction order
+};
+
+class ResidentCatalog {
+ public:
+  // An in-memory catalog (the device's NVM does not persist).
+  explicit ResidentCatalog(const Geometry& g);
+  // Opens (or starts) the catalog at `path` for a device of geometry `g`.
+  // Throws EngineError naming the file: malformed JSON, another geometry, or
+  // the lock still held by process P after `lock_timeout`.
+  static ResidentCatalog open(const std::filesystem::path& path, const Geometry& g,
+                              std::chrono::milliseconds lock_timeout);
+  ResidentCatalog(ResidentCatalog&&) noexcept;
+  ResidentCatalog& operator=(ResidentCatalog&&) noexcept;
+  ~ResidentCatalog();
+
+  // Writes the file (no-op for an in-memory catalog). Throws EngineError.
+  void save() const;
+
+  const std::filesystem::path& path() const { return path_; }
+  const Geometry& geometry() const { return geometry_; }
+  // This process's generation: one more than the last process that saved.
+  uint64_t generation() const { return generation_; }
+  std::vector<ResidentBlock>& blocks() { return blocks_; }
+  const std::vector<ResidentBlock>& blocks() const { return blocks_; }
+
+ private:
+  ResidentCatalog() = default;
+  std::filesystem::path path_;
+  int lock_fd_ = -1;
+  Geometry geometry_;
+  uint64_t generation_ = 1;
+  std::vector<ResidentBlock> blocks_;
+};
+
+// `<nvm image>.resident.json`: where the catalog of a persistent device lives.
+std::filesystem::path catalog_path_for(const std::string& nvm_store);
+
+}  // namespace hycim::cim
