@@ -88,6 +88,22 @@ typedef struct hycim_error_info {
   uint32_t count; /* errors since the log was cleared (saturates) */
 } hycim_error_info;
 
+/* What this context's commands made the device do since the context opened
+ * (hycim_get_usage): the device's counts and energy model for the commands of
+ * this context's queues, plus the DMA of fetching them and writing their
+ * completions. Other contexts' work is never in it. */
+typedef struct hycim_usage {
+  uint64_t commands;        /* completed commands of this context */
+  uint64_t tile_cycles;     /* sum of their completion records' cycles */
+  uint64_t macs;            /* multiply-accumulates of MVM/EMUL */
+  uint64_t row_activations; /* rows raised, summed over bit planes */
+  uint64_t nvm_programs;    /* NVM rows programmed */
+  uint64_t dma_bytes;       /* the commands' DMA plus ring fetches and completion writes */
+  double energy_array_pj, energy_shift_add_pj, energy_sram_pj, energy_nvm_program_pj, energy_dma_pj;
+  double energy_total_pj; /* the sum of the five above */
+  double device_time_ns;  /* the device's simulated time now (device-wide clock) */
+} hycim_usage;
+
 /* --- results and messages ------------------------------------------------ */
 /* Name of an hycim_result ("HYCIM_E_TIMEOUT"); "unknown" for other values. */
 HYCIM_API const char* hycim_get_result_name(int result);
@@ -112,6 +128,9 @@ HYCIM_API int hycim_get_caps(hycim_device* dev, hycim_caps* out);
 /* Reads (and with clear != 0, clears) the context's error log. HYCIM_OK,
  * HYCIM_E_INVALID, HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
 HYCIM_API int hycim_read_error(hycim_device* dev, int clear, hycim_error_info* out);
+/* This context's usage so far. HYCIM_OK, HYCIM_E_INVALID, HYCIM_E_TIMEOUT,
+ * HYCIM_E_DISCONNECTED. */
+HYCIM_API int hycim_get_usage(hycim_device* dev, hycim_usage* out);
 /* Runs this context's submitted commands, then resets the device (SRAM rows
  * zeroed, NVM kept) and clears the context's error log. HYCIM_OK,
  * HYCIM_E_INVALID, HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */

@@ -110,6 +110,9 @@ void Server::serve(int fd) {
   if (!wire::parse_request(msg.bytes, msg.fds.size(), &req, &why)) {
     spdlog::warn("client pid {} sent a malformed message ({} bytes, {} fds): {}", it->second.pid,
                  msg.bytes.size(), msg.fds.size(), why);
+    // Closed before the connection: once the client sees it close, none of
+    // its descriptors is held here.
+    msg.fds.clear();
     return close_connection(fd, "malformed message");
   }
   if (dispatch(it->second, req, msg.fds) != Status::kOk) close_connection(fd, "reply failed");
@@ -136,6 +139,24 @@ Status Server::dispatch(Connection& c, const wire::Request& req, std::vector<Uni
       copy_string(r.tile_config, sizeof r.tile_config, info.tile_config);
       copy_string(r.tile_kind, sizeof r.tile_kind, info.tile_kind);
       copy_string(r.nvm_image, sizeof r.nvm_image, info.nvm_image);
+      return reply(s, req.tag, st, r);
+    }
+    case Type::kUsage: {
+      Usage u;
+      wire::ReplyUsage r{};
+      const Status st = b.usage(&u);
+      r.commands = u.commands;
+      r.tile_cycles = u.tile_cycles;
+      r.macs = u.macs;
+      r.row_activations = u.row_activations;
+      r.nvm_programs = u.nvm_programs;
+      r.dma_bytes = u.dma_bytes;
+      r.energy_array_pj = u.energy_array_pj;
+      r.energy_shift_add_pj = u.energy_shift_add_pj;
+      r.energy_sram_pj = u.energy_sram_pj;
+      r.energy_nvm_program_pj = u.energy_nvm_program_pj;
+      r.energy_dma_pj = u.energy_dma_pj;
+      r.device_time_ns = u.device_time_ns;
       return reply(s, req.tag, st, r);
     }
     case Type::kAddBuffer: {

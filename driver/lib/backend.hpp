@@ -1,6 +1,6 @@
 // The one interface every backend implements, and the engine's contexts too:
 // the control path of one context (buffers, windows, queues, error log,
-// reset). The hot path (command rings, doorbells, completions) never goes
+// usage, reset). The hot path (command rings, doorbells, completions) never goes
 // through it: it is shared memory plus eventfds, the same for every backend.
 //
 //   sim://   SimBackend: calls an in-process Engine context directly;
@@ -30,6 +30,8 @@ class Backend {
   virtual ~Backend() = default;
   virtual const Capabilities& capabilities() const = 0;
   virtual Status info(DeviceInfo* out) = 0;
+  // What this context's commands made the device do (driver.hpp, Usage).
+  virtual Status usage(Usage* out) = 0;
   // Registers `bytes` of a sealed memfd (borrowed: the callee dups what it
   // keeps); *iova gets its address in this context.
   virtual Status add_buffer(int memfd, uint64_t bytes, uint64_t* iova) = 0;

@@ -24,6 +24,10 @@ Status Device::info(DeviceInfo* out) const {
   return backend_->info(out);
 }
 
+Status Device::usage(Usage* out) const {
+  return backend_->usage(out);
+}
+
 std::unique_ptr<Buffer> Device::alloc(size_t bytes) {
   if (bytes == 0) throw DriverError(Status::kInvalid, "a DMA buffer needs at least one byte");
   UniqueFd fd = make_sealed_memfd("hycim-buffer", bytes);

@@ -50,6 +50,24 @@ class UnixBackend : public Backend {
     out->nvm_image = std::string(r.nvm_image, strnlen(r.nvm_image, sizeof r.nvm_image));
     return st;
   }
+  Status usage(Usage* out) override {
+    wire::ReplyUsage r{};
+    const Status st = call(Type::kUsage, wire::Empty{}, {}, &r);
+    if (st != Status::kOk) return st;
+    out->commands = r.commands;
+    out->tile_cycles = r.tile_cycles;
+    out->macs = r.macs;
+    out->row_activations = r.row_activations;
+    out->nvm_programs = r.nvm_programs;
+    out->dma_bytes = r.dma_bytes;
+    out->energy_array_pj = r.energy_array_pj;
+    out->energy_shift_add_pj = r.energy_shift_add_pj;
+    out->energy_sram_pj = r.energy_sram_pj;
+    out->energy_nvm_program_pj = r.energy_nvm_program_pj;
+    out->energy_dma_pj = r.energy_dma_pj;
+    out->device_time_ns = r.device_time_ns;
+    return st;
+  }
   Status add_buffer(int memfd, uint64_t bytes, uint64_t* iova) override {
     wire::ReplyValue r{};
     const int fds[] = {memfd};

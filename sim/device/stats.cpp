@@ -75,6 +75,14 @@ Work Stats::total() const {
   return w;
 }
 
+Work Stats::since(const Mark& m) const {
+  Work w;
+  for (size_t i = m.commands; i < commands_.size(); ++i) w += commands_[i].work;
+  w.dma_bytes += ring_dma_bytes_ - m.ring_dma_bytes;
+  w.energy_pj.dma += ring_dma_pj_ - m.ring_dma_pj;
+  return w;
+}
+
 nlohmann::json Stats::to_json(double now_ns) const {
   nlohmann::json j;
   const Work tot = total();

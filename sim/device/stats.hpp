@@ -61,6 +61,17 @@ class Stats {
   const TileStats& tile(uint32_t i) const { return tiles_.at(i); }
   Work total() const;
 
+  // A point in the record, and everything recorded after it (commands and
+  // ring DMA), for a host that shares the device between users in turns and
+  // charges each the work of its own turn (the driver's per-context usage).
+  struct Mark {
+    size_t commands = 0;
+    uint64_t ring_dma_bytes = 0;
+    double ring_dma_pj = 0;
+  };
+  Mark mark() const { return {commands_.size(), ring_dma_bytes_, ring_dma_pj_}; }
+  Work since(const Mark& m) const;
+
   // `now_ns`: the simulated time the run is measured to (utilization's
   // denominator).
   nlohmann::json to_json(double now_ns) const;

@@ -132,6 +132,43 @@ TEST(DeviceStats, PerCommandTileAndRunFiguresAddUp) {
   });
 }
 
+// What the driver charges a context for its batch: the commands recorded and
+// the ring DMA added after a mark, nothing from before it.
+TEST(DeviceStats, SinceAMarkIsOnlyWhatCameAfter) {
+  Stats s(2, 5.0);
+  Work before;
+  before.cycles = 7;
+  before.macs = 64;
+  before.energy_pj.array = 1.5;
+  s.record({0, 1, DevOpcode::kMvm, 0, DevStatus::kOk, 0, 10, before});
+  s.add_ring_dma(80, 3200);
+  const Stats::Mark m = s.mark();
+  EXPECT_EQ(s.since(m).cycles, 0u);
+  EXPECT_EQ(s.since(m).dma_bytes, 0u);
+  EXPECT_EQ(s.since(m).energy_pj.total(), 0.0);
+
+  Work after;
+  after.cycles = 5;
+  after.nvm_programs = 2;
+  after.dma_bytes = 16;
+  after.energy_pj.nvm_program = 1280;
+  after.energy_pj.dma = 640;
+  s.record({1, 2, DevOpcode::kProgramNvm, 1, DevStatus::kOk, 10, 20, after});
+  s.add_ring_dma(80, 3200);
+  const Work w = s.since(m);
+  EXPECT_EQ(w.cycles, 5u);
+  EXPECT_EQ(w.macs, 0u);
+  EXPECT_EQ(w.nvm_programs, 2u);
+  EXPECT_EQ(w.dma_bytes, 16u + 80);
+  EXPECT_EQ(w.energy_pj.array, 0.0);
+  EXPECT_EQ(w.energy_pj.nvm_program, 1280.0);
+  EXPECT_EQ(w.energy_pj.dma, 640.0 + 3200);
+  // From the start it is the whole run.
+  EXPECT_EQ(s.since({}).cycles, s.total().cycles);
+  EXPECT_EQ(s.since({}).dma_bytes, s.total().dma_bytes);
+  EXPECT_EQ(s.since({}).energy_pj.total(), s.total().energy_pj.total());
+}
+
 // The time model to the picosecond: one MVM on an idle device is its input
 // DMA read (bytes / bandwidth + latency), its tile cycles x period, then its
 // posted result and completion writes (bytes / bandwidth each).

@@ -69,6 +69,18 @@ int main(int argc, char** argv) {
     for (int k = 0; k < 8; ++k) want += (int32_t)xd[k] * wd[k * 8 + l];
     CHECK(yd[l] == want);
   }
+  /* Usage of exactly those three commands: 8 weight rows in, 8 inputs in, 8
+   * int32 lanes out, and each command's 64-byte fetch and 16-byte completion. */
+  hycim_usage use;
+  CHECK(hycim_get_usage(dev, NULL) == HYCIM_E_INVALID);
+  CHECK(hycim_get_usage(dev, &use) == HYCIM_OK);
+  CHECK(use.commands == 3 && use.macs == 64 && use.nvm_programs == 8);
+  CHECK(use.tile_cycles == done[0].cycles + done[1].cycles + done[2].cycles);
+  CHECK(use.dma_bytes == 64 + 8 + 32 + 3 * (64 + 16));
+  CHECK(use.energy_dma_pj > 0 && use.energy_nvm_program_pj > 0 && use.energy_array_pj > 0);
+  CHECK(use.energy_total_pj == use.energy_array_pj + use.energy_shift_add_pj + use.energy_sram_pj +
+                                   use.energy_nvm_program_pj + use.energy_dma_pj);
+  CHECK(use.device_time_ns > 0);
   CHECK(hycim_poll_completions(q, done, 4, &n) == HYCIM_OK && n == 0);
   CHECK(hycim_wait_completions(q, done, 4, 1, 50, &n) == HYCIM_E_TIMEOUT);
 

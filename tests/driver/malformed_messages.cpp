@@ -51,6 +51,10 @@ std::vector<MalformedMessage> malformed_messages() {
       {"too many fds", good(Type::kAddQueue, {4, 0, 0, 0, 0, 0, 0, 0}), 5},
       {"non-zero padding", good(Type::kMapBuffer, map)},
       {"bad clear flag", good(Type::kReadError, read_error)},
+      {"payload on a usage request", good(Type::kUsage, std::vector<uint8_t>(8, 0))},
+      {"usage request cut short",
+       message(wire::kMagic, wire::kVersion, static_cast<uint16_t>(Type::kUsage), 8, {})},
+      {"fd on a usage request", good(Type::kUsage, {}), 1},
   };
 }
 

@@ -31,7 +31,7 @@ TEST(DriverWire, MalformedCorpusIsRefused) {
 }
 
 TEST(DriverWire, EveryRequestTypeParses) {
-  for (uint16_t t = 1; t <= static_cast<uint16_t>(Type::kReset); ++t) {
+  for (uint16_t t = 1; t <= static_cast<uint16_t>(kLastRequest); ++t) {
     const Type type = static_cast<Type>(t);
     auto m = build(type, 9, request_size(type));
     if (type == Type::kAddQueue) m[sizeof(Header)] = 4;
@@ -52,6 +52,25 @@ TEST(DriverWire, RepliesMustMatchTheirRequest) {
   EXPECT_FALSE(check_reply(ok, Type::kAddBuffer, 5, &why));  // other size
   EXPECT_TRUE(check_reply(build(Type::kReply, 5, sizeof(Reply)), Type::kHello, 5, &why));
   EXPECT_FALSE(check_reply(build(Type::kHello, 5, 0), Type::kHello, 5, &why));  // not a reply
+}
+
+TEST(DriverWire, UsageRequestIsBareAndItsReplyFixed) {
+  std::string why;
+  Request r;
+  EXPECT_TRUE(parse_request(build(Type::kUsage, 3, 0), 0, &r, &why)) << why;
+  EXPECT_EQ(r.type, Type::kUsage);
+  EXPECT_FALSE(parse_request(build(Type::kUsage, 3, 8), 0, &r, &why));  // a payload
+  EXPECT_EQ(why, "wrong payload size for the type");
+  EXPECT_FALSE(parse_request(build(Type::kUsage, 3, 0), 1, &r, &why));  // an fd
+  auto next = build(Type::kUsage, 3, 0);
+  next[6] = static_cast<uint8_t>(static_cast<uint16_t>(kLastRequest) + 1);  // no such type
+  EXPECT_FALSE(parse_request(next, 0, &r, &why));
+  EXPECT_EQ(why, "unknown message type");
+
+  EXPECT_TRUE(check_reply(build(Type::kReply, 3, sizeof(ReplyUsage)), Type::kUsage, 3, &why));
+  EXPECT_TRUE(check_reply(build(Type::kReply, 3, sizeof(Reply)), Type::kUsage, 3, &why));
+  EXPECT_FALSE(check_reply(build(Type::kReply, 3, sizeof(ReplyUsage) - 8), Type::kUsage, 3, &why));
+  EXPECT_FALSE(check_reply(build(Type::kReply, 3, sizeof(ReplyInfo)), Type::kUsage, 3, &why));
 }
 
 }  // namespace

@@ -20,6 +20,9 @@ class ContextHandle : public Backend {
     out->backend = "sim";
     return run([&](EngineState& s) { return s.info(out); });
   }
+  Status usage(Usage* out) override {
+    return run([&](EngineState& s) { return s.usage(id_, out); });
+  }
   Status add_buffer(int fd, uint64_t bytes, uint64_t* iova) override {
     return run([&](EngineState& s) { return s.add_buffer(id_, fd, bytes, iova); });
   }

@@ -1,6 +1,7 @@
 // The engine thread's device side: programming the ring and windows, taking
-// batches from client queues, running them, returning completions, folding
-// the device's error log into the context's, and reset.
+// batches from client queues, running them, returning completions, charging
+// their work to the context's usage, folding the device's error log into the
+// context's, and reset.
 #include <sys/epoll.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstring>
 
 #include "driver/lib/engine/engine_state.hpp"
+#include "sim/device/device.hpp"
 
 namespace hycim::driver {
 
@@ -27,6 +29,21 @@ void program_window(Platform& p, uint32_t index, uint64_t base, uint64_t size, u
   write64(p, sd::reg::kWinBaseLo, sd::reg::kWinBaseHi, base);
   write64(p, sd::reg::kWinSizeLo, sd::reg::kWinSizeHi, size);
   p.write(sd::reg::kWinCtrl, ctrl);
+}
+
+// Adds one batch's device work (and its n completions) to a context's usage.
+void charge(Usage& u, const device::Work& w, uint32_t n) {
+  u.commands += n;
+  u.tile_cycles += w.cycles;
+  u.macs += w.macs;
+  u.row_activations += w.row_activations;
+  u.nvm_programs += w.nvm_programs;
+  u.dma_bytes += w.dma_bytes;
+  u.energy_array_pj += w.energy_pj.array;
+  u.energy_shift_add_pj += w.energy_pj.shift_add;
+  u.energy_sram_pj += w.energy_pj.sram;
+  u.energy_nvm_program_pj += w.energy_pj.nvm_program;
+  u.energy_dma_pj += w.energy_pj.dma;
 }
 
 }  // namespace
@@ -117,8 +134,14 @@ void EngineState::run_batch(EngineQueue& q, uint32_t n) {
     std::memset(cq + dev_tail_ * sizeof(sd::CompletionRecord), 0, sizeof(sd::CompletionRecord));
     dev_tail_ = (dev_tail_ + 1) % kDeviceRingEntries;
   }
+  // The device runs only this batch until it is idle, so everything its stats
+  // record in between (commands, ring fetches, completion writes) is this
+  // context's.
+  const device::Stats& stats = p.device().stats();
+  const device::Stats::Mark mark = stats.mark();
   p.write(sd::reg::kQDoorbell, dev_tail_);
   p.run();
+  charge(c.usage, stats.since(mark), n);
   const bool halted = (p.read(sd::reg::kStatus) & sd::status::kHalted) != 0;
   for (uint32_t i = 0; i < n; ++i) {
     const uint32_t slot = (first + i) % kDeviceRingEntries;

@@ -1,5 +1,5 @@
 // The engine thread's control operations: contexts, buffers, windows,
-// queues, error logs, info. Batches and the device side: engine_serve.cpp.
+// queues, error logs, usage, info. Batches and the device side: engine_serve.cpp.
 #include "driver/lib/engine/engine_state.hpp"
 
 #include <sys/epoll.h>
@@ -197,6 +197,14 @@ Status EngineState::read_error(uint32_t ctx, bool clear, ErrorInfo* out) {
   if (!c) return Status::kNotFound;
   *out = c->err;
   if (clear) c->err = {};
+  return Status::kOk;
+}
+
+Status EngineState::usage(uint32_t ctx, Usage* out) {
+  EngineContext* c = context(ctx);
+  if (!c) return Status::kNotFound;
+  *out = c->usage;
+  out->device_time_ns = device::Device::now_ns();
   return Status::kOk;
 }
 

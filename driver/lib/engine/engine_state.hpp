@@ -49,6 +49,7 @@ struct EngineContext {
   std::map<uint32_t, std::unique_ptr<EngineQueue>> queues;
   uint32_t next_qid = 1;
   ErrorInfo err{};
+  Usage usage;  // every batch of its queues, charged in run_batch
 };
 
 class EngineState {
@@ -67,6 +68,7 @@ class EngineState {
   Status add_queue(uint32_t ctx, const QueueFds& fds, uint32_t entries, uint32_t* qid);
   Status remove_queue(uint32_t ctx, uint32_t qid);
   Status read_error(uint32_t ctx, bool clear, ErrorInfo* out);
+  Status usage(uint32_t ctx, Usage* out);
   Status reset(uint32_t ctx);
 
   // Waits for doorbells (and the control fd) up to timeout_ms, then serves

@@ -20,6 +20,7 @@ size_t request_size(Type t) {
     case Type::kHello:
     case Type::kInfo:
     case Type::kReset:
+    case Type::kUsage:
       return 0;
     case Type::kAddBuffer:
       return sizeof(AddBuffer);
@@ -55,13 +56,15 @@ size_t reply_size(Type t) {
       return sizeof(ReplyValue);
     case Type::kReadError:
       return sizeof(ReplyError);
+    case Type::kUsage:
+      return sizeof(ReplyUsage);
     default:
       return sizeof(Reply);
   }
 }
 
 static bool known_request(uint16_t t) {
-  return t >= static_cast<uint16_t>(Type::kHello) && t <= static_cast<uint16_t>(Type::kReset);
+  return t >= static_cast<uint16_t>(Type::kHello) && t <= static_cast<uint16_t>(kLastRequest);
 }
 
 bool parse_request(std::span<const uint8_t> msg, size_t nfds, Request* out, std::string* why) {

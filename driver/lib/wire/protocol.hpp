@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 
@@ -30,8 +31,11 @@ enum class Type : uint16_t {
   kRemoveQueue = 8,   // QueueRef
   kReadError = 9,     // ReadError -> ReplyError
   kReset = 10,        // Empty
+  kUsage = 11,        // -> ReplyUsage
   kReply = 0x8000,    // any reply: Reply + type-specific tail
 };
+// Request types are kHello..kLastRequest, without gaps.
+inline constexpr Type kLastRequest = Type::kUsage;
 
 struct Header {
   uint32_t magic;
@@ -97,8 +101,17 @@ struct ReplyInfo {
   char tile_kind[16];
   char nvm_image[256];
 };
+// Usage (driver.hpp) in declaration order; energies and time as IEEE-754
+// doubles (both ends are on one host).
+struct ReplyUsage {
+  Reply r;
+  uint64_t commands, tile_cycles, macs, row_activations, nvm_programs, dma_bytes;
+  double energy_array_pj, energy_shift_add_pj, energy_sram_pj, energy_nvm_program_pj, energy_dma_pj;
+  double device_time_ns;
+};
 static_assert(sizeof(Reply) == 8 && sizeof(ReplyValue) == 16 && sizeof(ReplyCaps) == 64);
-static_assert(sizeof(ReplyError) == 32 && sizeof(ReplyInfo) == 336);
+static_assert(sizeof(ReplyError) == 32 && sizeof(ReplyInfo) == 336 && sizeof(ReplyUsage) == 104);
+static_assert(std::numeric_limits<double>::is_iec559 && sizeof(double) == 8);
 static_assert(sizeof(Header) + sizeof(ReplyInfo) <= kMaxMessage);
 
 // A request that passed parse_request; `payload` holds the type's struct.

@@ -21,6 +21,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (why.empty()) {
     __builtin_trap();
   }
-  check_reply(msg, static_cast<Type>(data[0] % 11), 1, &why);
+  check_reply(msg, static_cast<Type>(data[0] % (static_cast<int>(kLastRequest) + 1)), 1, &why);
   return 0;
 }
