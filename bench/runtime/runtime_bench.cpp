@@ -1,7 +1,10 @@
 // End-to-end inferences per second of the digits MLP (models/digits) on the
-// fast tile model (4 default tiles, weights resident in NVM) against the same
-// model on the CPU executor (float, no device), in the same process. Prints
-// the markdown rows of docs/benchmarks.md "## Runtime".
+// default simulated device (sim://: 4 fast-model tiles behind the SystemC
+// device, reached through the driver, weights resident in NVM) and on bare
+// fast-model tiles (TileEngine: no device, no driver: what the simulation of
+// the device itself costs), against the same model on the CPU executor
+// (float, no device), in the same process. Prints the markdown rows of
+// docs/benchmarks.md "## Runtime".
 //   runtime_bench SOURCE_DIR [repetitions]
 #include <fmt/format.h>
 
@@ -9,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cim/tile_engine.hpp"
 #include "runtime/onnx/classify.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
@@ -55,14 +59,24 @@ int main(int argc, char** argv) {
     fmt::print("|---|---|---|---|---|---|\n");
     for (size_t batch : {size_t{1}, size_t{64}}) {
       Session cpu(g, make_cpu_backend());
-      Session tiles(g, SessionOptions{});
-      tiles.set_ranges(ranges);
-      const Figure c = measure(cpu, x, y, batch, reps), t = measure(tiles, x, y, batch, reps);
+      Session device(g, SessionOptions{});
+      Session bare(g, make_cim_backend(std::make_unique<hycim::cim::TileEngine>(
+                          hycim::cim::TileEngineOptions{})));
+      device.set_ranges(ranges);
+      bare.set_ranges(ranges);
+      const Figure c = measure(cpu, x, y, batch, reps), d = measure(device, x, y, batch, reps),
+                   t = measure(bare, x, y, batch, reps);
       fmt::print("| CPU executor (float) | {} | {:.0f} | {:.2f}% | - | - |\n", batch, c.per_s,
                  100 * c.accuracy);
-      fmt::print("| fast tile model, 4 tiles (int8) | {} | {:.0f} | {:.2f}% | {:.0f} | {:.3f} |\n",
-                 batch, t.per_s, 100 * t.accuracy, t.cycles, t.sim_us);
-      fmt::print("| ratio tiles / CPU | {} | {:.2f} | | | |\n", batch, t.per_s / c.per_s);
+      fmt::print(
+          "| device sim:// (driver + SystemC, 4 fast-model tiles, int8) | {} | {:.0f} | {:.2f}% | "
+          "{:.0f} | {:.3f} |\n",
+          batch, d.per_s, 100 * d.accuracy, d.cycles, d.sim_us);
+      fmt::print("| bare fast-model tiles, 4 (int8, no device) | {} | {:.0f} | {:.2f}% | {:.0f} | "
+                 "- |\n",
+                 batch, t.per_s, 100 * t.accuracy, t.cycles);
+      fmt::print("| ratio device / CPU | {} | {:.3f} | | | |\n", batch, d.per_s / c.per_s);
+      fmt::print("| ratio bare tiles / CPU | {} | {:.2f} | | | |\n", batch, t.per_s / c.per_s);
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "runtime_bench: {}\n", e.what());

@@ -159,7 +159,10 @@ sim::Row run_layer(const Layer& l, const std::string& uri, uint64_t seed) {
     for (uint32_t t = 0; t < g.tiles; ++t) c[t] = engine.cycles(t);
     return c;
   };
-  cim::NvmResidency residency(cim::ResidentCatalog(engine.geometry()));
+  // The device's own residency record: on a persistent NVM, W's scratch rows
+  // are taken around the blocks other processes keep resident, never over them.
+  const auto shared = cim::residency_for(engine, {}, std::chrono::milliseconds(30000));
+  cim::NvmResidency& residency = *shared;
 
   // Placing W: the NVM programming cost.
   const auto prog_cycles0 = tile_cycles();

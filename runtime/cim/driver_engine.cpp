@@ -81,6 +81,7 @@ void DriverEngine::reserve(size_t bytes) {
 }
 
 void DriverEngine::run(std::vector<sd::CommandRecord>& cmds, const char* what) {
+  usage_.reset();
   done_.resize(queue_->entries());
   size_t next = 0, completed = 0;
   const sd::CompletionRecord* failed = nullptr;
@@ -205,13 +206,16 @@ void DriverEngine::mvm_slice(std::span<const MvmJob> jobs, bool xsigned, bool ws
   }
 }
 
-driver::Usage DriverEngine::usage() const {
-  driver::Usage u;
-  const driver::Status st = device_->usage(&u);
-  if (st != driver::Status::kOk)
-    throw EngineError(
-        fmt::format("device {}: reading usage counters: {}", options_.uri, driver::to_string(st)));
-  return u;
+const driver::Usage& DriverEngine::usage() const {
+  if (!usage_) {
+    driver::Usage u;
+    const driver::Status st = device_->usage(&u);
+    if (st != driver::Status::kOk)
+      throw EngineError(fmt::format("device {}: reading usage counters: {}", options_.uri,
+                                    driver::to_string(st)));
+    usage_ = u;
+  }
+  return *usage_;
 }
 
 double DriverEngine::energy_pj() const {

@@ -8,6 +8,7 @@
 #pragma once
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,10 @@ class DriverEngine final : public MvmEngine {
   // them; throws EngineError naming the first command that failed.
   void run(std::vector<spec::device::CommandRecord>& cmds, const char* what);
   void mvm_slice(std::span<const MvmJob> jobs, bool xsigned, bool wsigned);
-  driver::Usage usage() const;
+  // The context's usage counters, asked for once per change: every query
+  // crosses to the device thread (or the daemon), and the session asks for
+  // energy and time around every node.
+  const driver::Usage& usage() const;
 
   DriverEngineOptions options_;
   std::unique_ptr<driver::Device> device_;
@@ -58,6 +62,7 @@ class DriverEngine final : public MvmEngine {
   std::vector<uint64_t> cycles_;  // per tile, from completion records
   std::vector<spec::device::CommandRecord> cmds_;
   std::vector<spec::device::CompletionRecord> done_;
+  mutable std::optional<driver::Usage> usage_;  // reset by every command batch
 };
 
 }  // namespace hycim::cim
