@@ -159,7 +159,7 @@ void DriverEngine::read_wear(uint32_t tile, uint32_t first_row, std::span<uint32
   std::memcpy(wear.data(), buffer_->data(), wear.size_bytes());
 }
 
-void DriverEngine::mvm(std::span<const MvmJob> jobs, bool xsigned, bool wsigned) {
+void DriverEngine::mvm(std::span<const MvmJob> jobs) {
   const Geometry& g = geometry_;
   const size_t out_bytes = align_up(size_t{g.lanes} * sizeof(int32_t));
   for (const MvmJob& j : jobs)
@@ -173,12 +173,12 @@ void DriverEngine::mvm(std::span<const MvmJob> jobs, bool xsigned, bool wsigned)
     while (last < jobs.size() &&
            (last == first || bytes + align_up(jobs[last].x.size()) + out_bytes <= kMaxBatchBytes))
       bytes += align_up(jobs[last++].x.size()) + out_bytes;
-    mvm_slice(jobs.subspan(first, last - first), xsigned, wsigned);
+    mvm_slice(jobs.subspan(first, last - first));
     first = last;
   }
 }
 
-void DriverEngine::mvm_slice(std::span<const MvmJob> jobs, bool xsigned, bool wsigned) {
+void DriverEngine::mvm_slice(std::span<const MvmJob> jobs) {
   const Geometry& g = geometry_;
   const size_t out_bytes = align_up(size_t{g.lanes} * sizeof(int32_t));
   size_t in_bytes = 0;
@@ -186,7 +186,6 @@ void DriverEngine::mvm_slice(std::span<const MvmJob> jobs, bool xsigned, bool ws
   reserve(in_bytes + jobs.size() * out_bytes);
   auto* base = static_cast<uint8_t*>(buffer_->data());
   const uint64_t iova = buffer_->iova();
-  const cmd::Widths widths{8, 8, xsigned, wsigned};
   cmds_.clear();
   size_t in_at = 0, out_at = in_bytes;
   for (const MvmJob& j : jobs) {
@@ -194,7 +193,7 @@ void DriverEngine::mvm_slice(std::span<const MvmJob> jobs, bool xsigned, bool ws
     // Inputs land in the first SRAM rows, which follow the NVM rows.
     cmds_.push_back(cmd::mvm(seq_++, static_cast<uint8_t>(j.tile), j.first_row,
                              static_cast<uint32_t>(j.x.size()), g.nvm_rows, iova + in_at,
-                             iova + out_at, widths));
+                             iova + out_at, cmd::Widths{8, 8, j.xsigned, j.wsigned}));
     in_at += align_up(j.x.size());
     out_at += out_bytes;
   }

@@ -32,7 +32,7 @@ class DriverEngine final : public MvmEngine {
   void program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) override;
   void read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) override;
   void read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) override;
-  void mvm(std::span<const MvmJob> jobs, bool xsigned, bool wsigned) override;
+  void mvm(std::span<const MvmJob> jobs) override;
   uint64_t cycles(uint32_t tile) const override { return cycles_.at(tile); }
   double energy_pj() const override;
   double device_time_ns() const override;
@@ -46,7 +46,7 @@ class DriverEngine final : public MvmEngine {
   // Submits every record (in chunks that fit the queue) and waits for all of
   // them; throws EngineError naming the first command that failed.
   void run(std::vector<spec::device::CommandRecord>& cmds, const char* what);
-  void mvm_slice(std::span<const MvmJob> jobs, bool xsigned, bool wsigned);
+  void mvm_slice(std::span<const MvmJob> jobs);
   // The context's usage counters, asked for once per change: every query
   // crosses to the device thread (or the daemon), and the session asks for
   // energy and time around every node.

@@ -30,11 +30,13 @@ struct Geometry {
 };
 
 // One matrix-vector product: acc[l] = sum_k x[k] * W[first_row + k][l] for
-// k < x.size() and lanes l < acc.size().
+// k < x.size() and lanes l < acc.size(), x and W read as signed or unsigned
+// 8-bit values.
 struct MvmJob {
   uint32_t tile = 0, first_row = 0;
   std::span<const uint8_t> x;
   std::span<int32_t> acc;
+  bool xsigned = true, wsigned = true;
 };
 
 class MvmEngine {
@@ -48,9 +50,9 @@ class MvmEngine {
   virtual void read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) = 0;
   // Programs so far of NVM rows first_row.. (one count per element of wear).
   virtual void read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) = 0;
-  // Runs every job, x and W read as signed or unsigned 8-bit values. Jobs on
-  // different tiles may run at the same time; all are done on return.
-  virtual void mvm(std::span<const MvmJob> jobs, bool xsigned, bool wsigned) = 0;
+  // Runs every job. Jobs on different tiles may run at the same time; all are
+  // done on return.
+  virtual void mvm(std::span<const MvmJob> jobs) = 0;
   // Cycles tile `tile` has been busy with this engine's commands.
   virtual uint64_t cycles(uint32_t tile) const = 0;
   // Modelled device energy of this engine's commands so far, pJ (0: the

@@ -102,11 +102,12 @@ void TileEngine::read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t
   }
 }
 
-void TileEngine::mvm(std::span<const MvmJob> jobs, bool xsigned, bool wsigned) {
-  for (const MvmJob& job : jobs) mvm_one(job, xsigned, wsigned);
+void TileEngine::mvm(std::span<const MvmJob> jobs) {
+  for (const MvmJob& job : jobs) mvm_one(job);
 }
 
-void TileEngine::mvm_one(const MvmJob& job, bool xsigned, bool wsigned) {
+void TileEngine::mvm_one(const MvmJob& job) {
+  const bool xsigned = job.xsigned, wsigned = job.wsigned;
   const auto x = job.x;
   const auto acc = job.acc;
   const uint32_t tile = job.tile, first_row = job.first_row;

@@ -29,7 +29,7 @@ class TileEngine final : public MvmEngine {
   void program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) override;
   void read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) override;
   void read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) override;
-  void mvm(std::span<const MvmJob> jobs, bool xsigned, bool wsigned) override;
+  void mvm(std::span<const MvmJob> jobs) override;
   uint64_t cycles(uint32_t tile) const override;
   double energy_pj() const override { return 0; }
   double device_time_ns() const override;
@@ -40,7 +40,7 @@ class TileEngine final : public MvmEngine {
  private:
   tile::Tile& at(uint32_t tile) const;
   void expect_ok(const tile::Result& r, const char* what, uint32_t tile) const;
-  void mvm_one(const MvmJob& job, bool xsigned, bool wsigned);
+  void mvm_one(const MvmJob& job);
 
   TileEngineOptions options_;
   Geometry geometry_;

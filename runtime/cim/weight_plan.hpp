@@ -30,7 +30,10 @@ class CimMatrix {
   CimMatrix(MvmEngine& engine, NvmResidency& residency, std::span<const uint8_t> w, uint32_t k,
             uint32_t n, bool wsigned, const std::string& name, bool constant, const void* owner);
   // c (M x N, overwritten) = a (M x K, 8-bit patterns) . W, exactly, in int32.
-  void multiply(std::span<const uint8_t> a, uint32_t m, bool asigned, std::span<int32_t> c) const;
+  // The MVMs go to `via` when given (a GatheringEngine batching them with
+  // other callers'), else to the engine that holds W.
+  void multiply(std::span<const uint8_t> a, uint32_t m, bool asigned, std::span<int32_t> c,
+                MvmEngine* via = nullptr) const;
 
   const std::vector<Block>& blocks() const { return blocks_; }
   const std::string& name() const { return name_; }

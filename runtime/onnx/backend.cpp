@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/cim/gathering_engine.hpp"
+
 namespace hycim::runtime {
 namespace {
 
@@ -41,7 +43,17 @@ class CimBackend final : public Backend {
   std::string describe() const override { return engine_->describe(); }
   void multiply(const PreparedB& b, std::span<const uint8_t> a, uint32_t m, bool asigned,
                 std::span<int32_t> c) override {
-    b.on_tiles->multiply(a, m, asigned, c);
+    b.on_tiles->multiply(a, m, asigned, c, gather_.get());
+  }
+  void begin_pipeline(size_t participants) override {
+    gather_ = std::make_unique<cim::GatheringEngine>(*engine_);
+    for (size_t i = 0; i < participants; ++i) gather_->join();
+  }
+  void leave_pipeline() override { gather_->leave(); }
+  std::pair<uint64_t, uint64_t> end_pipeline() override {
+    const std::pair<uint64_t, uint64_t> r{gather_->batches(), gather_->jobs()};
+    gather_.reset();
+    return r;
   }
   void end_run() override {
     per_run_.clear();
@@ -75,6 +87,9 @@ class CimBackend final : public Backend {
 
  protected:
   void place(const std::string& key, PreparedB& b, bool constant) override {
+    // In a pipelined run another thread's batch may be on the engine.
+    std::unique_lock<std::mutex> engine_lock;
+    if (gather_) engine_lock = gather_->lock();
     const auto before = cycles();
     const double e0 = energy_pj(), t0 = device_time_ns();
     const std::string label = model_label_.empty() ? key : model_label_ + ":" + key;
@@ -89,6 +104,7 @@ class CimBackend final : public Backend {
  private:
   std::unique_ptr<cim::MvmEngine> engine_;
   std::shared_ptr<cim::NvmResidency> residency_;
+  std::unique_ptr<cim::GatheringEngine> gather_;  // during a pipelined run
   std::vector<uint64_t> program_;  // per tile: cycles spent placing weights
   double program_energy_ = 0, program_ns_ = 0;
 };
@@ -97,6 +113,7 @@ class CimBackend final : public Backend {
 
 const PreparedB& Backend::prepare(const std::string& key, bool constant,
                                   const std::function<PreparedB()>& build) {
+  std::lock_guard lock(prepare_mu_);
   if (constant) {
     auto it = cache_.find(key);
     if (it != cache_.end()) return *it->second;

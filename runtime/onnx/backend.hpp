@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,6 +47,13 @@ class Backend {
   virtual void multiply(const PreparedB& b, std::span<const uint8_t> a, uint32_t m, bool asigned,
                         std::span<int32_t> c) = 0;
   virtual void end_run() { per_run_.clear(); }
+  // Pipelined runs (Session::run_many): `participants` threads multiply at
+  // the same time; until end_pipeline() their products are gathered into
+  // common device batches. Each participant calls leave_pipeline() when it
+  // has no more work. Returns device batches and MVMs in them.
+  virtual void begin_pipeline(size_t /*participants*/) {}
+  virtual void leave_pipeline() {}
+  virtual std::pair<uint64_t, uint64_t> end_pipeline() { return {0, 0}; }
   // "CPU executor" or the device, for reports.
   virtual std::string describe() const = 0;
   // One line per resident weight block: which tile holds it.
@@ -73,6 +81,7 @@ class Backend {
   std::map<std::string, std::unique_ptr<PreparedB>> cache_;
   std::vector<std::unique_ptr<PreparedB>> per_run_;
   std::string model_label_;
+  std::mutex prepare_mu_;  // pipelined runs prepare from several threads
 };
 
 std::unique_ptr<Backend> make_cpu_backend();

@@ -18,11 +18,16 @@ struct ClassifyResult {
   double energy_nj_per_inference = 0;  // MVMs only (programming excluded)
   uint64_t program_cycles = 0;         // NVM programming (first run)
   double host_seconds = 0;             // wall time of all runs
+  uint64_t device_batches = 0;         // pipelined: device command batches
 };
 
 // Runs `x` ([N, ...], float) through the session's single input in batches of
 // `batch` rows, takes the argmax of the first output's last axis and compares
-// with `labels` (int64 [N]).
-ClassifyResult classify(Session& s, const Tensor& x, const Tensor& labels, size_t batch = 1);
+// with `labels` (int64 [N]). With `pipeline` > 1 the batches are requests of
+// one Session::run_many, that many in flight: the per-inference device
+// figures are then those of the whole set over N (cycles_per_inference is
+// the tiles' work, as latency has no meaning per request in a pipeline).
+ClassifyResult classify(Session& s, const Tensor& x, const Tensor& labels, size_t batch = 1,
+                        size_t pipeline = 1);
 
 }  // namespace hycim::runtime

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <filesystem>
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "runtime/cim/driver_engine.hpp"
 #include "runtime/onnx/qdq_fusion.hpp"
@@ -105,7 +107,7 @@ TensorMap Session::run(const TensorMap& inputs) {
   run_start_ = std::chrono::steady_clock::now();
   try {
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-      run_node(graph_.nodes[i], values);
+      run_node(graph_.nodes[i], values, true);
       if (on_node_) on_node_(i + 1, graph_.nodes.size(), graph_.nodes[i].label());
     }
   } catch (...) {
@@ -146,7 +148,7 @@ TensorMap Session::load() {
   return run(zeros);
 }
 
-void Session::run_node(const Node& node, TensorMap& values) {
+void Session::run_node(const Node& node, TensorMap& values, bool collect) {
   ExecContext ctx{node,      graph_.opset, {},       {}, std::vector<Tensor>(node.outputs.size()),
                   *backend_, &ranges_,     observed_};
   for (const std::string& name : node.inputs) {
@@ -164,15 +166,17 @@ void Session::run_node(const Node& node, TensorMap& values) {
     ctx.in.push_back(t);
     ctx.in_const.push_back(!name.empty() && graph_.initializers.count(name) && !values.count(name));
   }
+  if (!collect) {  // a pipelined run: other threads use the backend meanwhile
+    run_kernel(node, ctx);
+    std::lock_guard lock(bounds_mu_);
+    store_outputs(node, ctx, values);
+    return;
+  }
   const auto c0 = backend_->cycles(), p0 = backend_->program_cycles();
   const double e0 = backend_->energy_pj(), pe0 = backend_->program_energy_pj();
   const double t0 = backend_->device_time_ns(), pt0 = backend_->program_time_ns();
   const auto start = std::chrono::steady_clock::now();
-  try {
-    kernel_table().at(node.op_type)(ctx);
-  } catch (const std::exception& e) {
-    throw RuntimeError(fmt::format("{}: {}: {}", graph_.source, node.label(), e.what()));
-  }
+  run_kernel(node, ctx);
   const auto end = std::chrono::steady_clock::now();
   LayerStats layer;
   layer.node = node.label();
@@ -192,11 +196,79 @@ void Session::run_node(const Node& node, TensorMap& values) {
   }
   stats_.cycles += layer.cycles;
   stats_.layers.push_back(layer);
+  store_outputs(node, ctx, values);
+}
+
+void Session::run_kernel(const Node& node, ExecContext& ctx) {
+  try {
+    kernel_table().at(node.op_type)(ctx);
+  } catch (const std::exception& e) {
+    throw RuntimeError(fmt::format("{}: {}: {}", graph_.source, node.label(), e.what()));
+  }
+}
+
+void Session::store_outputs(const Node& node, ExecContext& ctx, TensorMap& values) {
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     if (node.outputs[i].empty()) continue;
     if (ctx.error_bound > 0) bounds_[node.outputs[i]] = ctx.error_bound;
     values[node.outputs[i]] = std::move(ctx.out[i]);
   }
+}
+
+std::vector<TensorMap> Session::run_many(const std::vector<TensorMap>& requests, size_t depth) {
+  for (const TensorMap& r : requests) check_inputs(r);
+  pipeline_ = PipelineStats{};
+  bounds_.clear();
+  depth = std::max<size_t>(1, std::min(depth, requests.size()));
+  std::vector<TensorMap> outputs(requests.size());
+  const double e0 = backend_->energy_pj(), t0 = backend_->device_time_ns();
+  const auto c0 = backend_->cycles();
+  const auto start = std::chrono::steady_clock::now();
+  // `depth` workers take requests in order; each runs its request's nodes in
+  // sequence, and the backend gathers the MVMs of all workers into common
+  // device batches, so request i+1's first layer runs beside request i's
+  // second. Outputs are the same as run() on each request alone.
+  std::atomic<size_t> next{0};
+  std::mutex error_mu;
+  std::exception_ptr error;
+  backend_->begin_pipeline(depth);
+  auto worker = [&] {
+    try {
+      for (size_t i; (i = next.fetch_add(1)) < requests.size();) {
+        TensorMap values = requests[i];
+        for (const Node& node : graph_.nodes) run_node(node, values, false);
+        for (const ValueInfo& v : graph_.outputs) {
+          auto it = values.find(v.name);
+          if (it == values.end())
+            throw RuntimeError(fmt::format("output '{}' was not computed", v.name));
+          outputs[i].emplace(v.name, std::move(it->second));
+        }
+      }
+    } catch (...) {
+      std::lock_guard lock(error_mu);
+      if (!error) error = std::current_exception();
+      next = requests.size();  // the others stop after their current request
+    }
+    backend_->leave_pipeline();
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < depth; ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  const auto [batches, jobs] = backend_->end_pipeline();
+  backend_->end_run();
+  backend_->save_residency();
+  if (error) std::rethrow_exception(error);
+  pipeline_.requests = requests.size();
+  pipeline_.depth = depth;
+  pipeline_.device_batches = batches;
+  pipeline_.mvms = jobs;
+  pipeline_.sim_us = (backend_->device_time_ns() - t0) / 1000;
+  pipeline_.energy_pj = backend_->energy_pj() - e0;
+  const auto c1 = backend_->cycles();
+  for (size_t t = 0; t < c1.size(); ++t) pipeline_.tile_cycles += c1[t] - c0[t];
+  pipeline_.host_us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  return outputs;
 }
 
 Ranges calibrate(const Graph& graph, const std::vector<TensorMap>& samples) {

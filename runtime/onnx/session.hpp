@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,16 @@ struct RunStats {
   std::vector<LayerStats> layers;
 };
 
+// What a pipelined run (Session::run_many) cost, all requests together.
+struct PipelineStats {
+  size_t requests = 0, depth = 0;
+  uint64_t device_batches = 0, mvms = 0;  // engine calls and MVMs in them
+  uint64_t tile_cycles = 0;               // all tiles' busy cycles
+  double sim_us = 0;                      // device simulated time for the whole set
+  double energy_pj = 0;
+  double host_us = 0;
+};
+
 class Session {
  public:
   Session(Graph graph, const SessionOptions& options);
@@ -59,6 +70,12 @@ class Session {
   // Runs the graph; `inputs` must name every graph input with its type and
   // shape. Returns the graph outputs.
   TensorMap run(const TensorMap& inputs);
+  // Runs independent requests (each a full set of inputs) `depth` at a time
+  // in a software pipeline: their products share device batches, so one
+  // request's layer overlaps another's. Outputs are those run() gives each
+  // request alone; last_pipeline_stats() tells what the whole set cost.
+  std::vector<TensorMap> run_many(const std::vector<TensorMap>& requests, size_t depth);
+  const PipelineStats& last_pipeline_stats() const { return pipeline_; }
   // Places every weight on the device (programming NVM where it is not
   // already resident) by one run on all-zero inputs, symbolic dimensions
   // taken as 1; last_stats() tells what it cost.
@@ -89,7 +106,9 @@ class Session {
  private:
   void check_supported() const;
   void check_inputs(const TensorMap& inputs) const;
-  void run_node(const Node& node, TensorMap& values);
+  void run_node(const Node& node, TensorMap& values, bool collect);
+  void run_kernel(const Node& node, ExecContext& ctx);
+  void store_outputs(const Node& node, ExecContext& ctx, TensorMap& values);
 
   Graph graph_;
   std::unique_ptr<Backend> backend_;
@@ -98,6 +117,8 @@ class Session {
   RunStats stats_;
   std::map<std::string, double> bounds_;
   std::function<void(size_t, size_t, const std::string&)> on_node_;
+  PipelineStats pipeline_;
+  std::mutex bounds_mu_;
   std::chrono::steady_clock::time_point run_start_;
 };
 
