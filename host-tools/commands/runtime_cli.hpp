@@ -4,6 +4,7 @@
 // shorthands for the in-process device `sim://?tile=..&config=..&tiles=..&nvm=..`.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,23 +15,26 @@
 namespace hycim::cli {
 
 struct DeviceFlags {
-  std::string device, tile, config, nvm;
+  std::vector<std::string> devices;  // --device, once per device
+  std::string tile, config, nvm;
   uint32_t tiles = 0;
 };
 
-// The URI the flags name; CliError when --device is mixed with shorthands.
+// The URI the flags name; CliError when --device is mixed with shorthands or
+// given more than once (commands that take a device group use device_uris).
 inline std::string device_uri(const DeviceFlags& f) {
+  if (f.devices.size() > 1) throw CliError("this command takes one --device", 2);
   std::vector<std::string> keys;
   if (!f.tile.empty()) keys.push_back("tile=" + f.tile);
   if (!f.config.empty()) keys.push_back("config=" + f.config);
   if (f.tiles) keys.push_back("tiles=" + std::to_string(f.tiles));
   if (!f.nvm.empty()) keys.push_back("nvm=" + f.nvm);
-  if (!f.device.empty()) {
+  if (!f.devices.empty()) {
     if (!keys.empty())
       throw CliError("--device names the device; --tile/--config/--tiles/--nvm are shorthands "
                      "for a sim:// URI and cannot be added to it",
                      2);
-    return f.device;
+    return f.devices.front();
   }
   std::string uri = "sim://";
   for (size_t i = 0; i < keys.size(); ++i) uri += (i ? "&" : "?") + keys[i];
@@ -38,9 +42,9 @@ inline std::string device_uri(const DeviceFlags& f) {
 }
 
 inline void add_device_options(CLI::App* c, DeviceFlags& f) {
-  c->add_option("--device,-d", f.device,
+  c->add_option("--device,-d", f.devices,
                 "device URI: sim://?tile=model|rtl&config=..&tiles=N&nvm=PATH, unix://SOCKET "
-                "(default sim://)");
+                "(default sim://); the model commands take it again for a device group");
   c->add_option("--tile", f.tile, "shorthand: tile kind of the sim:// device, model or rtl")
       ->check(CLI::IsMember({"model", "rtl"}));
   c->add_option("--config", f.config, "shorthand: named tile configuration (small, default)");
@@ -55,7 +59,13 @@ inline void add_session_options(CLI::App* c, runtime::SessionOptions& o) {
   c->add_option("--backend", o.backend, "where MatMul/Gemm/Conv run: tiles (CIM) or cpu")
       ->check(CLI::IsMember({"tiles", "cpu"}));
   add_device_options(c, *flags);
-  c->parse_complete_callback([flags, &o] { o.device = device_uri(*flags); });
+  c->parse_complete_callback([flags, &o] {
+    DeviceFlags first = *flags;
+    if (!first.devices.empty()) first.devices.resize(1);
+    o.device = device_uri(first);
+    o.more_devices.assign(flags->devices.begin() + std::min<size_t>(1, flags->devices.size()),
+                          flags->devices.end());
+  });
 }
 
 }  // namespace hycim::cli

@@ -261,7 +261,7 @@ void run(const SimOptions& o) {
   check_config_name(o.device.config);
   std::string uri = cli::device_uri(o.device);
   if (!o.timing.empty()) {
-    if (!o.device.device.empty())
+    if (!o.device.devices.empty())
       throw CliError(
           "--timing is a shorthand for timing=FILE of a sim:// URI and cannot be added "
           "to --device; put timing=FILE in the URI",

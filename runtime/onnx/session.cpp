@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "runtime/cim/driver_engine.hpp"
+#include "runtime/cim/multi_engine.hpp"
 #include "runtime/onnx/qdq_fusion.hpp"
 
 namespace hycim::runtime {
@@ -37,10 +38,19 @@ std::unique_ptr<Backend> make_backend(const SessionOptions& options) {
   if (options.backend == "cpu") return make_cpu_backend();
   if (options.backend == "tiles") {
     try {
-      cim::DriverEngineOptions engine;
-      engine.uri = options.device;
-      return make_cim_backend(std::make_unique<cim::DriverEngine>(engine), options.residency_log,
-                              options.lock_timeout);
+      auto open = [](const std::string& uri) {
+        cim::DriverEngineOptions engine;
+        engine.uri = uri;
+        return std::make_unique<cim::DriverEngine>(engine);
+      };
+      std::unique_ptr<cim::MvmEngine> engine = open(options.device);
+      if (!options.more_devices.empty()) {
+        std::vector<std::unique_ptr<cim::MvmEngine>> group;
+        group.push_back(std::move(engine));
+        for (const auto& uri : options.more_devices) group.push_back(open(uri));
+        engine = std::make_unique<cim::MultiDeviceEngine>(std::move(group));
+      }
+      return make_cim_backend(std::move(engine), options.residency_log, options.lock_timeout);
     } catch (const cim::EngineError& e) {
       throw RuntimeError(e.what());
     }

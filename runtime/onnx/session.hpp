@@ -24,6 +24,9 @@ struct SessionOptions {
   // the driver; "cpu": everything on the host.
   std::string backend = "tiles";
   std::string device = "sim://";  // a driver URI (docs/driver.md)
+  // Further devices: with any, the model is spread over the tiles of all
+  // (MultiDeviceEngine; one tile geometry).
+  std::vector<std::string> more_devices;
   cim::ResidencyLog residency_log;  // eviction notes; default: stderr
   std::chrono::milliseconds lock_timeout{30000};  // another process placing weights
 };

@@ -1,0 +1,116 @@
+#include "runtime/cim/multi_engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <thread>
+
+namespace hycim::cim {
+
+MultiDeviceEngine::MultiDeviceEngine(std::vector<std::unique_ptr<MvmEngine>> devices)
+    : devices_(std::move(devices)) {
+  if (devices_.size() < 2) throw EngineError("a device group needs at least two devices");
+  const Geometry g0 = devices_[0]->geometry();
+  geometry_ = {0, g0.lanes, g0.nvm_rows, g0.max_k};
+  for (const auto& d : devices_) {
+    const Geometry g = d->geometry();
+    if (g.lanes != g0.lanes || g.nvm_rows != g0.nvm_rows || g.max_k != g0.max_k)
+      throw EngineError(fmt::format(
+          "devices {} and {} differ in tile geometry ({} lanes x {} NVM rows vs {} x {}): a "
+          "device group needs one tile configuration",
+          devices_[0]->describe(), d->describe(), g0.lanes, g0.nvm_rows, g.lanes, g.nvm_rows));
+    first_tile_.push_back(geometry_.tiles);
+    geometry_.tiles += g.tiles;
+    id_ += (id_.empty() ? "" : "+") + d->device_id();
+  }
+}
+
+std::pair<size_t, uint32_t> MultiDeviceEngine::route(uint32_t tile) const {
+  if (tile >= geometry_.tiles)
+    throw EngineError(fmt::format("tile {} does not exist ({} tiles)", tile, geometry_.tiles));
+  const size_t d = static_cast<size_t>(
+      std::upper_bound(first_tile_.begin(), first_tile_.end(), tile) - first_tile_.begin() - 1);
+  return {d, tile - first_tile_[d]};
+}
+
+std::vector<double> MultiDeviceEngine::clocks() const {
+  std::vector<double> t;
+  for (const auto& d : devices_) t.push_back(d->device_time_ns());
+  return t;
+}
+
+void MultiDeviceEngine::advance(const std::vector<double>& before) {
+  const auto after = clocks();
+  double longest = 0;
+  for (size_t i = 0; i < after.size(); ++i) longest = std::max(longest, after[i] - before[i]);
+  time_ns_ += longest;
+}
+
+void MultiDeviceEngine::program(uint32_t tile, uint32_t first_row,
+                                std::span<const uint8_t> rows) {
+  const auto [d, t] = route(tile);
+  const auto before = clocks();
+  devices_[d]->program(t, first_row, rows);
+  advance(before);
+}
+
+void MultiDeviceEngine::read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) {
+  const auto [d, t] = route(tile);
+  const auto before = clocks();
+  devices_[d]->read(t, first_row, rows);
+  advance(before);
+}
+
+void MultiDeviceEngine::read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) {
+  const auto [d, t] = route(tile);
+  const auto before = clocks();
+  devices_[d]->read_wear(t, first_row, wear);
+  advance(before);
+}
+
+void MultiDeviceEngine::mvm(std::span<const MvmJob> jobs) {
+  std::vector<std::vector<MvmJob>> part(devices_.size());
+  for (MvmJob j : jobs) {
+    const auto [d, t] = route(j.tile);
+    j.tile = t;
+    part[d].push_back(j);
+  }
+  const auto before = clocks();
+  std::vector<std::exception_ptr> errors(devices_.size());
+  std::vector<std::thread> threads;
+  for (size_t d = 0; d < devices_.size(); ++d)
+    if (!part[d].empty())
+      threads.emplace_back([&, d] {
+        try {
+          devices_[d]->mvm(part[d]);
+        } catch (...) {
+          errors[d] = std::current_exception();
+        }
+      });
+  for (auto& t : threads) t.join();
+  advance(before);
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+uint64_t MultiDeviceEngine::cycles(uint32_t tile) const {
+  const auto [d, t] = route(tile);
+  return devices_[d]->cycles(t);
+}
+
+double MultiDeviceEngine::energy_pj() const {
+  double e = 0;
+  for (const auto& d : devices_) e += d->energy_pj();
+  return e;
+}
+
+std::string MultiDeviceEngine::describe() const {
+  std::string s = fmt::format("{} devices, {} tiles:", devices_.size(), geometry_.tiles);
+  for (size_t d = 0; d < devices_.size(); ++d)
+    s += fmt::format(" [tiles {}..{}] {};", first_tile_[d],
+                     first_tile_[d] + devices_[d]->geometry().tiles - 1, devices_[d]->describe());
+  return s;
+}
+
+}  // namespace hycim::cim
