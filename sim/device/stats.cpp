@@ -55,6 +55,11 @@ Work& Work::operator+=(const Work& o) {
 
 void Stats::record(const CommandStats& c) {
   commands_.push_back(c);
+  work_ += c.work;
+  if (commands_.size() > kMaxCommandRecords) {
+    commands_.pop_front();
+    ++first_kept_;
+  }
   if (c.tile >= tiles_.size()) return;  // refused before reaching a tile (BAD_TILE)
   TileStats& t = tiles_[c.tile];
   ++t.commands;
@@ -68,8 +73,7 @@ void Stats::add_ring_dma(uint64_t bytes, double energy_pj) {
 }
 
 Work Stats::total() const {
-  Work w;
-  for (const auto& c : commands_) w += c.work;
+  Work w = work_;
   w.dma_bytes += ring_dma_bytes_;
   w.energy_pj.dma += ring_dma_pj_;
   return w;
@@ -77,7 +81,22 @@ Work Stats::total() const {
 
 Work Stats::since(const Mark& m) const {
   Work w;
-  for (size_t i = m.commands; i < commands_.size(); ++i) w += commands_[i].work;
+  if (m.commands >= first_kept_) {
+    // Summed from the records, in order: exactly what a fresh sum would give.
+    for (size_t i = m.commands - first_kept_; i < commands_.size(); ++i) w += commands_[i].work;
+  } else {
+    w = work_;
+    w.cycles -= m.work.cycles;
+    w.row_activations -= m.work.row_activations;
+    w.nvm_programs -= m.work.nvm_programs;
+    w.dma_bytes -= m.work.dma_bytes;
+    w.macs -= m.work.macs;
+    w.energy_pj.array -= m.work.energy_pj.array;
+    w.energy_pj.shift_add -= m.work.energy_pj.shift_add;
+    w.energy_pj.sram -= m.work.energy_pj.sram;
+    w.energy_pj.nvm_program -= m.work.energy_pj.nvm_program;
+    w.energy_pj.dma -= m.work.energy_pj.dma;
+  }
   w.dma_bytes += ring_dma_bytes_ - m.ring_dma_bytes;
   w.energy_pj.dma += ring_dma_pj_ - m.ring_dma_pj;
   return w;
@@ -87,7 +106,8 @@ nlohmann::json Stats::to_json(double now_ns) const {
   nlohmann::json j;
   const Work tot = total();
   j["run"] = work_json(tot);
-  j["run"]["commands"] = commands_.size();
+  j["run"]["commands"] = commands_recorded();
+  j["run"]["commands_listed"] = commands_.size();  // the most recent (kMaxCommandRecords)
   j["run"]["simulated_ns"] = now_ns;
   j["run"]["ring_dma_bytes"] = ring_dma_bytes_;
   j["tiles"] = nlohmann::json::array();

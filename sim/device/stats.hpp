@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <deque>
 #include <vector>
 
 #include "hycim/spec/device_spec.hpp"
@@ -57,7 +58,13 @@ class Stats {
   // Command fetches and completion writes: DMA not charged to any command.
   void add_ring_dma(uint64_t bytes, double energy_pj);
 
-  const std::vector<CommandStats>& commands() const { return commands_; }
+  // The most recent commands, at most kMaxCommandRecords of them: a device
+  // that runs for days (hycimd) must not grow without bound. Totals, per-tile
+  // figures and since() count every command, kept or not.
+  static constexpr size_t kMaxCommandRecords = size_t{1} << 16;
+  const std::deque<CommandStats>& commands() const { return commands_; }
+  uint64_t commands_recorded() const { return first_kept_ + commands_.size(); }
+  uint64_t commands_dropped() const { return first_kept_; }
   const TileStats& tile(uint32_t i) const { return tiles_.at(i); }
   Work total() const;
 
@@ -65,11 +72,12 @@ class Stats {
   // ring DMA), for a host that shares the device between users in turns and
   // charges each the work of its own turn (the driver's per-context usage).
   struct Mark {
-    size_t commands = 0;
+    uint64_t commands = 0;  // commands_recorded() then
+    Work work;              // work_ then: since() falls back on it if records were dropped
     uint64_t ring_dma_bytes = 0;
     double ring_dma_pj = 0;
   };
-  Mark mark() const { return {commands_.size(), ring_dma_bytes_, ring_dma_pj_}; }
+  Mark mark() const { return {commands_recorded(), work_, ring_dma_bytes_, ring_dma_pj_}; }
   Work since(const Mark& m) const;
 
   // `now_ns`: the simulated time the run is measured to (utilization's
@@ -80,7 +88,9 @@ class Stats {
 
  private:
   std::vector<TileStats> tiles_;
-  std::vector<CommandStats> commands_;
+  std::deque<CommandStats> commands_;
+  uint64_t first_kept_ = 0;  // commands dropped from the front so far
+  Work work_;                // every command's work, ring DMA excluded
   uint64_t ring_dma_bytes_ = 0;
   double ring_dma_pj_ = 0;
   double period_ns_;

@@ -172,6 +172,26 @@ TEST(DeviceStats, SinceAMarkIsOnlyWhatCameAfter) {
 // The time model to the picosecond: one MVM on an idle device is its input
 // DMA read (bytes / bandwidth + latency), its tile cycles x period, then its
 // posted result and completion writes (bytes / bandwidth each).
+TEST(DeviceStats, RecordsAreBoundedTotalsAreNot) {
+  Stats s(1, 5.0);
+  Work one;
+  one.cycles = 3;
+  one.macs = 2;
+  const Stats::Mark start = s.mark();
+  const size_t n = Stats::kMaxCommandRecords + 10;
+  for (size_t i = 0; i < n; ++i)
+    s.record({static_cast<uint32_t>(i), static_cast<uint32_t>(i), DevOpcode::kMvm, 0,
+              DevStatus::kOk, 0, 1, one});
+  EXPECT_EQ(s.commands().size(), Stats::kMaxCommandRecords);  // a long-lived daemon stays bounded
+  EXPECT_EQ(s.commands_recorded(), n);
+  EXPECT_EQ(s.commands_dropped(), 10u);
+  EXPECT_EQ(s.commands().front().seq, 10u);  // the oldest went first
+  EXPECT_EQ(s.total().cycles, 3 * n);
+  EXPECT_EQ(s.tile(0).commands, n);
+  EXPECT_EQ(s.since(start).macs, 2 * n);  // a mark from before the drop still counts all
+  EXPECT_EQ(s.to_json(1.0)["run"]["commands"], n);
+}
+
 TEST(DeviceTiming, MvmTakesDmaPlusCyclesExactly) {
   in_child([] {
     DeviceConfig cfg = small_config(1);
