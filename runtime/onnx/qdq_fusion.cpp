@@ -1,36 +1,85 @@
 #include "runtime/onnx/qdq_fusion.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "runtime/onnx/matmul_core.hpp"
 
 namespace hycim::runtime {
 namespace {
 
-const Node* producer(const std::map<std::string, const Node*>& by_output, const std::string& name) {
-  auto it = by_output.find(name);
-  return it == by_output.end() || it->second->op_type != "DequantizeLinear" ? nullptr : it->second;
-}
+// ---- The rewrite -----------------------------------------------------------
 
 const Tensor* initializer(const Graph& g, const std::string& name) {
   auto it = g.initializers.find(name);
   return it == g.initializers.end() ? nullptr : &it->second;
 }
 
-// A per-tensor DequantizeLinear of 8-bit data: its scale is one constant value.
-bool per_tensor(const Graph& g, const Node& dq) {
-  const Tensor* s = initializer(g, dq.input(1));
-  return s && s->size() == 1;
+bool is8(const Tensor& t) {
+  return t.dtype() == DType::kUint8 || t.dtype() == DType::kInt8;
 }
 
-// B's DequantizeLinear: a 2-D 8-bit initializer, per tensor or per column (axis 1).
-bool per_column(const Graph& g, const Node& dq) {
-  const Tensor* b = initializer(g, dq.input(0));
+// A DequantizeLinear of the default domain, not blocked (opset 21).
+const Node* producer(const std::map<std::string, const Node*>& by_output, const std::string& name) {
+  auto it = by_output.find(name);
+  if (it == by_output.end()) return nullptr;
+  const Node& n = *it->second;
+  if (n.op_type != "DequantizeLinear" || !n.domain.empty() || n.attr_int("block_size", 0) != 0)
+    return nullptr;
+  return &n;
+}
+
+// Scale: a float initializer; zero point: absent, or an 8-bit initializer of
+// as many values. Returns how many (0 when they do not qualify).
+int64_t dq_params(const Graph& g, const Node& dq) {
   const Tensor* s = initializer(g, dq.input(1));
-  if (!b || !s || b->rank() != 2 || (b->dtype() != DType::kUint8 && b->dtype() != DType::kInt8))
-    return false;
-  const int64_t axis = dq.attr_int("axis", 1);
-  return s->size() == 1 || ((axis == 1 || axis == -1) && s->size() == b->shape()[1]);
+  if (!s || s->dtype() != DType::kFloat || s->size() < 1) return 0;
+  if (dq.input(2).empty()) return s->size();
+  const Tensor* z = initializer(g, dq.input(2));
+  return z && is8(*z) && z->size() == s->size() ? s->size() : 0;
+}
+
+// The activation's DequantizeLinear: one scale and zero point for the tensor.
+bool per_tensor(const Graph& g, const Node& dq) {
+  return dq_params(g, dq) == 1;
+}
+
+// A weight's DequantizeLinear: an 8-bit initializer of rank `rank`, per
+// tensor or per slice of axis `channel_axis`.
+bool weight(const Graph& g, const Node& dq, size_t rank, int64_t channel_axis) {
+  const Tensor* w = initializer(g, dq.input(0));
+  if (!w || w->rank() != rank || !is8(*w)) return false;
+  const int64_t count = dq_params(g, dq);
+  if (count == 1) return true;
+  int64_t axis = dq.attr_int("axis", 1);
+  if (axis < 0) axis += static_cast<int64_t>(rank);
+  return axis == channel_axis && count == w->shape()[static_cast<size_t>(channel_axis)];
+}
+
+// What fuses, and into what; nullptr when `n` does not.
+const char* fused_op(const Graph& g, const Node& n, const Node& da, const Node& dw) {
+  if (!n.domain.empty() || !per_tensor(g, da)) return nullptr;
+  if (n.op_type == "MatMul") return weight(g, dw, 2, 1) ? kQdqMatMul : nullptr;
+  if (n.op_type == "Gemm") {
+    if (n.attr_int("transA", 0) != 0) return nullptr;
+    return weight(g, dw, 2, n.attr_int("transB", 0) != 0 ? 0 : 1) ? kQdqGemm : nullptr;
+  }
+  if (n.op_type == "Conv")
+    return n.attr_int("group", 1) == 1 && weight(g, dw, 4, 0) ? kQdqConv : nullptr;
+  return nullptr;
+}
+
+// ---- The kernels -------------------------------------------------------------
+
+// Scales of input i (a scalar or `count` values), each times sa.
+std::vector<float> product_scales(const ExecContext& ctx, size_t count, const char* what) {
+  const float sa = ctx.input(1).values<float>().at(0);
+  std::vector<float> s = channel_floats(ctx.input(4), count, what);
+  for (float& v : s) v = sa * v;
+  return s;
 }
 
 void qdq_matmul(ExecContext& ctx) {
@@ -42,12 +91,81 @@ void qdq_matmul(ExecContext& ctx) {
   kernel_table().at("MatMulInteger")(ints);
   const Tensor& acc = ints.out[0];
   const auto n = static_cast<size_t>(acc.shape().back());
-  const float sa = ctx.input(1).values<float>().at(0);
-  const std::vector<float> sb = channel_floats(ctx.input(4), n, "B scale");
+  const std::vector<float> s = product_scales(ctx, n, "B scale");
   Tensor y(DType::kFloat, acc.shape());
   const auto& av = acc.values<int32_t>();
   auto& yv = y.values<float>();
-  for (size_t i = 0; i < av.size(); ++i) yv[i] = static_cast<float>(av[i]) * (sa * sb[i % n]);
+  for (size_t i = 0; i < av.size(); ++i) yv[i] = static_cast<float>(av[i]) * s[i % n];
+  ctx.out[0] = std::move(y);
+}
+
+// Y = alpha * (A - za) . op(B - zb) * sa * sb[col] + beta * C, with transA = 0.
+void qdq_gemm(ExecContext& ctx) {
+  const Tensor &a = ctx.input(0), &b = ctx.input(3);
+  if (a.rank() != 2 || b.rank() != 2) throw RuntimeError("Gemm needs 2-D A and B");
+  const bool tb = ctx.node.attr_int("transB", 0) != 0;
+  const float alpha = ctx.node.attr_float("alpha", 1.0f), beta = ctx.node.attr_float("beta", 1.0f);
+  const auto m = static_cast<uint32_t>(a.shape()[0]), k = static_cast<uint32_t>(a.shape()[1]);
+  const auto n = static_cast<uint32_t>(b.shape()[tb ? 0 : 1]);
+  if (b.shape()[tb ? 1 : 0] != k)
+    throw RuntimeError(fmt::format("Gemm: A {} and B {} do not multiply", shape_string(a.shape()),
+                                   shape_string(b.shape())));
+  const auto abytes = bytes8(a, "A"), bbytes = bytes8(b, "B");
+  const ZeroPoints za = zero_points(ctx, 2, 1, "A zero point");
+  const ZeroPoints zb = zero_points(ctx, 5, n, "B zero point");
+  // op(B) read through strides: B^T needs no copy.
+  const StridedB<uint8_t> sb{bbytes.data(), k, n, tb ? 1 : size_t{n}, tb ? size_t{k} : 1};
+  std::vector<int32_t> acc(size_t{m} * n);
+  integer_product(ctx, abytes, m, is_signed8(a), sb, is_signed8(b), za, zb,
+                  {ctx.weight_key(), ctx.in_const[3]}, acc);
+  const std::vector<float> s = product_scales(ctx, n, "B scale");
+  Tensor y(DType::kFloat, {m, n});
+  auto& yv = y.values<float>();
+  for (size_t i = 0; i < acc.size(); ++i)
+    yv[i] = static_cast<float>(acc[i]) * s[i % n] * alpha;  // as the float Gemm: product * alpha
+  if (ctx.has_input(6) && beta != 0.0f) {
+    const Tensor& c = ctx.input(6);
+    Shape cs = c.shape();
+    while (cs.size() < 2) cs.insert(cs.begin(), 1);
+    if (cs.size() != 2 || (cs[0] != 1 && cs[0] != m) || (cs[1] != 1 && cs[1] != n))
+      throw RuntimeError(
+          fmt::format("Gemm: C {} does not broadcast to [{},{}]", shape_string(c.shape()), m, n));
+    const auto& cv = c.values<float>();
+    for (uint32_t i = 0; i < m; ++i)
+      for (uint32_t j = 0; j < n; ++j)
+        yv[size_t{i} * n + j] += beta * cv[(cs[0] == 1 ? 0 : i) * cs[1] + (cs[1] == 1 ? 0 : j)];
+  }
+  ctx.out[0] = std::move(y);
+}
+
+// ConvInteger's product (im2col with the input zero point in the padding),
+// then Y[.., c, ..] = acc * sx * sw[c] + bias[c].
+void qdq_conv(ExecContext& ctx) {
+  ExecContext ints{ctx.node,   ctx.opset,   ctx.in,     ctx.in_const,
+                   {Tensor()}, ctx.backend, ctx.ranges, ctx.observed};
+  // ConvInteger's operand order: x, w, x_zero_point, w_zero_point.
+  ints.in = {ctx.in[0], ctx.in[3], ctx.in[2], ctx.in[5]};
+  ints.in_const = {ctx.in_const[0], ctx.in_const[3], ctx.in_const[2], ctx.in_const[5]};
+  kernel_table().at("ConvInteger")(ints);
+  const Tensor& acc = ints.out[0];
+  const Shape& shape = acc.shape();  // N, M, OH, OW
+  const auto channels = static_cast<size_t>(shape.at(1));
+  const auto plane = static_cast<size_t>(shape.at(2) * shape.at(3));
+  const std::vector<float> s = product_scales(ctx, channels, "w scale");
+  const float* bias = nullptr;
+  if (ctx.has_input(6)) {
+    const auto& bv = ctx.input(6).values<float>();
+    if (bv.size() != channels)
+      throw RuntimeError(fmt::format("bias has {} values; expected {}", bv.size(), channels));
+    bias = bv.data();
+  }
+  Tensor y(DType::kFloat, shape);
+  const auto& av = acc.values<int32_t>();
+  auto& yv = y.values<float>();
+  for (size_t i = 0; i < av.size(); ++i) {
+    const size_t c = (i / plane) % channels;
+    yv[i] = static_cast<float>(av[i]) * s[c] + (bias ? bias[c] : 0.0f);
+  }
   ctx.out[0] = std::move(y);
 }
 
@@ -55,23 +173,46 @@ void qdq_matmul(ExecContext& ctx) {
 
 void add_qdq_kernels(std::map<std::string, KernelFn>& t) {
   t[kQdqMatMul] = qdq_matmul;
+  t[kQdqGemm] = qdq_gemm;
+  t[kQdqConv] = qdq_conv;
 }
 
-int fuse_qdq_matmuls(Graph& g) {
+QdqFusion fuse_qdq(Graph& g) {
   std::map<std::string, const Node*> by_output;
   for (const Node& n : g.nodes)
     for (const auto& o : n.outputs) by_output[o] = &n;
-  int fused = 0;
+  QdqFusion f;
+  std::set<size_t> bypassed;  // indices of DequantizeLinear nodes a fused node no longer reads
   for (Node& n : g.nodes) {
-    if (n.op_type != "MatMul" || !n.domain.empty()) continue;
     const Node* da = producer(by_output, n.input(0));
-    const Node* db = producer(by_output, n.input(1));
-    if (!da || !db || !per_tensor(g, *da) || !per_column(g, *db)) continue;
-    n.op_type = kQdqMatMul;
-    n.inputs = {da->input(0), da->input(1), da->input(2), db->input(0), db->input(1), db->input(2)};
-    ++fused;
+    const Node* dw = producer(by_output, n.input(1));
+    if (!da || !dw) continue;
+    const char* op = fused_op(g, n, *da, *dw);
+    if (!op) continue;
+    std::vector<std::string> in{da->input(0), da->input(1), da->input(2),
+                                dw->input(0), dw->input(1), dw->input(2)};
+    if (op != kQdqMatMul) in.push_back(n.input(2));  // C / bias, as a float tensor
+    (op == kQdqMatMul ? f.matmul : op == kQdqGemm ? f.gemm : f.conv)++;
+    n.op_type = op;
+    n.inputs = std::move(in);
+    bypassed.insert(da->index);
+    bypassed.insert(dw->index);
   }
-  return fused;
+  if (bypassed.empty()) return f;
+  std::set<std::string> used;
+  for (const Node& n : g.nodes) used.insert(n.inputs.begin(), n.inputs.end());
+  for (const ValueInfo& v : g.outputs) used.insert(v.name);
+  const auto dead = [&](const Node& n) {
+    return n.op_type == "DequantizeLinear" && bypassed.count(n.index) &&
+           std::none_of(n.outputs.begin(), n.outputs.end(),
+                        [&](const std::string& o) { return used.count(o) != 0; });
+  };
+  f.removed_dq = static_cast<int>(std::erase_if(g.nodes, dead));
+  return f;
+}
+
+int fuse_qdq_matmuls(Graph& g) {
+  return fuse_qdq(g).fused();
 }
 
 }  // namespace hycim::runtime

@@ -5,10 +5,14 @@
 // scaling, equals the CPU executor's float path up to float summation order,
 // and reports no quantization error bound. Nodes that do not qualify
 // (transA = 1, group = 2) stay on the float path and still run correctly.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "runtime/cim/tile_engine.hpp"
 #include "runtime/onnx/onnx_io.hpp"
@@ -296,13 +300,13 @@ int float_products_fed_by_dq(const Graph& g) {
   return count;
 }
 
-// The device through the driver, and two bare small tiles (8 lanes, 32 NVM
+// The device through the driver, and four bare small tiles (8 lanes, 32 NVM
 // rows: the weights split over rows, lanes and tiles).
 std::vector<std::pair<std::string, std::unique_ptr<Backend>>> device_backends() {
   std::vector<std::pair<std::string, std::unique_ptr<Backend>>> out;
   out.emplace_back("tiles", make_backend(SessionOptions{}));
   cim::TileEngineOptions o;
-  o.config = "small", o.tiles = 2;
+  o.config = "small", o.tiles = 4;
   out.emplace_back("small_tiles", make_cim_backend(std::make_unique<cim::TileEngine>(o)));
   return out;
 }
