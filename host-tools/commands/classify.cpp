@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "host-tools/command_registry.hpp"
 #include "host-tools/commands/runtime_cli.hpp"
@@ -24,7 +25,7 @@ struct ClassifyOptions {
   std::string dir = "models/digits";
   runtime::SessionOptions session;
   size_t batch = 1, pipeline = 1;
-  bool plan = false;
+  bool plan = false, json = false;
   double max_drop = -1;
 };
 
@@ -48,36 +49,57 @@ void classify(const ClassifyOptions& o) {
   }
   auto d = runtime::classify(dev, x, y, o.batch, o.pipeline);
   d.program_cycles += placed_cycles;
-  fmt::print("hycim classify: {} ({} test samples, batch {}{})\n", (dir / "model.onnx").string(),
-             d.samples, o.batch,
-             o.pipeline > 1 ? fmt::format(", {} requests in flight", o.pipeline) : "");
-  fmt::print("  device: {}\n", dev.device());
-  fmt::print("  float accuracy (CPU executor):  {:.2f}%  ({}/{})\n", 100 * f.accuracy(), f.correct,
-             f.samples);
-  fmt::print("  device accuracy (int8 on CIM):  {:.2f}%  ({}/{})\n", 100 * d.accuracy(), d.correct,
-             d.samples);
-  if (o.pipeline > 1)
-    fmt::print(
-        "  per inference: {:.0f} MVM cycles over all tiles, {:.2f} us simulated (pipelined, {} "
-        "device batches), {:.2f} nJ\n",
-        d.tile_cycles_per_inference, d.sim_us_per_inference, d.device_batches,
-        d.energy_nj_per_inference);
-  else
-    fmt::print(
-        "  per inference: {:.0f} cycles latency, {:.0f} MVM cycles over all tiles, {:.2f} us "
-        "simulated, {:.2f} nJ\n",
-        d.cycles_per_inference, d.tile_cycles_per_inference, d.sim_us_per_inference,
-        d.energy_nj_per_inference);
-  if (const auto r = dev.residency())
-    fmt::print(
-        "  weights in NVM: {} blocks programmed ({} rows, {} cycles), {} found resident ({} "
-        "rows)\n",
-        r->blocks_programmed, r->rows_programmed, d.program_cycles, r->blocks_found,
-        r->rows_found);
-  fmt::print("  host: {:.0f} inferences/s on the device, {:.0f}/s on the CPU executor\n",
-             d.samples / d.host_seconds, f.samples / f.host_seconds);
-  if (o.plan) fmt::print("{}", dev.plan());
   const double drop = 100 * (f.accuracy() - d.accuracy());
+  if (o.json) {
+    const auto r = dev.residency();
+    fmt::print("{}\n", nlohmann::json{{"model", (dir / "model.onnx").string()},
+                                      {"device", dev.device()},
+                                      {"samples", d.samples},
+                                      {"batch", o.batch},
+                                      {"pipeline", o.pipeline},
+                                      {"float_accuracy", f.accuracy()},
+                                      {"device_accuracy", d.accuracy()},
+                                      {"cycles_per_inference", d.cycles_per_inference},
+                                      {"tile_cycles_per_inference", d.tile_cycles_per_inference},
+                                      {"sim_us_per_inference", d.sim_us_per_inference},
+                                      {"energy_nj_per_inference", d.energy_nj_per_inference},
+                                      {"program_cycles", d.program_cycles},
+                                      {"blocks_programmed", r ? r->blocks_programmed : 0},
+                                      {"blocks_found", r ? r->blocks_found : 0},
+                                      {"device_inferences_per_s", d.samples / d.host_seconds},
+                                      {"cpu_inferences_per_s", f.samples / f.host_seconds}}
+                           .dump(2));
+  } else {
+    fmt::print("hycim classify: {} ({} test samples, batch {}{})\n", (dir / "model.onnx").string(),
+               d.samples, o.batch,
+               o.pipeline > 1 ? fmt::format(", {} requests in flight", o.pipeline) : "");
+    fmt::print("  device: {}\n", dev.device());
+    fmt::print("  float accuracy (CPU executor):  {:.2f}%  ({}/{})\n", 100 * f.accuracy(),
+               f.correct, f.samples);
+    fmt::print("  device accuracy (int8 on CIM):  {:.2f}%  ({}/{})\n", 100 * d.accuracy(),
+               d.correct, d.samples);
+    if (o.pipeline > 1)
+      fmt::print(
+          "  per inference: {:.0f} MVM cycles over all tiles, {:.2f} us simulated (pipelined, {} "
+          "device batches), {:.2f} nJ\n",
+          d.tile_cycles_per_inference, d.sim_us_per_inference, d.device_batches,
+          d.energy_nj_per_inference);
+    else
+      fmt::print(
+          "  per inference: {:.0f} cycles latency, {:.0f} MVM cycles over all tiles, {:.2f} us "
+          "simulated, {:.2f} nJ\n",
+          d.cycles_per_inference, d.tile_cycles_per_inference, d.sim_us_per_inference,
+          d.energy_nj_per_inference);
+    if (const auto r = dev.residency())
+      fmt::print(
+          "  weights in NVM: {} blocks programmed ({} rows, {} cycles), {} found resident ({} "
+          "rows)\n",
+          r->blocks_programmed, r->rows_programmed, d.program_cycles, r->blocks_found,
+          r->rows_found);
+    fmt::print("  host: {:.0f} inferences/s on the device, {:.0f}/s on the CPU executor\n",
+               d.samples / d.host_seconds, f.samples / f.host_seconds);
+    if (o.plan) fmt::print("{}", dev.plan());
+  }
   if (o.max_drop >= 0 && drop > o.max_drop)
     throw cli::CliError(
         fmt::format("accuracy drop {:.2f} points exceeds --max-drop {}", drop, o.max_drop));
@@ -94,6 +116,7 @@ void setup(CLI::App& app) {
                 "runs in flight at once: their layers overlap on the device (1: one at a time)")
       ->check(CLI::Range(1, 256));
   c->add_flag("--plan", opts->plan, "print which tile holds which weight block");
+  c->add_flag("--json", opts->json, "print the figures as JSON");
   c->add_option("--max-drop", opts->max_drop,
                 "fail when device accuracy is more than this many points below float");
   hycim::cli::add_session_options(c, opts->session);

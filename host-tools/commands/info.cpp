@@ -2,7 +2,6 @@
 // (sim:// and every live hycimd socket, or just --device), each with its
 // capabilities, NVM summary and how many contexts use it.
 #include <fmt/format.h>
-
 #include <fmt/ranges.h>
 
 #include <fstream>

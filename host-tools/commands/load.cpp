@@ -51,14 +51,13 @@ void load(const LoadOptions& o) {
                                       {"program_cycles", st.program_cycles},
                                       {"program_sim_us", st.program_sim_us},
                                       {"program_energy_pj", st.program_energy_pj}}
-                                      .dump(2));
+                           .dump(2));
     return;
   }
   fmt::print("{}: loaded on {}\n", o.model, s.device());
-  fmt::print(
-      "  NVM: {} blocks programmed ({} rows), {} already resident ({} rows), {} evicted\n",
-      r->blocks_programmed, r->rows_programmed, r->blocks_found, r->rows_found,
-      r->blocks_evicted);
+  fmt::print("  NVM: {} blocks programmed ({} rows), {} already resident ({} rows), {} evicted\n",
+             r->blocks_programmed, r->rows_programmed, r->blocks_found, r->rows_found,
+             r->blocks_evicted);
   fmt::print("  placing weights: {} cycles, {:.2f} us simulated, {:.2f} nJ\n", st.program_cycles,
              st.program_sim_us, st.program_energy_pj / 1000);
   if (o.plan) fmt::print("{}", s.plan());

@@ -48,7 +48,7 @@ Opened open_device(const NvmOptions& o) {
 }
 
 nlohmann::json to_json(const cim::ResidentBlock& b) {
-  return {{"tile", b.tile}, {"row", b.row},   {"rows", b.rows},
+  return {{"tile", b.tile},   {"row", b.row},   {"rows", b.rows},
           {"label", b.label}, {"hash", b.hash}, {"last_used", b.last_used}};
 }
 

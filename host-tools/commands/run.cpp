@@ -96,8 +96,8 @@ void run(const RunOptions& o) {
     fmt::print("NVM: {} blocks programmed, {} found resident\n", residency->blocks_programmed,
                residency->blocks_found);
   if (o.profile) {
-    fmt::print("  {:<36} {:<6} {:>8} {:>10} {:>10} {:>10}\n", "node", "where", "cycles",
-               "sim us", "energy nJ", "host us");
+    fmt::print("  {:<36} {:<6} {:>8} {:>10} {:>10} {:>10}\n", "node", "where", "cycles", "sim us",
+               "energy nJ", "host us");
     for (const auto& l : st.layers)
       fmt::print("  {:<36.36} {:<6} {:>8} {:>10.3f} {:>10.3f} {:>10.1f}\n", l.node,
                  l.on_device ? "device" : "host", l.cycles, l.sim_ns / 1000, l.energy_pj / 1000,

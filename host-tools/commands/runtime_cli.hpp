@@ -31,9 +31,10 @@ inline std::string device_uri(const DeviceFlags& f) {
   if (!f.nvm.empty()) keys.push_back("nvm=" + f.nvm);
   if (!f.devices.empty()) {
     if (!keys.empty())
-      throw CliError("--device names the device; --tile/--config/--tiles/--nvm are shorthands "
-                     "for a sim:// URI and cannot be added to it",
-                     2);
+      throw CliError(
+          "--device names the device; --tile/--config/--tiles/--nvm are shorthands "
+          "for a sim:// URI and cannot be added to it",
+          2);
     return f.devices.front();
   }
   std::string uri = "sim://";

@@ -23,11 +23,16 @@ size_t align_up(size_t n) {
 
 const char* opcode_name(uint8_t op) {
   switch (static_cast<sd::DevOpcode>(op)) {
-    case sd::DevOpcode::kProgramNvm: return "PROGRAM_NVM";
-    case sd::DevOpcode::kReadSram: return "READ_SRAM";
-    case sd::DevOpcode::kMvm: return "MVM";
-    case sd::DevOpcode::kReadWear: return "READ_WEAR";
-    default: return "command";
+    case sd::DevOpcode::kProgramNvm:
+      return "PROGRAM_NVM";
+    case sd::DevOpcode::kReadSram:
+      return "READ_SRAM";
+    case sd::DevOpcode::kMvm:
+      return "MVM";
+    case sd::DevOpcode::kReadWear:
+      return "READ_WEAR";
+    default:
+      return "command";
   }
 }
 
@@ -47,8 +52,7 @@ DriverEngine::DriverEngine(const DriverEngineOptions& options) : options_(option
     driver::DeviceInfo info;
     if (device_->info(&info) != driver::Status::kOk)
       throw EngineError(fmt::format("device {}: info failed", options.uri));
-    if (caps.flags & sd::cap_flags::kPersistentNvm)
-      nvm_store_ = info.nvm_image;
+    if (caps.flags & sd::cap_flags::kPersistentNvm) nvm_store_ = info.nvm_image;
     // Every sim:// URI of a process names its one in-process device; a
     // daemon is named by its socket.
     device_id_ = info.backend == "sim" ? std::string("sim://")
@@ -76,8 +80,8 @@ void DriverEngine::reserve(size_t bytes) {
   }
   const driver::Status st = buffer_->map(HYCIM_ACCESS_READ | HYCIM_ACCESS_WRITE);
   if (st != driver::Status::kOk)
-    throw EngineError(fmt::format("device {}: mapping a {} byte DMA buffer: {}", options_.uri,
-                                  size, driver::to_string(st)));
+    throw EngineError(fmt::format("device {}: mapping a {} byte DMA buffer: {}", options_.uri, size,
+                                  driver::to_string(st)));
 }
 
 void DriverEngine::run(std::vector<sd::CommandRecord>& cmds, const char* what) {
@@ -94,8 +98,8 @@ void DriverEngine::run(std::vector<sd::CommandRecord>& cmds, const char* what) {
       size_t accepted = 0;
       const driver::Status st = queue_->submit(std::span(cmds).subspan(next, n), &accepted);
       if (st != driver::Status::kOk && st != driver::Status::kNoSpace)
-        throw EngineError(fmt::format("device {}: submitting {}: {}", options_.uri, what,
-                                      driver::to_string(st)));
+        throw EngineError(
+            fmt::format("device {}: submitting {}: {}", options_.uri, what, driver::to_string(st)));
       next += accepted;
     }
     size_t got = 0;
@@ -120,9 +124,8 @@ void DriverEngine::run(std::vector<sd::CommandRecord>& cmds, const char* what) {
   if (failed) {
     const sd::CommandRecord& sent = cmds[failed->seq - cmds.front().seq];
     const std::string why = fmt::format("device {}: tile {}: {} (rows {}.., count {}) answered {}",
-                                        options_.uri, sent.tile, opcode_name(sent.opcode),
-                                        sent.row, sent.count,
-                                        hycim_get_status_name(failed->status));
+                                        options_.uri, sent.tile, opcode_name(sent.opcode), sent.row,
+                                        sent.count, hycim_get_status_name(failed->status));
     if (failed->status == static_cast<uint16_t>(sd::DevStatus::kTileWornOut))
       throw WornOutError(why, sent.tile);
     throw EngineError(why);

@@ -56,7 +56,7 @@ class GatheringEngine final : public MvmEngine {
   size_t active_ = 0, waiting_ = 0;
   uint64_t generation_ = 0;  // batches completed; a waiter leaves when it moves
   std::vector<MvmJob> pending_;
-  std::exception_ptr error_;     // of the batch that just ran
+  std::exception_ptr error_;  // of the batch that just ran
   uint64_t error_generation_ = 0;
   uint64_t batches_ = 0, jobs_ = 0;
 };

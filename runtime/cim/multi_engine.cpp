@@ -47,8 +47,7 @@ void MultiDeviceEngine::advance(const std::vector<double>& before) {
   time_ns_ += longest;
 }
 
-void MultiDeviceEngine::program(uint32_t tile, uint32_t first_row,
-                                std::span<const uint8_t> rows) {
+void MultiDeviceEngine::program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) {
   const auto [d, t] = route(tile);
   const auto before = clocks();
   devices_[d]->program(t, first_row, rows);

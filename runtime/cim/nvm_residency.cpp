@@ -113,8 +113,7 @@ std::vector<uint64_t>& NvmResidency::wear_of(MvmEngine& engine, uint32_t tile) {
   return w;
 }
 
-bool NvmResidency::find_room(MvmEngine& engine, uint32_t rows,
-                             std::pair<uint32_t, uint32_t>* at) {
+bool NvmResidency::find_room(MvmEngine& engine, uint32_t rows, std::pair<uint32_t, uint32_t>* at) {
   const Geometry& g = catalog_.geometry();
   for (uint32_t i = 0; i < g.tiles; ++i) {
     const uint32_t tile = (cursor_ + i) % g.tiles;
@@ -166,8 +165,8 @@ bool NvmResidency::evict_one(const std::string& why) {
         (victim == blocks.end() || it->last_used < victim->last_used))
       victim = it;
   if (victim == blocks.end()) return false;
-  log_(fmt::format("NVM full ({}): evicting '{}' ({}) from tile {} rows {}..{}", why,
-                   victim->label, victim->hash.substr(0, 12), victim->tile, victim->row,
+  log_(fmt::format("NVM full ({}): evicting '{}' ({}) from tile {} rows {}..{}", why, victim->label,
+                   victim->hash.substr(0, 12), victim->tile, victim->row,
                    victim->row + victim->rows - 1));
   verified_.erase(victim->hash);
   blocks.erase(victim);
@@ -190,9 +189,8 @@ std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<c
   if (constant) {
     hash = content_hash(rows);
     auto& blocks = catalog_.blocks();
-    auto it = std::find_if(blocks.begin(), blocks.end(), [&](const ResidentBlock& b) {
-      return b.hash == hash && b.rows == n;
-    });
+    auto it = std::find_if(blocks.begin(), blocks.end(),
+                           [&](const ResidentBlock& b) { return b.hash == hash && b.rows == n; });
     if (it != blocks.end()) {
       bool same = verified_.count(hash) != 0;
       if (!same) {
@@ -207,9 +205,10 @@ std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<c
         counters_.rows_found += n;
         return {it->tile, it->row};
       }
-      log_(fmt::format("catalogued block '{}' ({}) at tile {} row {} no longer holds its bytes; "
-                       "programming it again",
-                       it->label, hash.substr(0, 12), it->tile, it->row));
+      log_(
+          fmt::format("catalogued block '{}' ({}) at tile {} row {} no longer holds its bytes; "
+                      "programming it again",
+                      it->label, hash.substr(0, 12), it->tile, it->row));
       blocks.erase(it);
       ++counters_.blocks_stale;
     }
@@ -271,9 +270,9 @@ std::shared_ptr<NvmResidency> residency_for(const MvmEngine& engine, ResidencyLo
     return r;
   }
   auto r = std::make_shared<NvmResidency>(
-      store.empty() ? ResidentCatalog(engine.geometry())
-                    : ResidentCatalog::open(catalog_path_for(store), engine.geometry(),
-                                            lock_timeout),
+      store.empty()
+          ? ResidentCatalog(engine.geometry())
+          : ResidentCatalog::open(catalog_path_for(store), engine.geometry(), lock_timeout),
       std::move(log));
   live[key] = r;
   return r;

@@ -51,8 +51,7 @@ class NvmResidency {
   // Throws EngineError when the block is larger than a tile or no room can be
   // made without evicting this process's own blocks.
   std::pair<uint32_t, uint32_t> place(MvmEngine& engine, std::span<const uint8_t> rows,
-                                      const std::string& label, bool constant,
-                                      const void* owner);
+                                      const std::string& label, bool constant, const void* owner);
   void release_scratch(const void* owner);
   // Reads every catalogued block back through `engine`: true where the rows
   // still hold the bytes of the block's hash.

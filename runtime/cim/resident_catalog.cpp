@@ -29,7 +29,8 @@ std::string errno_text() {
 int take_lock(const fs::path& lock_path, std::chrono::milliseconds timeout) {
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
-    throw EngineError(fmt::format("residency catalog lock {}: {}", lock_path.string(), errno_text()));
+    throw EngineError(
+        fmt::format("residency catalog lock {}: {}", lock_path.string(), errno_text()));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK || std::chrono::steady_clock::now() >= deadline) {
@@ -102,9 +103,10 @@ ResidentCatalog ResidentCatalog::open(const fs::path& path, const Geometry& g,
   try {
     j = json::parse(in);
   } catch (const json::exception& e) {
-    throw EngineError(fmt::format("residency catalog {}: not valid JSON ({}); remove it or run "
-                                  "'hycim nvm erase --all' to start over",
-                                  path.string(), e.what()));
+    throw EngineError(
+        fmt::format("residency catalog {}: not valid JSON ({}); remove it or run "
+                    "'hycim nvm erase --all' to start over",
+                    path.string(), e.what()));
   }
   if (!j.is_object() || j.value("format", "") != kFormat || j.value("version", 0) != kVersion)
     throw EngineError(fmt::format("residency catalog {}: not a {} version {} file", path.string(),
@@ -112,14 +114,15 @@ ResidentCatalog ResidentCatalog::open(const fs::path& path, const Geometry& g,
   const json& geo = j.at("geometry");
   if (get_u32(geo, "tiles", path) != g.tiles || get_u32(geo, "nvm_rows", path) != g.nvm_rows ||
       get_u32(geo, "lanes", path) != g.lanes)
-    throw EngineError(fmt::format("residency catalog {}: written for another device geometry",
-                                  path.string()));
+    throw EngineError(
+        fmt::format("residency catalog {}: written for another device geometry", path.string()));
   c.generation_ = j.at("generation").get<uint64_t>() + 1;
   if (!j.contains("blocks") || !j["blocks"].is_array())
     throw EngineError(fmt::format("residency catalog {}: 'blocks' is not a list", path.string()));
   for (const json& b : j["blocks"]) {
-    ResidentBlock r{b.value("hash", ""),   get_u32(b, "tile", path),  get_u32(b, "row", path),
-                    get_u32(b, "rows", path), b.value("label", ""), b.value("last_used", uint64_t{0})};
+    ResidentBlock r{b.value("hash", ""),     get_u32(b, "tile", path),
+                    get_u32(b, "row", path), get_u32(b, "rows", path),
+                    b.value("label", ""),    b.value("last_used", uint64_t{0})};
     if (r.hash.size() != 64 || r.rows == 0 || r.tile >= g.tiles || r.row + r.rows > g.nvm_rows ||
         r.row + r.rows < r.row)
       throw EngineError(fmt::format(
@@ -140,14 +143,13 @@ void ResidentCatalog::save() const {
                       {"rows", b.rows},
                       {"label", b.label},
                       {"last_used", b.last_used}});
-  const json j{{"format", kFormat},
-               {"version", kVersion},
-               {"geometry",
-                {{"tiles", geometry_.tiles},
-                 {"nvm_rows", geometry_.nvm_rows},
-                 {"lanes", geometry_.lanes}}},
-               {"generation", generation_},
-               {"blocks", blocks}};
+  const json j{
+      {"format", kFormat},
+      {"version", kVersion},
+      {"geometry",
+       {{"tiles", geometry_.tiles}, {"nvm_rows", geometry_.nvm_rows}, {"lanes", geometry_.lanes}}},
+      {"generation", generation_},
+      {"blocks", blocks}};
   const std::string text = j.dump(1) + "\n";
   const fs::path tmp = path_.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

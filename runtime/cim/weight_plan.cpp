@@ -28,8 +28,8 @@ CimMatrix::CimMatrix(MvmEngine& engine, NvmResidency& residency, std::span<const
   }
 }
 
-void CimMatrix::multiply(std::span<const uint8_t> a, uint32_t m, bool asigned,
-                         std::span<int32_t> c, MvmEngine* via) const {
+void CimMatrix::multiply(std::span<const uint8_t> a, uint32_t m, bool asigned, std::span<int32_t> c,
+                         MvmEngine* via) const {
   if (a.size() != size_t{m} * k_ || c.size() != size_t{m} * n_)
     throw EngineError(fmt::format("{}: multiply shapes do not match {}x{}", name_, k_, n_));
   // Every (input row, block) product in one batch: the engine overlaps the
@@ -42,8 +42,7 @@ void CimMatrix::multiply(std::span<const uint8_t> a, uint32_t m, bool asigned,
     const auto row = a.subspan(size_t{i} * k_, k_);
     for (const Block& b : blocks_)
       jobs.push_back({b.tile, b.row, row.subspan(b.k0, b.k1 - b.k0),
-                      std::span(acc).subspan(jobs.size() * lanes, b.n1 - b.n0), asigned,
-                      wsigned_});
+                      std::span(acc).subspan(jobs.size() * lanes, b.n1 - b.n0), asigned, wsigned_});
   }
   (via ? *via : engine_).mvm(jobs);
   std::fill(c.begin(), c.end(), 0);

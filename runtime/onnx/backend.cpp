@@ -105,7 +105,7 @@ class CimBackend final : public Backend {
   std::unique_ptr<cim::MvmEngine> engine_;
   std::shared_ptr<cim::NvmResidency> residency_;
   std::unique_ptr<cim::GatheringEngine> gather_;  // during a pipelined run
-  std::vector<uint64_t> program_;  // per tile: cycles spent placing weights
+  std::vector<uint64_t> program_;                 // per tile: cycles spent placing weights
   double program_energy_ = 0, program_ns_ = 0;
 };
 

@@ -16,8 +16,8 @@ json name_event(const char* what, int pid, int tid, const std::string& name) {
 
 json span(const std::string& name, const std::string& cat, int pid, int tid, double ts_us,
           double dur_us, json args) {
-  return {{"ph", "X"},         {"name", name}, {"cat", cat},          {"pid", pid},
-          {"tid", tid},        {"ts", ts_us},  {"dur", dur_us},       {"args", std::move(args)}};
+  return {{"ph", "X"},  {"name", name}, {"cat", cat},    {"pid", pid},
+          {"tid", tid}, {"ts", ts_us},  {"dur", dur_us}, {"args", std::move(args)}};
 }
 
 }  // namespace

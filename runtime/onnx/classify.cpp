@@ -46,8 +46,8 @@ ClassifyResult classify(Session& s, const Tensor& x, const Tensor& labels, size_
   auto score = [&](const TensorMap& out, size_t i) {
     const Tensor& scores = out.at(s.graph().outputs[0].name);
     for (size_t j = 0; j < static_cast<size_t>(scores.shape()[0]); ++j)
-      r.correct += static_cast<int64_t>(argmax(scores, j)) ==
-                   labels.as_int(static_cast<int64_t>(i + j));
+      r.correct +=
+          static_cast<int64_t>(argmax(scores, j)) == labels.as_int(static_cast<int64_t>(i + j));
   };
   const double dn = static_cast<double>(std::max<size_t>(n, 1));
   const auto start = std::chrono::steady_clock::now();

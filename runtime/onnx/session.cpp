@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
-#include <nlohmann/json.hpp>
-#include <filesystem>
 #include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -135,9 +135,9 @@ TensorMap Session::run(const TensorMap& inputs) {
   stats_.energy_pj = backend_->energy_pj() - e0 - stats_.program_energy_pj;
   stats_.program_sim_us = (backend_->program_time_ns() - pt0) / 1000;
   stats_.sim_us = (backend_->device_time_ns() - t0) / 1000 - stats_.program_sim_us;
-  stats_.host_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
-                                                             run_start_)
-                       .count();
+  stats_.host_us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - run_start_)
+          .count();
   TensorMap out;
   for (const ValueInfo& v : graph_.outputs) {
     auto it = values.find(v.name);

@@ -27,7 +27,7 @@ struct SessionOptions {
   // Further devices: with any, the model is spread over the tiles of all
   // (MultiDeviceEngine; one tile geometry).
   std::vector<std::string> more_devices;
-  cim::ResidencyLog residency_log;  // eviction notes; default: stderr
+  cim::ResidencyLog residency_log;                // eviction notes; default: stderr
   std::chrono::milliseconds lock_timeout{30000};  // another process placing weights
 };
 
@@ -35,12 +35,12 @@ struct LayerStats {
   std::string node;  // label
   std::string op;    // operator type
   bool on_device = false;
-  uint64_t cycles = 0;  // slowest tile's cycles for this node (tiles run in parallel)
+  uint64_t cycles = 0;                // slowest tile's cycles for this node (tiles run in parallel)
   std::vector<uint64_t> tile_cycles;  // per tile, this node's MVM cycles
-  double sim_ns = 0;     // device simulated time this node took (MVMs, DMA, queueing)
-  double energy_pj = 0;  // modelled device energy of this node's MVMs
-  double host_start_us = 0;  // since the run started, on the host clock
-  double host_us = 0;        // wall time on the host, simulation included
+  double sim_ns = 0;                  // device simulated time this node took (MVMs, DMA, queueing)
+  double energy_pj = 0;               // modelled device energy of this node's MVMs
+  double host_start_us = 0;           // since the run started, on the host clock
+  double host_us = 0;                 // wall time on the host, simulation included
 };
 
 struct RunStats {

@@ -4,9 +4,9 @@
 // command). Field meanings: docs/device.md, "Stats".
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <deque>
 #include <vector>
 
 #include "hycim/spec/device_spec.hpp"

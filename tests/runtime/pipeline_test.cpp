@@ -23,8 +23,8 @@ std::vector<TensorMap> single_images(const Tensor& all, size_t n) {
   std::vector<TensorMap> r;
   const auto& v = all.values<float>();
   for (size_t i = 0; i < n; ++i)
-    r.push_back({{"x", Tensor(Shape{1, 64}, std::vector<float>(v.begin() + 64 * i,
-                                                               v.begin() + 64 * (i + 1)))}});
+    r.push_back({{"x", Tensor(Shape{1, 64},
+                              std::vector<float>(v.begin() + 64 * i, v.begin() + 64 * (i + 1)))}});
   return r;
 }
 
@@ -49,8 +49,8 @@ TEST(Pipeline, SameOutputsAsOneRunPerRequestInLessSimulatedTime) {
   const PipelineStats& p = s.last_pipeline_stats();
   EXPECT_EQ(p.requests, 24u);
   EXPECT_EQ(p.depth, 4u);
-  EXPECT_EQ(p.mvms, 24u * 7);                 // 7 weight blocks per image
-  EXPECT_EQ(p.device_batches, 24u / 4 * 3);   // 4 requests' layer k in one batch
+  EXPECT_EQ(p.mvms, 24u * 7);                        // 7 weight blocks per image
+  EXPECT_EQ(p.device_batches, 24u / 4 * 3);          // 4 requests' layer k in one batch
   EXPECT_EQ(p.tile_cycles, sequential_tile_cycles);  // the same work...
   EXPECT_LT(p.sim_us, 0.8 * sequential_us);          // ...overlapped
 }
