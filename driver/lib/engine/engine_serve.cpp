@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 
@@ -84,7 +85,21 @@ void EngineState::activate(uint32_t ctx) {
 
 bool EngineState::wait_and_serve(int timeout_ms) {
   epoll_event events[32];
-  const int n = ::epoll_wait(epoll_.get(), events, 32, ready_.empty() ? timeout_ms : 0);
+  int n = 0;
+  if (!ready_.empty()) {
+    n = ::epoll_wait(epoll_.get(), events, 32, 0);
+  } else {
+    // Hybrid polling: for kSpin after the last activity, look for doorbells
+    // and control requests without sleeping. A host streaming commands (a
+    // layer, then the usage query, then the next layer) finds the engine
+    // awake instead of paying a sleeping thread's wake-up each time; an idle
+    // device sleeps as before.
+    while ((n = ::epoll_wait(epoll_.get(), events, 32, 0)) == 0 &&
+           std::chrono::steady_clock::now() - last_activity_ < kSpin)
+      __builtin_ia32_pause();
+    if (n == 0) n = ::epoll_wait(epoll_.get(), events, 32, timeout_ms);
+  }
+  if (n > 0) last_activity_ = std::chrono::steady_clock::now();
   bool control = false;
   for (int i = 0; i < n; ++i) {
     auto* q = static_cast<EngineQueue*>(events[i].data.ptr);

@@ -3,6 +3,7 @@
 // it (engine.hpp explains the design).
 #pragma once
 #include <cstdint>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
@@ -100,6 +101,10 @@ class EngineState {
   uint32_t dev_tail_ = 0;  // device ring producer index
   uint64_t commands_ = 0;
   std::deque<EngineQueue*> ready_;
+  // How long the engine polls without sleeping after a doorbell or control
+  // request (wait_and_serve).
+  static constexpr std::chrono::microseconds kSpin{50};
+  std::chrono::steady_clock::time_point last_activity_{};
 };
 
 }  // namespace hycim::driver
