@@ -107,9 +107,13 @@ void DriverEngine::run(std::vector<sd::CommandRecord>& cmds, const char* what) {
     if (st == driver::Status::kTimeout)
       throw EngineError(fmt::format("device {}: {} did not complete within {} ms (device hung?)",
                                     options_.uri, what, options_.timeout.count()));
+    if (st == driver::Status::kDisconnected)
+      throw EngineError(fmt::format("device {}: the device went away (daemon dead) while waiting "
+                                    "for {}: HYCIM_E_DISCONNECTED",
+                                    options_.uri, what));
     if (st != driver::Status::kOk)
-      throw EngineError(
-          fmt::format("device {}: waiting for {}: {}", options_.uri, what, driver::to_string(st)));
+      throw EngineError(fmt::format("device {}: waiting for {}: {}", options_.uri, what,
+                                    driver::to_string(st)));
     for (size_t i = 0; i < got; ++i) {
       const sd::CompletionRecord& c = done_[i];
       const sd::CommandRecord& sent = cmds[completed + i];

@@ -47,25 +47,25 @@ void MultiDeviceEngine::advance(const std::vector<double>& before) {
   time_ns_ += longest;
 }
 
-void MultiDeviceEngine::program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) {
+template <class Op>
+void MultiDeviceEngine::on_device(uint32_t tile, Op op) {
   const auto [d, t] = route(tile);
   const auto before = clocks();
-  devices_[d]->program(t, first_row, rows);
+  op(*devices_[d], t);
   advance(before);
+}
+
+void MultiDeviceEngine::program(uint32_t tile, uint32_t first_row,
+                                std::span<const uint8_t> rows) {
+  on_device(tile, [&](MvmEngine& e, uint32_t t) { e.program(t, first_row, rows); });
 }
 
 void MultiDeviceEngine::read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) {
-  const auto [d, t] = route(tile);
-  const auto before = clocks();
-  devices_[d]->read(t, first_row, rows);
-  advance(before);
+  on_device(tile, [&](MvmEngine& e, uint32_t t) { e.read(t, first_row, rows); });
 }
 
 void MultiDeviceEngine::read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) {
-  const auto [d, t] = route(tile);
-  const auto before = clocks();
-  devices_[d]->read_wear(t, first_row, wear);
-  advance(before);
+  on_device(tile, [&](MvmEngine& e, uint32_t t) { e.read_wear(t, first_row, wear); });
 }
 
 void MultiDeviceEngine::mvm(std::span<const MvmJob> jobs) {

@@ -38,6 +38,9 @@ class MultiDeviceEngine final : public MvmEngine {
   std::pair<size_t, uint32_t> route(uint32_t tile) const;
   std::vector<double> clocks() const;
   void advance(const std::vector<double>& before);
+  // Runs op(device, its tile) for one tile's device, advancing the clock.
+  template <class Op>
+  void on_device(uint32_t tile, Op op);
 
   std::vector<std::unique_ptr<MvmEngine>> devices_;
   std::vector<uint32_t> first_tile_;  // global number of each device's tile 0

@@ -2,7 +2,8 @@
 # A model over a device group: the in-process sim:// device and a hycimd
 # daemon (unix://), tiles numbered one after another. The plan puts blocks on
 # both devices, the outputs equal those of one device, bit for bit, and a
-# group whose tile geometries differ is refused by name.
+# group whose tile geometries differ is refused by name. Then the daemon is
+# killed under a running model: a clear error naming the device.
 # Usage: cli_multi_device_test.sh HYCIM HYCIMD SOURCE_DIR
 set -euo pipefail
 hycim=$1
@@ -36,4 +37,16 @@ grep -q -- "->tile 4 rows" "$tmp/plan.txt" || fail "no block on the daemon's til
 rc=0
 err=$("$hycim" run "$m/model.onnx" -i "$m/calib_x.npy" --device sim:// --device "unix://$tmp/s.sock" 2>&1 >/dev/null) || rc=$?
 [ "$rc" -ne 0 ] && grep -q "differ in tile geometry" <<<"$err" || fail "mixed geometries: '$err'"
+# A daemon that dies mid-run: the run ends with an error naming the device,
+# not a hang or a crash.
+"$hycim" run "$m/model.onnx" -i "$m/calib_x.npy" --runs 1000000 --device "unix://$tmp/d.sock" \
+  >/dev/null 2>"$tmp/dead.err" &
+runner=$!
+sleep 1
+kill -9 "${daemons[0]}"
+rc=0
+wait "$runner" || rc=$?
+[ "$rc" -eq 1 ] || fail "run against a dead daemon exited $rc: $(cat "$tmp/dead.err")"
+grep -q "unix://$tmp/d.sock" "$tmp/dead.err" && grep -qi "disconnected" "$tmp/dead.err" ||
+  fail "dead daemon message: $(cat "$tmp/dead.err")"
 echo "device group: all checks passed"
