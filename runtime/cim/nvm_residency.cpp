@@ -21,15 +21,21 @@ NvmResidency::NvmResidency(ResidentCatalog catalog, ResidencyLog log)
 
 NvmResidency::~NvmResidency() {
   try {
-    catalog_.save();
+    save_if_changed();
   } catch (const std::exception& e) {
     log_(e.what());
   }
 }
 
-void NvmResidency::save() const {
+void NvmResidency::save() {
   std::lock_guard lock(mu_);
+  save_if_changed();
+}
+
+void NvmResidency::save_if_changed() {
+  if (!dirty_) return;  // a run that placed nothing new writes nothing
   catalog_.save();
+  dirty_ = false;
 }
 
 std::vector<ResidentBlock> NvmResidency::blocks() const {
@@ -74,8 +80,9 @@ std::vector<ResidentBlock> NvmResidency::erase(
     verified_.erase(it->hash);
     gone.push_back(*it);
     it = blocks.erase(it);
+    dirty_ = true;
   }
-  catalog_.save();
+  save_if_changed();
   return gone;
 }
 
@@ -170,6 +177,7 @@ bool NvmResidency::evict_one(const std::string& why) {
                    victim->row + victim->rows - 1));
   verified_.erase(victim->hash);
   blocks.erase(victim);
+  dirty_ = true;
   ++counters_.blocks_evicted;
   return true;
 }
@@ -200,6 +208,7 @@ std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<c
       }
       if (same) {
         verified_.insert(hash);
+        dirty_ = dirty_ || it->last_used != catalog_.generation();
         it->last_used = catalog_.generation();
         ++counters_.blocks_found;
         counters_.rows_found += n;
@@ -210,6 +219,7 @@ std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<c
                       "programming it again",
                       it->label, hash.substr(0, 12), it->tile, it->row));
       blocks.erase(it);
+      dirty_ = true;
       ++counters_.blocks_stale;
     }
   }
@@ -248,6 +258,7 @@ std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<c
   counters_.rows_programmed += n;
   if (constant) {
     catalog_.blocks().push_back({hash, at.first, at.second, n, label, catalog_.generation()});
+    dirty_ = true;
     verified_.insert(hash);
   } else {
     scratch_.push_back({at.first, at.second, n, owner});

@@ -61,8 +61,8 @@ class NvmResidency {
   std::vector<ResidentBlock> erase(MvmEngine& engine,
                                    const std::function<bool(const ResidentBlock&)>& which,
                                    bool wipe);
-  // Writes the catalog now (after a model's weights are placed).
-  void save() const;
+  // Writes the catalog now if anything in it changed (after a run).
+  void save();
 
   // A copy of the catalogued blocks, and counters since this process started.
   std::vector<ResidentBlock> blocks() const;
@@ -81,6 +81,7 @@ class NvmResidency {
   bool evict_one(const std::string& why);
   std::vector<Span> taken(uint32_t tile) const;
   uint32_t used_rows_locked() const;
+  void save_if_changed();  // with mu_ held
 
   mutable std::mutex mu_;
   ResidentCatalog catalog_;
@@ -92,6 +93,7 @@ class NvmResidency {
   // empty until first needed.
   std::vector<std::vector<uint64_t>> wear_;
   ResidencyCounters counters_;
+  bool dirty_ = false;  // the catalog differs from what was last saved
 };
 
 // The NvmResidency of `engine`'s device, shared by every caller in this

@@ -123,6 +123,18 @@ TEST_F(Residency, FullNvmEvictsLeastRecentlyUsedAndLogsIt) {
   EXPECT_EQ(r->blocks().size(), 2u);
 }
 
+TEST_F(Residency, ARunThatPlacesNothingNewWritesNothing) {
+  TileEngine engine(small(1));
+  auto r = open(engine.geometry());
+  r->place(engine, block(8, 1), "m.onnx:a", true, nullptr);
+  r->save();
+  const auto written = fs::last_write_time(catalog_);
+  r->place(engine, block(8, 1), "m.onnx:a", true, nullptr);  // found: nothing changes
+  r->save();
+  r->save();
+  EXPECT_EQ(fs::last_write_time(catalog_), written);  // no rewrite, no fsync per run
+}
+
 TEST_F(Residency, IdenticalBlocksShareRows) {
   TileEngine engine(small(2));
   auto r = open(engine.geometry());
