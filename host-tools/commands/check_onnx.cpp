@@ -61,8 +61,8 @@ void check_onnx(const CheckOptions& o) {
 
 void setup(CLI::App& app) {
   auto opts = std::make_shared<CheckOptions>();
-  auto* c =
-      app.add_subcommand("check-onnx", "Run ONNX backend-test case folders on the simulated tiles");
+  auto* c = app.add_subcommand("check-onnx",
+                               "Run ONNX backend-test case folders on the device (default sim://)");
   c->add_option("dirs", opts->dirs, "case folders (model.onnx + test_data_set_*)")->required();
   c->add_flag("--json", opts->json, "print the results as JSON");
   hycim::cli::add_session_options(c, opts->session);

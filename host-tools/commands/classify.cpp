@@ -108,7 +108,7 @@ void classify(const ClassifyOptions& o) {
 void setup(CLI::App& app) {
   auto opts = std::make_shared<ClassifyOptions>();
   auto* c =
-      app.add_subcommand("classify", "Classify a test set on the simulated tiles (digits example)");
+      app.add_subcommand("classify", "Classify a test set on the device (the digits example)");
   c->add_option("dir", opts->dir, "folder with model.onnx, test_x.npy, test_y.npy[, calib_x.npy]")
       ->check(CLI::ExistingDirectory);
   c->add_option("--batch", opts->batch, "inputs per run")->check(CLI::Range(1, 100000));
