@@ -39,14 +39,20 @@ err=$("$hycim" run "$m/model.onnx" -i "$m/calib_x.npy" --device sim:// --device 
 [ "$rc" -ne 0 ] && grep -q "differ in tile geometry" <<<"$err" || fail "mixed geometries: '$err'"
 # A daemon that dies mid-run: the run ends with an error naming the device,
 # not a hang or a crash.
+connected=$(grep -c "connected (" "$tmp/d.sock.log" || true)
 "$hycim" run "$m/model.onnx" -i "$m/calib_x.npy" --runs 1000000 --device "unix://$tmp/d.sock" \
   >/dev/null 2>"$tmp/dead.err" &
 runner=$!
-sleep 1
+# Kill the daemon only once this client is connected and working.
+for _ in $(seq 200); do
+  [ "$(grep -c "connected (" "$tmp/d.sock.log" || true)" -gt "$connected" ] && break
+  sleep 0.05
+done
+sleep 0.5
 kill -9 "${daemons[0]}"
 rc=0
 wait "$runner" || rc=$?
 [ "$rc" -eq 1 ] || fail "run against a dead daemon exited $rc: $(cat "$tmp/dead.err")"
-grep -q "unix://$tmp/d.sock" "$tmp/dead.err" && grep -qi "disconnected" "$tmp/dead.err" ||
+grep -q "unix://$tmp/d.sock" "$tmp/dead.err" && grep -qiE "disconnected|went away" "$tmp/dead.err" ||
   fail "dead daemon message: $(cat "$tmp/dead.err")"
 echo "device group: all checks passed"
