@@ -117,6 +117,17 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 
 // One layer on `uri`, in this process: the row of its measurements. Throws
 // CliError(1) when the device cannot hold W or the result is wrong.
+// A row with the layer's own fields filled in.
+sim::Row layer_row(const Layer& l, const char* status) {
+  sim::Row r = sim::empty_row();
+  r["status"] = status;
+  r["layer"] = l.text();
+  r["m"] = l.m;
+  r["k"] = l.k;
+  r["n"] = l.n;
+  return r;
+}
+
 sim::Row run_layer(const Layer& l, const std::string& uri, uint64_t seed) {
   const auto t_start = std::chrono::steady_clock::now();
   cim::DriverEngineOptions eo;
@@ -216,12 +227,7 @@ sim::Row run_layer(const Layer& l, const std::string& uri, uint64_t seed) {
   const double peak_per_cycle =
       static_cast<double>(g.tiles) * caps.lanes * caps.rows_per_cycle / 8.0;
 
-  sim::Row r = sim::empty_row();
-  r["status"] = "ok";
-  r["layer"] = l.text();
-  r["m"] = l.m;
-  r["k"] = l.k;
-  r["n"] = l.n;
+  sim::Row r = layer_row(l, "ok");
   r["device"] = uri;
   r["config"] = info.tile_config;
   r["tile"] = info.tile_kind;
@@ -276,12 +282,7 @@ void run(const SimOptions& o) {
   std::vector<sim::SweepAxis> axes;
   for (const std::string& s : o.sweeps) axes.push_back(sim::parse_sweep(s));
   const auto points = sim::sweep_points(uri, axes);
-  sim::Row base = sim::empty_row();
-  base["status"] = "error";
-  base["layer"] = l.text();
-  base["m"] = l.m;
-  base["k"] = l.k;
-  base["n"] = l.n;
+  sim::Row base = layer_row(l, "error");
   base["macs"] = l.macs();
   base["seed"] = o.seed;
   bool failed = false;

@@ -142,4 +142,16 @@ int32_t requantize(float v, int32_t zp, bool out_signed) {
                                          : std::clamp(r, 0.0f, 255.0f));
 }
 
+void add_gemm_c(const Tensor& c, float beta, uint32_t m, uint32_t n, std::span<float> y) {
+  Shape cs = c.shape();
+  while (cs.size() < 2) cs.insert(cs.begin(), 1);
+  if (cs.size() != 2 || (cs[0] != 1 && cs[0] != m) || (cs[1] != 1 && cs[1] != n))
+    throw RuntimeError(
+        fmt::format("Gemm: C {} does not broadcast to [{},{}]", shape_string(c.shape()), m, n));
+  const auto& cv = c.values<float>();
+  for (uint32_t i = 0; i < m; ++i)
+    for (uint32_t j = 0; j < n; ++j)
+      y[size_t{i} * n + j] += beta * cv[(cs[0] == 1 ? 0 : i) * cs[1] + (cs[1] == 1 ? 0 : j)];
+}
+
 }  // namespace hycim::runtime

@@ -56,4 +56,8 @@ std::vector<float> channel_floats(const Tensor& t, size_t count, const char* wha
 // saturate(round_half_even(v) + zp) into a uint8 or int8 output element.
 int32_t requantize(float v, int32_t zp, bool out_signed);
 
+// Gemm's epilogue: y (M x N) += beta * C, C unidirectionally broadcast to
+// [M, N] (ONNX Gemm); RuntimeError naming the shapes when it does not.
+void add_gemm_c(const Tensor& c, float beta, uint32_t m, uint32_t n, std::span<float> y);
+
 }  // namespace hycim::runtime

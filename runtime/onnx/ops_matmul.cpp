@@ -111,18 +111,7 @@ void gemm(ExecContext& ctx) {
                 {ctx.weight_key(), ctx.in_const[1]}, yv);
   ctx.error_bound *= std::fabs(alpha);
   for (float& v : yv) v *= alpha;
-  if (ctx.has_input(2) && beta != 0.0f) {
-    const Tensor& c = ctx.input(2);
-    Shape cs = c.shape();
-    while (cs.size() < 2) cs.insert(cs.begin(), 1);
-    if ((cs[0] != 1 && cs[0] != m) || (cs[1] != 1 && cs[1] != n))
-      throw RuntimeError(
-          fmt::format("Gemm: C {} does not broadcast to [{},{}]", shape_string(c.shape()), m, n));
-    const auto& cv = c.values<float>();
-    for (uint32_t i = 0; i < m; ++i)
-      for (uint32_t j = 0; j < n; ++j)
-        yv[size_t{i} * n + j] += beta * cv[(cs[0] == 1 ? 0 : i) * cs[1] + (cs[1] == 1 ? 0 : j)];
-  }
+  if (ctx.has_input(2) && beta != 0.0f) add_gemm_c(ctx.input(2), beta, m, n, yv);
   ctx.out[0] = std::move(y);
 }
 

@@ -123,18 +123,7 @@ void qdq_gemm(ExecContext& ctx) {
   auto& yv = y.values<float>();
   for (size_t i = 0; i < acc.size(); ++i)
     yv[i] = static_cast<float>(acc[i]) * s[i % n] * alpha;  // as the float Gemm: product * alpha
-  if (ctx.has_input(6) && beta != 0.0f) {
-    const Tensor& c = ctx.input(6);
-    Shape cs = c.shape();
-    while (cs.size() < 2) cs.insert(cs.begin(), 1);
-    if (cs.size() != 2 || (cs[0] != 1 && cs[0] != m) || (cs[1] != 1 && cs[1] != n))
-      throw RuntimeError(
-          fmt::format("Gemm: C {} does not broadcast to [{},{}]", shape_string(c.shape()), m, n));
-    const auto& cv = c.values<float>();
-    for (uint32_t i = 0; i < m; ++i)
-      for (uint32_t j = 0; j < n; ++j)
-        yv[size_t{i} * n + j] += beta * cv[(cs[0] == 1 ? 0 : i) * cs[1] + (cs[1] == 1 ? 0 : j)];
-  }
+  if (ctx.has_input(6) && beta != 0.0f) add_gemm_c(ctx.input(6), beta, m, n, yv);
   ctx.out[0] = std::move(y);
 }
 
