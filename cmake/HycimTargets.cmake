@@ -1,13 +1,17 @@
 # Helpers that give every hycim target the same warnings, sanitizers and test
 # registration, so component CMakeLists stay a few lines long.
 
-set(HYCIM_WARNINGS -Wall -Wextra -Werror)
+set(HYCIM_WARNINGS -Wall -Wextra)
+if(HYCIM_WERROR)
+  list(APPEND HYCIM_WARNINGS -Werror)
+endif()
 if(HYCIM_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
-# Our own code: warnings are errors. (Generated Verilator code is not ours.)
+# Our own code: all warnings, errors under HYCIM_WERROR. (Generated Verilator
+# code is not ours.)
 function(hycim_warnings target)
   target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${HYCIM_WARNINGS}>)
 endfunction()

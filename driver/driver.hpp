@@ -73,22 +73,10 @@ struct DeviceInfo {
 // (device stats of the commands of this context's queues, plus the DMA of
 // fetching those commands and writing their completions): the device's own
 // counts and energy model, so a caller reports energy per inference without
-// recomputing it. Other contexts' work is never in it.
-struct Usage {
-  uint64_t commands = 0;         // completed commands of this context
-  uint64_t tile_cycles = 0;      // sum of the completion records' cycles
-  uint64_t macs = 0;             // multiply-accumulates of MVM/EMUL
-  uint64_t row_activations = 0;  // rows raised, summed over bit planes
-  uint64_t nvm_programs = 0;     // NVM rows programmed
-  uint64_t dma_bytes = 0;        // the commands' own DMA plus ring fetches and completion writes
-  double energy_array_pj = 0, energy_shift_add_pj = 0, energy_sram_pj = 0,
-         energy_nvm_program_pj = 0, energy_dma_pj = 0;
-  double energy_total_pj() const {
-    return energy_array_pj + energy_shift_add_pj + energy_sram_pj + energy_nvm_program_pj +
-           energy_dma_pj;
-  }
-  double device_time_ns = 0;  // the device's simulated time now (device-wide clock)
-};
+// recomputing it. Other contexts' work is never in it. The C ABI's struct is
+// the one definition: the daemon sends it as its USAGE reply unchanged, so no
+// layer copies it field by field. Value-initialize it (`Usage u{}`).
+using Usage = hycim_usage;
 
 class Backend;
 

@@ -125,7 +125,7 @@ Status Server::dispatch(Connection& c, const wire::Request& req, std::vector<Uni
   switch (req.type) {
     case Type::kHello: {
       wire::ReplyCaps r{};
-      std::memcpy(r.caps, &b.capabilities(), sizeof r.caps);
+      r.caps = b.capabilities();
       return reply(s, req.tag, Status::kOk, r);
     }
     case Type::kInfo: {
@@ -142,21 +142,8 @@ Status Server::dispatch(Connection& c, const wire::Request& req, std::vector<Uni
       return reply(s, req.tag, st, r);
     }
     case Type::kUsage: {
-      Usage u;
       wire::ReplyUsage r{};
-      const Status st = b.usage(&u);
-      r.commands = u.commands;
-      r.tile_cycles = u.tile_cycles;
-      r.macs = u.macs;
-      r.row_activations = u.row_activations;
-      r.nvm_programs = u.nvm_programs;
-      r.dma_bytes = u.dma_bytes;
-      r.energy_array_pj = u.energy_array_pj;
-      r.energy_shift_add_pj = u.energy_shift_add_pj;
-      r.energy_sram_pj = u.energy_sram_pj;
-      r.energy_nvm_program_pj = u.energy_nvm_program_pj;
-      r.energy_dma_pj = u.energy_dma_pj;
-      r.device_time_ns = u.device_time_ns;
+      const Status st = b.usage(&r.usage);
       return reply(s, req.tag, st, r);
     }
     case Type::kAddBuffer: {

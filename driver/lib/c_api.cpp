@@ -164,23 +164,7 @@ int hycim_read_error(hycim_device* dev, int clear, hycim_error_info* out) {
 int hycim_get_usage(hycim_device* dev, hycim_usage* out) {
   return guarded([&] {
     if (!dev || !out) return invalid("hycim_get_usage: NULL argument");
-    hd::Usage u;
-    const hd::Status st = dev->dev->usage(&u);
-    if (st == hd::Status::kOk)
-      *out = {u.commands,
-              u.tile_cycles,
-              u.macs,
-              u.row_activations,
-              u.nvm_programs,
-              u.dma_bytes,
-              u.energy_array_pj,
-              u.energy_shift_add_pj,
-              u.energy_sram_pj,
-              u.energy_nvm_program_pj,
-              u.energy_dma_pj,
-              u.energy_total_pj(),
-              u.device_time_ns};
-    return result(st, "usage");
+    return result(dev->dev->usage(out), "usage");
   });
 }
 

@@ -30,7 +30,7 @@ class UnixBackend : public Backend {
     const Status st = call(Type::kHello, wire::Empty{}, {}, &r);
     if (st != Status::kOk)
       throw DriverError(st, std::string("hycimd did not answer hello: ") + to_string(st));
-    std::memcpy(&caps_, r.caps, sizeof caps_);
+    caps_ = r.caps;
   }
 
   const Capabilities& capabilities() const override { return caps_; }
@@ -54,18 +54,7 @@ class UnixBackend : public Backend {
     wire::ReplyUsage r{};
     const Status st = call(Type::kUsage, wire::Empty{}, {}, &r);
     if (st != Status::kOk) return st;
-    out->commands = r.commands;
-    out->tile_cycles = r.tile_cycles;
-    out->macs = r.macs;
-    out->row_activations = r.row_activations;
-    out->nvm_programs = r.nvm_programs;
-    out->dma_bytes = r.dma_bytes;
-    out->energy_array_pj = r.energy_array_pj;
-    out->energy_shift_add_pj = r.energy_shift_add_pj;
-    out->energy_sram_pj = r.energy_sram_pj;
-    out->energy_nvm_program_pj = r.energy_nvm_program_pj;
-    out->energy_dma_pj = r.energy_dma_pj;
-    out->device_time_ns = r.device_time_ns;
+    *out = r.usage;
     return st;
   }
   Status add_buffer(int memfd, uint64_t bytes, uint64_t* iova) override {

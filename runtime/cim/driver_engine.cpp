@@ -108,12 +108,13 @@ void DriverEngine::run(std::vector<sd::CommandRecord>& cmds, const char* what) {
       throw EngineError(fmt::format("device {}: {} did not complete within {} ms (device hung?)",
                                     options_.uri, what, options_.timeout.count()));
     if (st == driver::Status::kDisconnected)
-      throw EngineError(fmt::format("device {}: the device went away (daemon dead) while waiting "
-                                    "for {}: HYCIM_E_DISCONNECTED",
-                                    options_.uri, what));
+      throw EngineError(
+          fmt::format("device {}: the device went away (daemon dead) while waiting "
+                      "for {}: HYCIM_E_DISCONNECTED",
+                      options_.uri, what));
     if (st != driver::Status::kOk)
-      throw EngineError(fmt::format("device {}: waiting for {}: {}", options_.uri, what,
-                                    driver::to_string(st)));
+      throw EngineError(
+          fmt::format("device {}: waiting for {}: {}", options_.uri, what, driver::to_string(st)));
     for (size_t i = 0; i < got; ++i) {
       const sd::CompletionRecord& c = done_[i];
       const sd::CommandRecord& sent = cmds[completed + i];
@@ -214,7 +215,7 @@ void DriverEngine::mvm_slice(std::span<const MvmJob> jobs) {
 
 const driver::Usage& DriverEngine::usage() const {
   if (!usage_) {
-    driver::Usage u;
+    driver::Usage u{};
     const driver::Status st = device_->usage(&u);
     if (st != driver::Status::kOk)
       throw EngineError(fmt::format("device {}: reading usage counters: {}", options_.uri,
@@ -225,7 +226,7 @@ const driver::Usage& DriverEngine::usage() const {
 }
 
 double DriverEngine::energy_pj() const {
-  return usage().energy_total_pj();
+  return usage().energy_total_pj;
 }
 
 double DriverEngine::device_time_ns() const {

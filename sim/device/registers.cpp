@@ -66,7 +66,7 @@ uint32_t RegisterFile::read_value(uint32_t offset) const {
     case reg::kId:
       return sd::kId;
     case reg::kVersion:
-      return sd::kVersionMajor << 16 | sd::kVersionMinor;
+      return sd::fields::Version{.minor = sd::kVersionMinor, .major = sd::kVersionMajor}.pack();
     case reg::kCapTiles:
       return caps_.tiles;
     case reg::kCapNvmRows:
@@ -76,7 +76,8 @@ uint32_t RegisterFile::read_value(uint32_t offset) const {
     case reg::kCapLanes:
       return t.lanes;
     case reg::kCapWidths:
-      return t.wbits | t.xbits << 8 | t.acc_bits << 16;
+      return sd::fields::CapWidths{.wbits = t.wbits, .xbits = t.xbits, .acc_bits = t.acc_bits}
+          .pack();
     case reg::kCapRowsPerCycle:
       return t.rows_per_cycle;
     case reg::kCapDmaWindows:

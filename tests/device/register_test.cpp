@@ -29,7 +29,8 @@ TEST(DeviceRegisterFile, IdentityAndCapabilities) {
   const RegisterFile r = make_regs();
   const auto& t = spec::kDefaultTile;
   EXPECT_EQ(rd(r, sd::reg::kId), sd::kId);
-  EXPECT_EQ(rd(r, sd::reg::kVersion), sd::kVersionMajor << 16 | sd::kVersionMinor);
+  EXPECT_EQ(rd(r, sd::reg::kVersion),
+            sd::kVersionMajor << 16 | sd::kVersionMinor);  // the documented layout
   EXPECT_EQ(rd(r, sd::reg::kCapTiles), 3u);
   EXPECT_EQ(rd(r, sd::reg::kCapNvmRows), t.nvm_rows);
   EXPECT_EQ(rd(r, sd::reg::kCapSramRows), t.sram_rows);
@@ -42,6 +43,19 @@ TEST(DeviceRegisterFile, IdentityAndCapabilities) {
 
 // Every register of the generated map: ro refuses writes and keeps its value,
 // wo reads 0, rw reads back; offsets between registers are bus errors.
+// The generated bit-field helpers (spec/hycim.json "fields") against the
+// layout docs/device.md gives, written out by hand here.
+TEST(DeviceRegisterFields, PackAndUnpackFollowTheDocumentedLayout) {
+  const sd::fields::CapWidths w{.wbits = 8, .xbits = 4, .acc_bits = 24};
+  EXPECT_EQ(w.pack(), 8u | 4u << 8 | 24u << 16);
+  EXPECT_EQ(sd::fields::CapWidths::unpack(0xff18'0408u), w);  // bits 31:24 belong to no field
+  EXPECT_EQ((sd::fields::Version{.minor = 0x1'0002, .major = 3}.pack()),
+            3u << 16 | 2u);  // cut to 16 bits
+  const auto v = sd::fields::Version::unpack(0x0007'0009u);
+  EXPECT_EQ(v.major, 7u);
+  EXPECT_EQ(v.minor, 9u);
+}
+
 TEST(DeviceRegisterFile, AccessKindsOfEveryRegister) {
   for (const auto& info : sd::kRegisters) {
     RegisterFile r = make_regs();

@@ -13,7 +13,8 @@ namespace {
 TEST_P(DriverApi, OpenReadsCapabilities) {
   const Capabilities& c = dev_->capabilities();
   EXPECT_EQ(c.id, sd::kId);
-  EXPECT_EQ(c.version, sd::kVersionMajor << 16 | sd::kVersionMinor);
+  EXPECT_EQ(sd::fields::Version::unpack(c.version),
+            (sd::fields::Version{.minor = sd::kVersionMinor, .major = sd::kVersionMajor}));
   EXPECT_EQ(c.tiles, 2u);
   EXPECT_EQ(c.lanes, 8u);
   EXPECT_EQ(c.nvm_rows, 32u);

@@ -37,6 +37,9 @@ std::vector<MalformedMessage> malformed_messages() {
       {"header cut short", std::vector<uint8_t>(15, 0)},
       {"bad magic", message(0x12345678, wire::kVersion, hello, 0, {})},
       {"future version", message(wire::kMagic, wire::kVersion + 1, hello, 0, {})},
+      // Version 1 sent hycim_usage without energy_total_pj: its replies are
+      // another size, so its clients are turned away at the first message.
+      {"version 1 client", message(wire::kMagic, 1, hello, 0, {})},
       {"unknown type", message(wire::kMagic, wire::kVersion, 77, 0, {})},
       {"type zero", message(wire::kMagic, wire::kVersion, 0, 0, {})},
       {"unsolicited reply", good(Type::kReply, std::vector<uint8_t>(8, 0))},

@@ -57,12 +57,12 @@ uint64_t cycles_of(const std::vector<CompletionRecord>& done) {
 }
 
 TEST_P(DriverApi, UsageCountsAKnownMvmStream) {
-  Usage before;
+  Usage before{};
   ASSERT_EQ(dev_->usage(&before), Status::kOk);
   // A fresh context: nothing of earlier contexts on the same device.
   EXPECT_EQ(before.commands, 0u);
   EXPECT_EQ(before.dma_bytes, 0u);
-  EXPECT_EQ(before.energy_total_pj(), 0.0);
+  EXPECT_EQ(before.energy_total_pj, 0.0);
 
   const uint32_t lanes = dev_->capabilities().lanes;
   MvmStream s(*dev_, 7);
@@ -70,7 +70,7 @@ TEST_P(DriverApi, UsageCountsAKnownMvmStream) {
   const auto done = run(*q, s.cmds);
   ASSERT_EQ(done.size(), kN + 1);
   for (const auto& c : done) EXPECT_EQ(c.status, 0) << c.seq;
-  Usage u;
+  Usage u{};
   ASSERT_EQ(dev_->usage(&u), Status::kOk);
 
   EXPECT_EQ(u.commands, kN + 1);
@@ -92,15 +92,15 @@ TEST_P(DriverApi, UsageCountsAKnownMvmStream) {
   near(u.energy_shift_add_pj, double(kN) * 8 * lanes * e.shift_add);
   // Each input row written into SRAM, then latched by the MVM.
   near(u.energy_sram_pj, double(kN) * 2 * input_rows * lanes * e.sram_byte);
-  EXPECT_EQ(u.energy_total_pj(), u.energy_array_pj + u.energy_shift_add_pj + u.energy_sram_pj +
-                                     u.energy_nvm_program_pj + u.energy_dma_pj);
+  EXPECT_EQ(u.energy_total_pj, u.energy_array_pj + u.energy_shift_add_pj + u.energy_sram_pj +
+                                   u.energy_nvm_program_pj + u.energy_dma_pj);
   EXPECT_GT(u.device_time_ns, before.device_time_ns);
 
   // Counters only grow; reading them changes nothing.
-  Usage again;
+  Usage again{};
   ASSERT_EQ(dev_->usage(&again), Status::kOk);
   EXPECT_EQ(again.commands, u.commands);
-  EXPECT_EQ(again.energy_total_pj(), u.energy_total_pj());
+  EXPECT_EQ(again.energy_total_pj, u.energy_total_pj);
   EXPECT_GE(again.device_time_ns, u.device_time_ns);
 }
 
@@ -112,7 +112,7 @@ TEST_P(DriverApi, UsageIsPerContext) {
   ASSERT_EQ(run(*oq, s.cmds).size(), kN + 1);
   ASSERT_EQ(run(*q, {cmd::nop(1), cmd::nop(2), cmd::nop(3)}).size(), 3u);
 
-  Usage mine, theirs, third;
+  Usage mine{}, theirs{}, third{};
   ASSERT_EQ(dev_->usage(&mine), Status::kOk);
   ASSERT_EQ(other->usage(&theirs), Status::kOk);
   // Three NOPs: no tile work, only their fetches and completions.
@@ -121,14 +121,14 @@ TEST_P(DriverApi, UsageIsPerContext) {
   EXPECT_EQ(mine.macs, 0u);
   EXPECT_EQ(mine.nvm_programs, 0u);
   EXPECT_EQ(mine.dma_bytes, 3 * kRingBytes);
-  EXPECT_EQ(mine.energy_total_pj(), mine.energy_dma_pj);
+  EXPECT_EQ(mine.energy_total_pj, mine.energy_dma_pj);
   EXPECT_EQ(theirs.commands, kN + 1);
   EXPECT_EQ(theirs.macs, uint64_t{kN} * kK * dev_->capabilities().lanes);
   // One device-wide clock, read later.
   EXPECT_GE(theirs.device_time_ns, mine.device_time_ns);
   ASSERT_EQ(open()->usage(&third), Status::kOk);
   EXPECT_EQ(third.commands, 0u);
-  EXPECT_EQ(third.energy_total_pj(), 0.0);
+  EXPECT_EQ(third.energy_total_pj, 0.0);
   EXPECT_GE(third.device_time_ns, theirs.device_time_ns);
 }
 
@@ -138,7 +138,7 @@ TEST_P(DriverApi, CApiReportsWhatCppReports) {
   MvmStream s(*dev_, 11);
   auto q = dev_->create_queue(16);
   ASSERT_EQ(run(*q, s.cmds).size(), kN + 1);
-  Usage cpp;
+  Usage cpp{};
   ASSERT_EQ(dev_->usage(&cpp), Status::kOk);
 
   hycim_device* c = nullptr;

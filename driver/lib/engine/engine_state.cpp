@@ -41,10 +41,10 @@ Capabilities EngineState::capabilities() {
   c.nvm_rows = p.read(sd::reg::kCapNvmRows);
   c.sram_rows = p.read(sd::reg::kCapSramRows);
   c.lanes = p.read(sd::reg::kCapLanes);
-  const uint32_t w = p.read(sd::reg::kCapWidths);
-  c.wbits = w & 0xff;
-  c.xbits = (w >> 8) & 0xff;
-  c.acc_bits = (w >> 16) & 0xff;
+  const auto w = sd::fields::CapWidths::unpack(p.read(sd::reg::kCapWidths));
+  c.wbits = w.wbits;
+  c.xbits = w.xbits;
+  c.acc_bits = w.acc_bits;
   c.rows_per_cycle = p.read(sd::reg::kCapRowsPerCycle);
   // The last window is the engine's, for the ring.
   c.dma_windows = p.read(sd::reg::kCapDmaWindows) - 1;
@@ -204,6 +204,8 @@ Status EngineState::usage(uint32_t ctx, Usage* out) {
   EngineContext* c = context(ctx);
   if (!c) return Status::kNotFound;
   *out = c->usage;
+  out->energy_total_pj = out->energy_array_pj + out->energy_shift_add_pj + out->energy_sram_pj +
+                         out->energy_nvm_program_pj + out->energy_dma_pj;
   out->device_time_ns = device::Device::now_ns();
   return Status::kOk;
 }

@@ -2,8 +2,8 @@
 // buffers and queues, the epoll set of doorbells. Only the engine thread calls
 // it (engine.hpp explains the design).
 #pragma once
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
@@ -50,7 +50,7 @@ struct EngineContext {
   std::map<uint32_t, std::unique_ptr<EngineQueue>> queues;
   uint32_t next_qid = 1;
   ErrorInfo err{};
-  Usage usage;  // every batch of its queues, charged in run_batch
+  Usage usage{};  // every batch of its queues, charged in run_batch
 };
 
 class EngineState {

@@ -13,10 +13,13 @@
 #include <span>
 #include <string>
 
+#include "driver/hycim_driver.h"
+
 namespace hycim::driver::wire {
 
 inline constexpr uint32_t kMagic = 0x44594348;  // "HCYD" little-endian
-inline constexpr uint16_t kVersion = 1;
+// 2: the HELLO and USAGE replies carry hycim_caps and hycim_usage whole.
+inline constexpr uint16_t kVersion = 2;
 inline constexpr size_t kMaxFds = 3;
 inline constexpr size_t kMaxMessage = 512;
 
@@ -82,9 +85,10 @@ struct ReplyValue {
   Reply r;
   uint64_t value;
 };
+// The C ABI's struct is the payload, so both ends share one definition.
 struct ReplyCaps {
   Reply r;
-  uint32_t caps[13];  // hycim_caps, in declaration order
+  hycim_caps caps;
   uint32_t pad;
 };
 struct ReplyError {
@@ -101,16 +105,37 @@ struct ReplyInfo {
   char tile_kind[16];
   char nvm_image[256];
 };
-// Usage (driver.hpp) in declaration order; energies and time as IEEE-754
-// doubles (both ends are on one host).
+// hycim_usage whole; energies and time as IEEE-754 doubles (both ends are on
+// one host).
 struct ReplyUsage {
   Reply r;
-  uint64_t commands, tile_cycles, macs, row_activations, nvm_programs, dma_bytes;
-  double energy_array_pj, energy_shift_add_pj, energy_sram_pj, energy_nvm_program_pj, energy_dma_pj;
-  double device_time_ns;
+  hycim_usage usage;
 };
 static_assert(sizeof(Reply) == 8 && sizeof(ReplyValue) == 16 && sizeof(ReplyCaps) == 64);
-static_assert(sizeof(ReplyError) == 32 && sizeof(ReplyInfo) == 336 && sizeof(ReplyUsage) == 104);
+static_assert(sizeof(ReplyError) == 32 && sizeof(ReplyInfo) == 336 && sizeof(ReplyUsage) == 112);
+
+// The C ABI structs that travel whole: fixed width, no padding, every field at
+// the offset the daemon and its clients agree on. A field added to
+// hycim_driver.h fails here until the wire version is bumped with it.
+static_assert(sizeof(hycim_caps) == 13 * sizeof(uint32_t));
+static_assert(offsetof(hycim_caps, id) == 0 && offsetof(hycim_caps, version) == 4 &&
+              offsetof(hycim_caps, tiles) == 8 && offsetof(hycim_caps, nvm_rows) == 12 &&
+              offsetof(hycim_caps, sram_rows) == 16 && offsetof(hycim_caps, lanes) == 20 &&
+              offsetof(hycim_caps, wbits) == 24 && offsetof(hycim_caps, xbits) == 28 &&
+              offsetof(hycim_caps, acc_bits) == 32 && offsetof(hycim_caps, rows_per_cycle) == 36 &&
+              offsetof(hycim_caps, dma_windows) == 40 && offsetof(hycim_caps, flags) == 44 &&
+              offsetof(hycim_caps, max_queue_entries) == 48);
+static_assert(sizeof(hycim_usage) == 13 * 8);
+static_assert(offsetof(hycim_usage, commands) == 0 && offsetof(hycim_usage, tile_cycles) == 8 &&
+              offsetof(hycim_usage, macs) == 16 && offsetof(hycim_usage, row_activations) == 24 &&
+              offsetof(hycim_usage, nvm_programs) == 32 && offsetof(hycim_usage, dma_bytes) == 40 &&
+              offsetof(hycim_usage, energy_array_pj) == 48 &&
+              offsetof(hycim_usage, energy_shift_add_pj) == 56 &&
+              offsetof(hycim_usage, energy_sram_pj) == 64 &&
+              offsetof(hycim_usage, energy_nvm_program_pj) == 72 &&
+              offsetof(hycim_usage, energy_dma_pj) == 80 &&
+              offsetof(hycim_usage, energy_total_pj) == 88 &&
+              offsetof(hycim_usage, device_time_ns) == 96);
 static_assert(std::numeric_limits<double>::is_iec559 && sizeof(double) == 8);
 static_assert(sizeof(Header) + sizeof(ReplyInfo) <= kMaxMessage);
 
