@@ -16,7 +16,9 @@ using namespace testing;
 
 class Lockstep {
  public:
-  explicit Lockstep(const TileConfig& cfg) : model_(cfg), rtl_(make_rtl_tile(cfg, {})) {}
+  // Options from the environment: HYCIM_TRACE=FILE writes each lock-step
+  // tile's waveform (README, "Write a waveform of any RTL test").
+  explicit Lockstep(const TileConfig& cfg) : model_(cfg), rtl_(make_rtl_tile(cfg)) {}
 
   // Runs `c` on both tiles; checks they agree and, for accepted MVM/EMUL, that
   // the lanes are the reference's.
