@@ -44,12 +44,12 @@ nlohmann::json resident_summary(const std::string& image) {
 
 nlohmann::json describe(const std::string& uri, const Capabilities& c, const DeviceInfo& i) {
   namespace sd = spec::device;
+  const auto version = sd::fields::Version::unpack(c.version);
   return {
       {"uri", uri},
       {"backend", i.backend},
       {"id", fmt::format("{:#010x}", c.id)},
-      {"version", fmt::format("{}.{}", sd::fields::Version::unpack(c.version).major,
-                              sd::fields::Version::unpack(c.version).minor)},
+      {"version", fmt::format("{}.{}", version.major, version.minor)},
       {"capabilities",
        {{"tiles", c.tiles},
         {"tile_config", i.tile_config},
