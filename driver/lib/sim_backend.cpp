@@ -1,12 +1,19 @@
-// sim://: the SystemC device inside this process, served by an Engine.
+// sim://: a simulated device inside this process, served by an Engine.
 //
-// SystemC elaborates once per process, so the process has at most one
-// engine, built by the first sim:// open and kept until exit. Every sim://
-// open with the same options is a new context on it (exactly like a new
-// client of hycimd); an open with other options is refused with kBusy.
+// The URI names a device: every open with the same options while that device
+// is open is a new context on it (exactly like a new client of hycimd).
+//  - engine=functional (the default): devices are values. Each distinct set of
+//    options is its own device, any number at once; the last context closed
+//    destroys it (NVM image closed, RTL traces finalized), and a later open
+//    builds it again from its image.
+//  - engine=systemc: SystemC elaborates once per process, so the process has
+//    at most one such device, built by the first open and kept until exit;
+//    an open with other options is refused with kBusy saying what to do.
 #include "driver/lib/sim_backend.hpp"
 
+#include <condition_variable>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -39,8 +46,9 @@ uint32_t parse_count(const std::string& key, const std::string& v) {
   return static_cast<uint32_t>(n);
 }
 
-// The process's engine (see the file comment): deliberately never destroyed.
-std::shared_ptr<Engine> process_engine(const device::DeviceConfig& config) {
+// The process's SystemC engine (see the file comment): deliberately never
+// destroyed, as SystemC cannot elaborate again.
+std::shared_ptr<Engine> systemc_engine(const device::DeviceConfig& config) {
   static std::mutex mutex;
   static std::shared_ptr<Engine>* engine = nullptr;
   static std::string* options = nullptr;
@@ -52,11 +60,48 @@ std::shared_ptr<Engine> process_engine(const device::DeviceConfig& config) {
     options = new std::string(key);
   } else if (*options != key) {
     throw DriverError(Status::kBusy,
-                      "this process already simulates a sim:// device with options " + *options +
+                      "this process already simulates a SystemC sim:// device with options " +
+                          *options +
                           "; SystemC elaborates once per process: open it with the same options, "
-                          "or run hycimd and open unix://PATH");
+                          "use engine=functional (any number per process), or run hycimd and "
+                          "open unix://PATH");
   }
   return *engine;
+}
+
+// The open functional devices, by options. An entry whose engine is gone but
+// still listed is being destroyed: an open of the same options waits for that
+// to finish, so its NVM image is closed before it is opened again.
+struct FunctionalDevices {
+  std::mutex mutex;
+  std::condition_variable destroyed;
+  std::map<std::string, std::weak_ptr<Engine>> open;
+};
+
+FunctionalDevices& functional_devices() {
+  static auto* devices = new FunctionalDevices;  // outlives every engine, at exit too
+  return *devices;
+}
+
+std::shared_ptr<Engine> functional_engine(const device::DeviceConfig& config) {
+  FunctionalDevices& d = functional_devices();
+  const std::string key = config.to_json().dump();
+  std::unique_lock<std::mutex> lock(d.mutex);
+  for (;;) {
+    auto it = d.open.find(key);
+    if (it == d.open.end()) break;
+    if (auto e = it->second.lock()) return e;
+    d.destroyed.wait(lock);
+  }
+  std::shared_ptr<Engine> e = Engine::start(config);
+  e->on_destroyed([key] {
+    FunctionalDevices& d = functional_devices();
+    std::lock_guard<std::mutex> lock(d.mutex);
+    d.open.erase(key);
+    d.destroyed.notify_all();
+  });
+  d.open[key] = e;
+  return e;
 }
 
 }  // namespace
@@ -74,9 +119,11 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
       j["nvm_image"] = value;
     else if (key == "timing")
       j["timing"] = read_json_file(value);
+    else if (key == "engine")
+      j["engine"] = value;
     else
       throw DriverError(Status::kInvalid, "sim:// URI: unknown key '" + key +
-                                              "' (known: tile, config, tiles, nvm, timing)");
+                                              "' (known: tile, config, tiles, nvm, timing, engine)");
   }
   try {
     device::DeviceConfig c = device::DeviceConfig::from_json(j);
@@ -93,7 +140,10 @@ std::shared_ptr<Backend> open_sim_backend(const Uri& uri) {
   if (!uri.path.empty())
     throw DriverError(Status::kInvalid,
                       "sim:// URI takes no path, only ?key=value options (got '" + uri.path + "')");
-  return process_engine(sim_config_from_query(uri.query))->open_context();
+  const device::DeviceConfig config = sim_config_from_query(uri.query);
+  if (config.engine == device::EngineKind::kSystemc)
+    return systemc_engine(config)->open_context();
+  return functional_engine(config)->open_context();
 }
 
 }  // namespace hycim::driver

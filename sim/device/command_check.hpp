@@ -9,7 +9,7 @@
 
 #include "hycim/spec/device_spec.hpp"
 #include "hycim/spec/tile_spec.hpp"
-#include "sim/device/dma.hpp"
+#include "sim/device/dma_window.hpp"
 
 namespace hycim::device {
 

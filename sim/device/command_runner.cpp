@@ -19,7 +19,8 @@ uint32_t width_mask(uint8_t bits) {
 
 }  // namespace
 
-Outcome CommandRunner::run(const sd::CommandRecord& c) {
+Outcome CommandRunner::run(const sd::CommandRecord& c, DevicePort& port) {
+  port_ = &port;
   Outcome o;
   switch (static_cast<DevOpcode>(c.opcode)) {
     case DevOpcode::kWriteSram:
@@ -47,11 +48,11 @@ Outcome CommandRunner::run(const sd::CommandRecord& c) {
 
 // The tile keeps its own clock; it is brought up to the device's simulated
 // time (whole cycles) before each tile command, so tile.now() and an RTL
-// waveform's time axis follow SystemC time, and the idle cycles (DMA waits,
+// waveform's time axis follow the device's time, and the idle cycles (DMA waits,
 // host pauses) pass inside the tile too. Both kinds idle alike, so results
 // and cycle counts stay identical.
 void CommandRunner::catch_up() {
-  const double ns = sc_core::sc_time_stamp().to_seconds() * 1e9;
+  const double ns = port_->now_ns();
   // The small epsilon keeps an exact multiple of the period from rounding down.
   const auto target = static_cast<uint64_t>(ns / timing_.period_ns() + 1e-6);
   if (target > tile_.now()) tile_.idle(target - tile_.now());
@@ -68,7 +69,7 @@ bool CommandRunner::execute(const tile::Command& cmd, Outcome& o, tile::Result& 
 bool CommandRunner::dma_read(uint64_t addr, std::span<uint8_t> out, Outcome& o) {
   o.work.dma_bytes += out.size();
   o.work.energy_pj.dma += double(out.size()) * timing_.energy_pj.dma_byte;
-  o.status = dma_.read(addr, out);
+  o.status = port_->dma_read(addr, out);
   if (o.status != DevStatus::kOk) o.fault_addr = addr;
   return o.status == DevStatus::kOk;
 }
@@ -76,7 +77,7 @@ bool CommandRunner::dma_read(uint64_t addr, std::span<uint8_t> out, Outcome& o) 
 bool CommandRunner::dma_write(uint64_t addr, std::span<const uint8_t> in, Outcome& o) {
   o.work.dma_bytes += in.size();
   o.work.energy_pj.dma += double(in.size()) * timing_.energy_pj.dma_byte;
-  o.status = dma_.write(addr, in);
+  o.status = port_->dma_write(addr, in);
   if (o.status != DevStatus::kOk) o.fault_addr = addr;
   return o.status == DevStatus::kOk;
 }
@@ -89,7 +90,7 @@ bool CommandRunner::send_lanes(uint64_t addr, const std::vector<int32_t>& lanes,
 
 void CommandRunner::spend(uint64_t cycles, double at_least_ns) {
   const double ns = std::max(double(cycles) * timing_.period_ns(), at_least_ns);
-  sc_core::wait(sc_core::sc_time(ns, sc_core::SC_NS));
+  port_->wait_ns(ns);
 }
 
 // WRITE_SRAM and PROGRAM_NVM: one DMA read of all rows, then one tile command

@@ -1,6 +1,7 @@
 // Runs one checked device command on one tile: DMA in, the tile commands it
 // stands for, DMA out, with simulated time taken as it goes (tile cycles x
-// clock period; DMA per dma.hpp). Called from the tile's SC_THREAD. The
+// clock period; DMA per the port). The port is the timing: the SystemC
+// device's (called from the tile's SC_THREAD) or the functional device's. The
 // record passed check_record() and its host ranges passed the DMA windows, so
 // what can still fail here is dynamic: the tile (WORN_OUT), the host bus
 // (DMA_ERROR) and the NVM image (NVM_IO).
@@ -10,7 +11,7 @@
 #include <vector>
 
 #include "hycim/spec/device_spec.hpp"
-#include "sim/device/dma.hpp"
+#include "sim/device/device_port.hpp"
 #include "sim/device/nvm_backing.hpp"
 #include "sim/device/stats.hpp"
 #include "sim/device/timing_config.hpp"
@@ -27,11 +28,10 @@ struct Outcome {
 class CommandRunner {
  public:
   // `nvm` may be null (no image: NVM rows live as long as the process).
-  CommandRunner(uint32_t index, tile::Tile& tile, DmaEngine& dma, const TimingConfig& timing,
-                NvmBacking* nvm)
-      : index_(index), tile_(tile), dma_(dma), timing_(timing), nvm_(nvm) {}
+  CommandRunner(uint32_t index, tile::Tile& tile, const TimingConfig& timing, NvmBacking* nvm)
+      : index_(index), tile_(tile), timing_(timing), nvm_(nvm) {}
 
-  Outcome run(const spec::device::CommandRecord& c);
+  Outcome run(const spec::device::CommandRecord& c, DevicePort& port);
 
  private:
   void write_rows(const spec::device::CommandRecord& c, Outcome& o);
@@ -53,9 +53,9 @@ class CommandRunner {
 
   uint32_t index_;
   tile::Tile& tile_;
-  DmaEngine& dma_;
   const TimingConfig& timing_;
   NvmBacking* nvm_;
+  DevicePort* port_ = nullptr;  // the one of the command running now
 };
 
 }  // namespace hycim::device

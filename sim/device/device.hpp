@@ -6,8 +6,9 @@
 //  - `irq`, high while IRQ_STATUS & IRQ_MASK != 0.
 // A doorbell starts the command processor, which fetches records from the
 // ring, hands each to its tile's worker thread (tiles run concurrently) and
-// writes a completion record per command. Programming guide: docs/device.md,
-// "The device".
+// writes a completion record per command. What is done is the shared
+// CommandProcessor's (command_processor.hpp); this module decides only when,
+// in SystemC time. Programming guide: docs/device.md, "The device".
 #pragma once
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
@@ -18,10 +19,9 @@
 #include <tlm>
 #include <vector>
 
+#include "sim/device/command_processor.hpp"
 #include "sim/device/device_config.hpp"
 #include "sim/device/dma.hpp"
-#include "sim/device/nvm_backing.hpp"
-#include "sim/device/registers.hpp"
 #include "sim/device/stats.hpp"
 #include "sim/device/tile_worker.hpp"
 
@@ -39,12 +39,12 @@ class Device : public sc_core::sc_module {
   Device(sc_core::sc_module_name name, const DeviceConfig& config);
   ~Device() override;
 
-  const DeviceConfig& config() const { return config_; }
-  const Stats& stats() const { return stats_; }
+  const DeviceConfig& config() const { return processor_.config(); }
+  const Stats& stats() const { return processor_.stats(); }
   // Simulated time now, in ns (the denominator of utilization).
   static double now_ns();
   // Backdoor to a tile, for tests and tools (takes no simulated time).
-  tile::Tile& tile(uint32_t index) { return workers_.at(index)->tile(); }
+  tile::Tile& tile(uint32_t index) { return processor_.tile(index); }
 
  private:
   void reg_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
@@ -52,19 +52,13 @@ class Device : public sc_core::sc_module {
   void fetch_burst();
   void dispatch(Job job);
   void complete(const Job& job, const Outcome& outcome);
-  void ring_fault(uint64_t addr);
-  void do_reset();
   void drive_irq();  // SC_METHOD
   void changed();    // registers changed: busy bit, irq line
 
-  DeviceConfig config_;
-  spec::TileConfig tile_cfg_;
-  RegisterFile regfile_;
+  CommandProcessor processor_;
+  RegisterFile& regfile_;  // processor_'s
   DmaEngine dma_engine_;
-  std::unique_ptr<NvmBacking> nvm_;
   std::vector<std::unique_ptr<TileWorker>> workers_;
-  Stats stats_;
-  static constexpr uint32_t kFetchBurst = 16;  // ring entries per fetch DMA
   uint32_t in_flight_ = 0;                     // dispatched commands without a completion yet
   bool fetching_ = false;
   sc_core::sc_event kick_, completed_, irq_changed_;

@@ -19,6 +19,16 @@ T get(const nlohmann::json& v, const std::string& key) {
 
 }  // namespace
 
+EngineKind parse_engine_kind(const std::string& name) {
+  if (name == "functional") return EngineKind::kFunctional;
+  if (name == "systemc") return EngineKind::kSystemc;
+  throw DeviceError(fmt::format("device.engine: '{}' is not functional or systemc", name));
+}
+
+const char* to_string(EngineKind kind) {
+  return kind == EngineKind::kSystemc ? "systemc" : "functional";
+}
+
 DeviceConfig DeviceConfig::from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw DeviceError("device: expected a JSON object");
   DeviceConfig c;
@@ -33,6 +43,8 @@ DeviceConfig DeviceConfig::from_json(const nlohmann::json& j) {
       c.nvm_image = get<std::string>(v, key);
     else if (key == "timing")
       c.timing = TimingConfig::from_json(v);
+    else if (key == "engine")
+      c.engine = parse_engine_kind(get<std::string>(v, key));
     else
       throw DeviceError(fmt::format("device.{}: unknown key", key));
   }
@@ -45,7 +57,8 @@ nlohmann::json DeviceConfig::to_json() const {
           {"tiles", tiles},
           {"tile_kind", to_string(tile_kind)},
           {"nvm_image", nvm_image.string()},
-          {"timing", timing.to_json()}};
+          {"timing", timing.to_json()},
+          {"engine", to_string(engine)}};
 }
 
 void DeviceConfig::validate() const {

@@ -12,15 +12,28 @@
 
 namespace hycim::device {
 
+// Which timing drives the command processor (docs/device.md, "Two timings"):
+// the functional device (plain calls, per-tile clocks, any number per
+// process) or the SystemC/TLM-2.0 device (one elaboration per process).
+enum class EngineKind { kFunctional, kSystemc };
+
+// "functional" or "systemc"; DeviceError naming the value otherwise.
+EngineKind parse_engine_kind(const std::string& name);
+const char* to_string(EngineKind kind);
+
 struct DeviceConfig {
   std::string tile_config = "default";  // a named config of spec/hycim.json
   uint32_t tiles = 4;                   // 1..256 (the record's tile field is a byte)
   TileKind tile_kind = TileKind::kModel;
   std::filesystem::path nvm_image;  // empty: NVM rows are not kept after the run
   TimingConfig timing;
+  // Functional by default: same results, cycles and energy as SystemC, many
+  // times faster, and a value (open, close, several at once). A virtual
+  // platform links the SystemC module directly and does not look here.
+  EngineKind engine = EngineKind::kFunctional;
 
   // Keys: tile_config, tiles, tile_kind ("model"|"rtl"), nvm_image, timing
-  // (TimingConfig keys). Throws DeviceError naming a bad or unknown key.
+  // (TimingConfig keys), engine ("functional"|"systemc"). Throws DeviceError naming a bad or unknown key.
   static DeviceConfig from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
   // Throws DeviceError for a config no device can be built from.

@@ -4,26 +4,22 @@ namespace hycim::device {
 
 using spec::device::DevStatus;
 
-bool window_allows(const std::array<DmaWindow, spec::device::kDmaWindows>& windows,
-                   const HostRange& r) {
-  if (r.len == 0) return true;
-  for (const DmaWindow& w : windows) {
-    if ((w.ctrl & r.need) != r.need || w.size == 0) continue;
-    // Written without addr + len, which could wrap around 2^64.
-    if (r.addr >= w.base && r.addr - w.base <= w.size && r.len <= w.size - (r.addr - w.base))
-      return true;
-  }
-  return false;
-}
-
-DevStatus DmaEngine::read(uint64_t addr, std::span<uint8_t> out) {
+DevStatus DmaEngine::dma_read(uint64_t addr, std::span<uint8_t> out) {
   return transfer(tlm::TLM_READ_COMMAND, addr, out.data(), out.size());
 }
 
-DevStatus DmaEngine::write(uint64_t addr, std::span<const uint8_t> in) {
+DevStatus DmaEngine::dma_write(uint64_t addr, std::span<const uint8_t> in) {
   // The generic payload takes a non-const pointer for both directions; a write
   // target only reads it.
   return transfer(tlm::TLM_WRITE_COMMAND, addr, const_cast<uint8_t*>(in.data()), in.size());
+}
+
+double DmaEngine::now_ns() const {
+  return sc_core::sc_time_stamp().to_seconds() * 1e9;
+}
+
+void DmaEngine::wait_ns(double ns) {
+  sc_core::wait(sc_core::sc_time(ns, sc_core::SC_NS));
 }
 
 DevStatus DmaEngine::transfer(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint64_t len) {

@@ -1,7 +1,7 @@
-// The device's DMA engine: every host access of the device goes through it.
-// check() is the address-window rule (docs/device.md, "DMA windows"): a
-// command's host ranges are all checked before any of them is touched. read()
-// and write() move bytes over the TLM initiator socket and take simulated time:
+// The SystemC device's DMA engine, and its DevicePort: every host access of
+// the device goes through it (the window rule is dma_window.hpp). dma_read()
+// and dma_write() move bytes over the TLM initiator socket and take simulated
+// time:
 // the link is shared (one transfer's bytes at a time, at dma_bytes_per_ns); a
 // read then waits dma_latency_ns (overlapping other transfers), a write is
 // posted (no latency wait).
@@ -13,31 +13,22 @@
 #include <tlm>
 
 #include "hycim/spec/device_spec.hpp"
-#include "sim/device/registers.hpp"
+#include "sim/device/device_port.hpp"
+#include "sim/device/dma_window.hpp"
 #include "sim/device/timing_config.hpp"
 
 namespace hycim::device {
 
-struct HostRange {
-  uint64_t addr = 0;
-  uint64_t len = 0;
-  uint32_t need = 0;  // spec::device::win_ctrl::kRead or kWrite
-};
-
-// True when [r.addr, r.addr + r.len) lies inside one window whose WIN_CTRL
-// grants r.need. Empty ranges always pass (nothing is touched).
-bool window_allows(const std::array<DmaWindow, spec::device::kDmaWindows>& windows,
-                   const HostRange& r);
-
-class DmaEngine {
+class DmaEngine : public DevicePort {
  public:
   using Socket = tlm::tlm_initiator_socket<>;
   DmaEngine(Socket& socket, const TimingConfig& timing) : socket_(socket), timing_(timing) {}
 
-  // From an SC_THREAD only (they wait). kOk, or kDmaError when the host
-  // answered with an error response.
-  spec::device::DevStatus read(uint64_t addr, std::span<uint8_t> out);
-  spec::device::DevStatus write(uint64_t addr, std::span<const uint8_t> in);
+  // From an SC_THREAD only (they wait).
+  spec::device::DevStatus dma_read(uint64_t addr, std::span<uint8_t> out) override;
+  spec::device::DevStatus dma_write(uint64_t addr, std::span<const uint8_t> in) override;
+  double now_ns() const override;
+  void wait_ns(double ns) override;
 
  private:
   spec::device::DevStatus transfer(tlm::tlm_command cmd, uint64_t addr, uint8_t* data,

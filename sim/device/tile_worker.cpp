@@ -2,15 +2,10 @@
 
 namespace hycim::device {
 
-TileWorker::TileWorker(sc_core::sc_module_name name, uint32_t index,
-                       std::unique_ptr<tile::Tile> tile, DmaEngine& dma, const TimingConfig& timing,
-                       NvmBacking* nvm, Done done)
-    : sc_module(name),
-      tile_(std::move(tile)),
-      runner_(index, *tile_, dma, timing, nvm),
-      done_(std::move(done)) {
+TileWorker::TileWorker(sc_core::sc_module_name name, Run run, Done done)
+    : sc_module(name), run_(std::move(run)), done_(std::move(done)) {
   SC_HAS_PROCESS(TileWorker);
-  SC_THREAD(run);
+  SC_THREAD(thread);
 }
 
 void TileWorker::push(const Job& job) {
@@ -18,13 +13,12 @@ void TileWorker::push(const Job& job) {
   pushed_.notify(sc_core::SC_ZERO_TIME);
 }
 
-void TileWorker::run() {
+void TileWorker::thread() {
   for (;;) {
     while (queue_.empty()) wait(pushed_);
     const Job job = queue_.front();
     queue_.pop_front();
-    const Outcome outcome = runner_.run(job.record);
-    done_(job, outcome);
+    done_(job, run_(job));
   }
 }
 

@@ -5,17 +5,19 @@
 
 namespace hycim::driver::test {
 
-std::string sim_uri() {
-  static TempDir dir;  // one per process, like the sim:// device itself
-  return "sim://?config=small&tiles=2&nvm=" + dir.path + "/dev.nvm";
+std::string sim_uri(const std::string& engine) {
+  static TempDir dir;  // one per process, like the SystemC device itself
+  return "sim://?engine=" + engine + "&config=small&tiles=2&nvm=" + dir.path + "/" + engine +
+         ".nvm";
 }
 
 void DriverApi::SetUp() {
-  if (std::string(GetParam()) == "unix") {
+  const std::string backend = GetParam();
+  if (backend == "unix") {
     daemon_ = std::make_unique<DaemonProcess>();
     uri_ = daemon_->uri();
   } else {
-    uri_ = sim_uri();
+    uri_ = sim_uri(backend == "systemc" ? "systemc" : "functional");
   }
   dev_ = open();
 }

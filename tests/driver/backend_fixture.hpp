@@ -1,7 +1,8 @@
 // One fixture for every driver API test, parameterized by backend: "sim"
-// (in-process) or "unix" (through a hycimd child). Both get the small tile
-// config, 2 tiles and an NVM image in a fresh directory, so every test body
-// runs unchanged on both.
+// (in-process, the functional device), "systemc" (in-process, the SystemC
+// device) or "unix" (through a hycimd child). All get the small tile config,
+// 2 tiles and an NVM image in a fresh directory, so every test body runs
+// unchanged on each.
 #pragma once
 #include <gtest/gtest.h>
 
@@ -22,9 +23,10 @@ using namespace std::chrono_literals;
 
 inline constexpr uint32_t kRw = HYCIM_ACCESS_READ | HYCIM_ACCESS_WRITE;
 
-// sim:// options of every test process: SystemC elaborates once per process,
-// so all sim:// opens of one process must name the same device.
-std::string sim_uri();
+// sim:// options of every test process for `engine` ("functional" or
+// "systemc"). SystemC elaborates once per process, so all SystemC opens of one
+// process must name the same device; the two engines have their own images.
+std::string sim_uri(const std::string& engine = "functional");
 
 class DriverApi : public ::testing::TestWithParam<const char*> {
  protected:

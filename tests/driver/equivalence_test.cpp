@@ -1,6 +1,8 @@
-// The same command stream gives the same completions and the same host
-// bytes on sim:// and through hycimd: a seeded random mix of every opcode,
-// including refused commands (bad tile, wrong row kind, unmapped addresses).
+// The same command stream gives the same completions (status and tile
+// cycles), the same host bytes, error log and energy on the functional
+// device, the SystemC device and through hycimd: a seeded random mix of every
+// opcode, including refused commands (bad tile, wrong row kind, unmapped
+// addresses).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -15,6 +17,7 @@ struct Outcome {
   std::vector<CompletionRecord> completions;
   std::vector<uint8_t> out_bytes;
   ErrorInfo error{};
+  Usage usage{};
 };
 
 std::vector<CommandRecord> stream(uint64_t in, uint64_t out, uint64_t unmapped, uint32_t seed) {
@@ -78,29 +81,48 @@ Outcome run_on(const std::string& uri) {
   }
   o.out_bytes.assign(out->bytes().begin(), out->bytes().end());
   dev->read_error(&o.error);
+  dev->usage(&o.usage);
   return o;
 }
 
+void expect_same(const Outcome& a, const Outcome& b, const std::string& what) {
+  SCOPED_TRACE(what);
+  ASSERT_EQ(a.completions.size(), b.completions.size());
+  for (size_t i = 0; i < a.completions.size(); ++i) {
+    const auto &x = a.completions[i], &y = b.completions[i];
+    EXPECT_EQ(std::memcmp(&x, &y, sizeof x), 0)
+        << "command " << i << ": status " << x.status << " cycles " << x.cycles << " vs status "
+        << y.status << " cycles " << y.cycles;
+  }
+  EXPECT_EQ(a.out_bytes, b.out_bytes);
+  EXPECT_EQ(a.error.code, b.error.code);
+  EXPECT_EQ(a.error.seq, b.error.seq);
+  EXPECT_EQ(a.error.addr, b.error.addr);
+  EXPECT_EQ(a.error.count, b.error.count);
+  EXPECT_EQ(a.usage.commands, b.usage.commands);
+  EXPECT_EQ(a.usage.tile_cycles, b.usage.tile_cycles);
+  EXPECT_EQ(a.usage.macs, b.usage.macs);
+  EXPECT_EQ(a.usage.dma_bytes, b.usage.dma_bytes);
+  // The same per-command energies, summed in completion order (which SystemC
+  // interleaves across tiles): equal up to rounding.
+  EXPECT_NEAR(a.usage.energy_total_pj, b.usage.energy_total_pj, 1e-9 * a.usage.energy_total_pj);
+  EXPECT_GT(a.usage.energy_total_pj, 0);
+}
+
 TEST(DriverBackends, SameStreamSameResults) {
-  const Outcome sim = run_on(sim_uri());
+  const Outcome functional = run_on(sim_uri("functional"));
+  const Outcome systemc = run_on(sim_uri("systemc"));
   DaemonProcess daemon;
   const Outcome unix = run_on(daemon.uri());
-  ASSERT_EQ(sim.completions.size(), unix.completions.size());
   size_t refused = 0;
-  for (size_t i = 0; i < sim.completions.size(); ++i) {
-    const auto &a = sim.completions[i], &b = unix.completions[i];
-    EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0)
-        << "command " << i << ": sim status " << a.status << " cycles " << a.cycles
-        << ", unix status " << b.status << " cycles " << b.cycles;
-    refused += a.status != 0;
-  }
+  for (const auto& c : functional.completions) refused += c.status != 0;
   EXPECT_GT(refused, 20u);  // the stream exercises the error paths too
-  EXPECT_LT(refused, sim.completions.size() - 100);
-  EXPECT_EQ(sim.out_bytes, unix.out_bytes);
-  EXPECT_EQ(sim.error.code, unix.error.code);
-  EXPECT_EQ(sim.error.seq, unix.error.seq);
-  EXPECT_EQ(sim.error.addr, unix.error.addr);
-  EXPECT_EQ(sim.error.count, unix.error.count);
+  EXPECT_LT(refused, functional.completions.size() - 100);
+  expect_same(functional, systemc, "functional vs systemc");
+  expect_same(functional, unix, "functional vs unix://");
+  // Time is the one thing the timings may differ in; both advance it.
+  EXPECT_GT(functional.usage.device_time_ns, 0);
+  EXPECT_GT(systemc.usage.device_time_ns, 0);
 }
 
 }  // namespace

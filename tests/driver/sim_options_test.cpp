@@ -1,5 +1,6 @@
 // sim:// options beyond the fixture's: RTL tiles (when this build verilated
-// them), and the one-device-per-process rule.
+// them), functional devices as values (several configurations at once, closed
+// and reopened from their images), and the one-SystemC-device-per-process rule.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -53,19 +54,87 @@ TEST(DriverSim, RtlTilesGiveTheModelsResults) {
   EXPECT_EQ(y, mvm_reference(w, x, lanes));
 }
 
-TEST(DriverSim, SecondConfigurationInOneProcessIsBusy) {
-  auto first = Device::open(sim_uri());
+TEST(DriverSim, SecondSystemcConfigurationInOneProcessIsBusy) {
+  auto first = Device::open(sim_uri("systemc"));
   try {
-    Device::open("sim://?config=default&tiles=1");
-    FAIL() << "a second sim:// configuration opened";
+    Device::open("sim://?engine=systemc&config=default&tiles=1");
+    FAIL() << "a second SystemC sim:// configuration opened";
   } catch (const DriverError& e) {
     EXPECT_EQ(e.status, Status::kBusy);
+    EXPECT_NE(std::string(e.what()).find("engine=functional"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("unix://"), std::string::npos) << e.what();
   }
-  auto second = Device::open(sim_uri());  // same options: a second context
+  auto second = Device::open(sim_uri("systemc"));  // same options: a second context
   DeviceInfo info;
   ASSERT_EQ(second->info(&info), Status::kOk);
   EXPECT_EQ(info.contexts, 2u);
+}
+
+// Programs `rows` NVM rows of tile 0 with a pattern seeded by `seed` (or, with
+// program = false, only reads them) and returns what READ_SRAM reads back.
+std::vector<uint8_t> program_and_read(Device& dev, uint32_t rows, uint8_t seed, bool program) {
+  const uint32_t lanes = dev.capabilities().lanes;
+  auto src = dev.alloc(size_t{rows} * lanes), dst = dev.alloc(size_t{rows} * lanes);
+  for (size_t i = 0; i < src->size(); ++i) src->bytes()[i] = static_cast<uint8_t>(i * seed + 3);
+  EXPECT_EQ(src->map(HYCIM_ACCESS_READ), Status::kOk);
+  EXPECT_EQ(dst->map(HYCIM_ACCESS_WRITE), Status::kOk);
+  auto q = dev.create_queue(4);
+  std::vector<CommandRecord> cmds;
+  if (program) cmds.push_back(cmd::program_nvm(1, 0, 0, rows, src->iova()));
+  cmds.push_back(cmd::read_sram(2, 0, 0, rows, dst->iova()));
+  EXPECT_EQ(q->submit(cmds), Status::kOk);
+  std::vector<CompletionRecord> out(cmds.size());
+  size_t n = 0;
+  EXPECT_EQ(q->wait(out, out.size(), 20000ms, &n), Status::kOk);
+  for (const auto& c : out) EXPECT_EQ(c.status, 0u);
+  return {dst->bytes().begin(), dst->bytes().end()};
+}
+
+TEST(DriverSim, FunctionalDevicesAreValues) {
+  TempDir dir;
+  const std::string a = "sim://?config=small&tiles=2&nvm=" + dir.path + "/a.nvm";
+  const std::string b = "sim://?engine=functional&config=default&tiles=1&nvm=" + dir.path + "/b.nvm";
+  std::vector<uint8_t> wrote_a, wrote_b;
+  {
+    // Two configurations open at once, each its own device and image.
+    auto da = Device::open(a), db = Device::open(b);
+    EXPECT_EQ(da->capabilities().tiles, 2u);
+    EXPECT_EQ(db->capabilities().tiles, 1u);
+    EXPECT_NE(da->capabilities().lanes, db->capabilities().lanes);
+    wrote_a = program_and_read(*da, 4, 7, true);
+    wrote_b = program_and_read(*db, 4, 11, true);
+    EXPECT_NE(std::vector<uint8_t>(wrote_a.begin(), wrote_a.begin() + 8),
+              std::vector<uint8_t>(wrote_b.begin(), wrote_b.begin() + 8));
+    // Same options: a second context on the same device.
+    auto da2 = Device::open(a);
+    DeviceInfo info;
+    ASSERT_EQ(da2->info(&info), Status::kOk);
+    EXPECT_EQ(info.contexts, 2u);
+    EXPECT_EQ(info.commands, 2u);
+  }
+  // All closed: the devices are gone and their images closed, so the same
+  // options build them again, from the images.
+  auto da = Device::open(a);
+  DeviceInfo info;
+  ASSERT_EQ(da->info(&info), Status::kOk);
+  EXPECT_EQ(info.contexts, 1u);
+  EXPECT_EQ(info.commands, 0u);
+  EXPECT_EQ(info.nvm_rows_programmed, 4u);
+  EXPECT_EQ(program_and_read(*da, 4, 0, false), wrote_a);
+  da.reset();
+  auto db = Device::open(b);
+  EXPECT_EQ(program_and_read(*db, 4, 0, false), wrote_b);
+}
+
+TEST(DriverSim, UnknownEngineIsNamed) {
+  try {
+    Device::open("sim://?engine=fast");
+    FAIL() << "engine=fast opened";
+  } catch (const DriverError& e) {
+    EXPECT_EQ(e.status, Status::kInvalid);
+    EXPECT_NE(std::string(e.what()).find("'fast' is not functional or systemc"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -92,6 +92,7 @@ Engine::~Engine() {
   signal_eventfd(control_fd_);
   if (thread_.joinable()) thread_.join();
   ::close(control_fd_);
+  if (on_destroyed_) on_destroyed_();
 }
 
 void Engine::thread_main(std::promise<void>* ready) {

@@ -46,6 +46,10 @@ class Engine : public std::enable_shared_from_this<Engine> {
   const device::DeviceConfig& config() const { return config_; }
   const Capabilities& capabilities() const { return caps_; }
 
+  // Called by the destructor once the device is gone (thread joined, NVM
+  // image closed, traces finalized).
+  void on_destroyed(std::function<void()> f) { on_destroyed_ = std::move(f); }
+
   // Runs f on the engine thread and waits for it.
   void call(const std::function<void(EngineState&)>& f);
 
@@ -60,6 +64,7 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::deque<std::function<void(EngineState&)>> posted_;
   bool stop_ = false;
   std::thread thread_;
+  std::function<void()> on_destroyed_;
 };
 
 }  // namespace hycim::driver

@@ -10,7 +10,6 @@
 #include <cstring>
 
 #include "driver/lib/engine/engine_state.hpp"
-#include "sim/device/device.hpp"
 
 namespace hycim::driver {
 
@@ -152,7 +151,7 @@ void EngineState::run_batch(EngineQueue& q, uint32_t n) {
   // The device runs only this batch until it is idle, so everything its stats
   // record in between (commands, ring fetches, completion writes) is this
   // context's.
-  const device::Stats& stats = p.device().stats();
+  const device::Stats& stats = p.stats();
   const device::Stats::Mark mark = stats.mark();
   p.write(sd::reg::kQDoorbell, dev_tail_);
   p.run();

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "sim/device/device.hpp"
 
 namespace hycim::driver {
 
@@ -22,7 +21,7 @@ EngineState::EngineState(const device::DeviceConfig& config, int control_fd)
   const auto addr = reinterpret_cast<uintptr_t>(ring_.data());
   ring_base_ = ring_.data() + ((64 - addr % 64) % 64);
   space_.set_ring({kRingIova, ring_.size() - 64, ring_base_});
-  platform_ = std::make_unique<Platform>(config_, space_);
+  platform_ = Platform::make(config_, space_);
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = nullptr;
@@ -82,10 +81,9 @@ Status EngineState::info(DeviceInfo* out) {
   out->contexts = static_cast<uint32_t>(contexts_.size());
   out->commands = commands_;
   out->nvm_rows_programmed = out->nvm_max_wear = 0;
-  device::Device& dev = platform_->device();
   for (uint32_t t = 0; t < config_.tiles; ++t)
-    for (uint32_t r = 0; r < dev.tile(t).config().nvm_rows; ++r) {
-      const uint32_t wear = dev.tile(t).peek_wear(r);
+    for (uint32_t r = 0; r < platform_->tile(t).config().nvm_rows; ++r) {
+      const uint32_t wear = platform_->tile(t).peek_wear(r);
       out->nvm_rows_programmed += wear > 0;
       out->nvm_max_wear = std::max(out->nvm_max_wear, wear);
     }
@@ -206,7 +204,7 @@ Status EngineState::usage(uint32_t ctx, Usage* out) {
   *out = c->usage;
   out->energy_total_pj = out->energy_array_pj + out->energy_shift_add_pj + out->energy_sram_pj +
                          out->energy_nvm_program_pj + out->energy_dma_pj;
-  out->device_time_ns = device::Device::now_ns();
+  out->device_time_ns = platform_->now_ns();
   return Status::kOk;
 }
 

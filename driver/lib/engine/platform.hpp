@@ -1,38 +1,47 @@
-// The SystemC side of the engine: one hycim device with its DMA socket bound
-// to the engine's AddressSpace and a register port. Only the engine thread
-// touches it (SystemC is single-threaded and elaborates once per process).
-// Kept out of every other header so SystemC stays out of the driver's API.
+// The device behind an engine, seen as a register port plus "run until idle":
+// the functional device (platform_functional.cpp, no SystemC) or the SystemC
+// device with its DMA socket bound to the engine's AddressSpace
+// (platform_systemc.cpp). Only the engine thread touches it. Kept out of every
+// other header so neither timing shows in the driver's API.
 #pragma once
 #include <cstdint>
 #include <memory>
 
 #include "driver/lib/engine/address_space.hpp"
 #include "sim/device/device_config.hpp"
-
-namespace hycim::device {
-class Device;
-}
+#include "sim/device/stats.hpp"
+#include "sim/tile/tile.hpp"
 
 namespace hycim::driver {
 
 class Platform {
  public:
-  // Elaborates the device. Throws what the device throws (DeviceError,
-  // NvmImageError) for a config or image it cannot use.
-  Platform(const device::DeviceConfig& config, const AddressSpace& space);
-  ~Platform();
+  // Builds the device config.engine names. Throws what the device throws
+  // (DeviceError, NvmImageError) for a config or image it cannot use, and
+  // DeviceError for a second SystemC device in one process.
+  static std::unique_ptr<Platform> make(const device::DeviceConfig& config,
+                                        const AddressSpace& space);
+  virtual ~Platform() = default;
 
   // Register access; false when the device answers with a bus error.
-  bool read(uint32_t offset, uint32_t* value);
-  bool write(uint32_t offset, uint32_t value);
-  uint32_t read(uint32_t offset);
+  virtual bool read(uint32_t offset, uint32_t* value) = 0;
+  virtual bool write(uint32_t offset, uint32_t value) = 0;
+  uint32_t read(uint32_t offset) {
+    uint32_t v = 0;
+    read(offset, &v);
+    return v;
+  }
   // Simulates until the device has nothing left to do.
-  void run();
-  device::Device& device();
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  virtual void run() = 0;
+  virtual const device::Stats& stats() const = 0;
+  virtual const tile::Tile& tile(uint32_t index) = 0;
+  // Simulated time now, in ns.
+  virtual double now_ns() const = 0;
 };
+
+std::unique_ptr<Platform> make_functional_platform(const device::DeviceConfig& config,
+                                                   const AddressSpace& space);
+std::unique_ptr<Platform> make_systemc_platform(const device::DeviceConfig& config,
+                                                const AddressSpace& space);
 
 }  // namespace hycim::driver

@@ -1,0 +1,111 @@
+#include "sim/device/command_processor.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "sim/device/command_check.hpp"
+#include "sim/device/dma_window.hpp"
+#include "sim/device/tile_factory.hpp"
+
+namespace hycim::device {
+namespace {
+
+namespace sd = spec::device;
+using sd::DevOpcode;
+using sd::DevStatus;
+
+Capabilities capabilities(const DeviceConfig& c, bool persistent) {
+  return {c.tiles, tile::named_config(c.tile_config),
+          (c.tile_kind == TileKind::kRtl ? sd::cap_flags::kRtlTiles : 0u) |
+              (persistent ? sd::cap_flags::kPersistentNvm : 0u)};
+}
+
+}  // namespace
+
+CommandProcessor::CommandProcessor(const DeviceConfig& config)
+    : config_((config.validate(), config)),
+      tile_cfg_(tile::named_config(config_.tile_config)),
+      regfile_(capabilities(config_, !config_.nvm_image.empty())),
+      stats_(config_.tiles, config_.timing.period_ns()) {
+  if (!config_.nvm_image.empty())
+    nvm_ = std::make_unique<NvmBacking>(config_.nvm_image, config_.tiles, tile_cfg_);
+  tiles_.reserve(config_.tiles);
+  runners_.reserve(config_.tiles);
+  for (uint32_t i = 0; i < config_.tiles; ++i) {
+    tiles_.push_back(make_tile(config_.tile_kind, tile_cfg_));
+    if (nvm_) nvm_->restore(i, *tiles_.back());
+    runners_.emplace_back(i, *tiles_.back(), config_.timing, nvm_.get());
+  }
+}
+
+CommandProcessor::~CommandProcessor() = default;
+
+std::vector<Job> CommandProcessor::fetch(DevicePort& port) {
+  const uint32_t head = regfile_.head(), size = regfile_.queue_size();
+  const uint32_t n = std::min({(regfile_.tail() - head) & (size - 1), size - head, kFetchBurst});
+  const uint64_t addr = regfile_.queue_base() + uint64_t{head} * sizeof(sd::CommandRecord);
+  std::vector<uint8_t> raw(size_t{n} * sizeof(sd::CommandRecord));
+  const bool ok = window_allows(regfile_.windows(), {addr, raw.size(), sd::win_ctrl::kRead}) &&
+                  port.dma_read(addr, raw) == DevStatus::kOk;
+  if (!ok) {
+    ring_fault(addr);
+    return {};
+  }
+  stats_.add_ring_dma(raw.size(), double(raw.size()) * config_.timing.energy_pj.dma_byte);
+  std::vector<Job> jobs(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    jobs[i].ring_index = (head + i) & (size - 1);
+    std::memcpy(&jobs[i].record, &raw[size_t{i} * sizeof jobs[i].record], sizeof jobs[i].record);
+  }
+  return jobs;
+}
+
+std::optional<Outcome> CommandProcessor::admit(const Job& job) const {
+  const DevStatus st = check_record(job.record, tile_cfg_, config_.tiles);
+  if (st != DevStatus::kOk) return Outcome{st, 0, {}};
+  for (const HostRange& r : host_ranges(job.record, tile_cfg_))
+    if (!window_allows(regfile_.windows(), r)) return Outcome{DevStatus::kDmaFault, r.addr, {}};
+  const auto op = static_cast<DevOpcode>(job.record.opcode);
+  if (op == DevOpcode::kNop || op == DevOpcode::kFence) return Outcome{};
+  return std::nullopt;
+}
+
+Outcome CommandProcessor::execute(const Job& job, DevicePort& port) {
+  return runners_.at(job.record.tile).run(job.record, port);
+}
+
+bool CommandProcessor::complete(const Job& job, const Outcome& outcome, DevicePort& port) {
+  const sd::CommandRecord& c = job.record;
+  sd::CompletionRecord rec{c.seq, static_cast<uint16_t>(outcome.status), c.opcode,
+                           sd::completion_flags::kDone, outcome.work.cycles};
+  const uint64_t addr = regfile_.completion_base() + uint64_t{job.ring_index} * sizeof rec;
+  uint8_t raw[sizeof rec];
+  std::memcpy(raw, &rec, sizeof rec);
+  if (outcome.status != DevStatus::kOk)
+    regfile_.log_error(outcome.status, c.seq, outcome.fault_addr);
+  const bool ok = window_allows(regfile_.windows(), {addr, sizeof rec, sd::win_ctrl::kWrite}) &&
+                  port.dma_write(addr, raw) == DevStatus::kOk;
+  if (ok) {
+    stats_.add_ring_dma(sizeof rec, sizeof rec * config_.timing.energy_pj.dma_byte);
+    regfile_.count_completion();
+    regfile_.raise(sd::irq::kCompletion);
+  }
+  stats_.record({job.ring_index, c.seq, static_cast<DevOpcode>(c.opcode), c.tile, outcome.status,
+                 job.started_ns, port.now_ns(), outcome.work});
+  if (!ok) ring_fault(addr);
+  return ok;
+}
+
+void CommandProcessor::ring_fault(uint64_t addr) {
+  regfile_.log_error(DevStatus::kRingFault, 0, addr);
+  regfile_.set_halted(true);
+}
+
+void CommandProcessor::reset() {
+  regfile_.reset();
+  const std::vector<uint8_t> zero(tile_cfg_.lanes, 0);
+  for (auto& t : tiles_)
+    for (uint32_t r = tile_cfg_.nvm_rows; r < tile_cfg_.rows(); ++r) t->poke_row(r, zero);
+}
+
+}  // namespace hycim::device
