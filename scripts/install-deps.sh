@@ -15,6 +15,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   python3-numpy python3-onnx
   python3-sklearn
+  gtkwave
 )
 
 missing=()

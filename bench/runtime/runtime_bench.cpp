@@ -1,10 +1,10 @@
 // End-to-end inferences per second of the digits MLP (models/digits) on the
-// default simulated device (sim://: 4 fast-model tiles behind the SystemC
-// device, reached through the driver, weights resident in NVM) and on bare
-// fast-model tiles (TileEngine: no device, no driver: what the simulation of
-// the device itself costs), against the same model on the CPU executor
-// (float, no device), in the same process. Prints the markdown rows of
-// docs/benchmarks.md "## Runtime".
+// default simulated device (sim://: 4 fast-model tiles behind the functional
+// device, reached through the driver, weights resident in NVM), the same on
+// the SystemC device (sim://?engine=systemc), and on bare fast-model tiles
+// (TileEngine: no device, no driver: the tile work itself), against the same
+// model on the CPU executor (float, no device), in the same process. Prints
+// the markdown rows of docs/benchmarks.md "## Runtime".
 //   runtime_bench SOURCE_DIR [repetitions]
 #include <fmt/format.h>
 
@@ -61,22 +61,34 @@ int main(int argc, char** argv) {
     for (size_t batch : {size_t{1}, size_t{64}}) {
       Session cpu(g, make_cpu_backend());
       Session device(g, SessionOptions{});
+      SessionOptions sc;
+      sc.device = "sim://?engine=systemc";
+      Session systemc(g, sc);
       Session bare(g, make_cim_backend(std::make_unique<hycim::cim::TileEngine>(
                           hycim::cim::TileEngineOptions{})));
       device.set_ranges(ranges);
+      systemc.set_ranges(ranges);
       bare.set_ranges(ranges);
       const Figure c = measure(cpu, x, y, batch, reps), d = measure(device, x, y, batch, reps),
-                   t = measure(bare, x, y, batch, reps);
+                   s = measure(systemc, x, y, batch, reps), t = measure(bare, x, y, batch, reps);
       fmt::print("| CPU executor (float) | {} | {:.0f} | {:.2f}% | - | - |\n", batch, c.per_s,
                  100 * c.accuracy);
       fmt::print(
-          "| device sim:// (driver + SystemC, 4 fast-model tiles, int8) | {} | {:.0f} | {:.2f}% | "
-          "{:.0f} | {:.3f} |\n",
+          "| device sim:// (driver + functional device, 4 fast-model tiles, int8) | {} | {:.0f} | "
+          "{:.2f}% | {:.0f} | {:.3f} |\n",
           batch, d.per_s, 100 * d.accuracy, d.cycles, d.sim_us);
+      fmt::print(
+          "| device sim://?engine=systemc (driver + SystemC device) | {} | {:.0f} | {:.2f}% | "
+          "{:.0f} | {:.3f} |\n",
+          batch, s.per_s, 100 * s.accuracy, s.cycles, s.sim_us);
       fmt::print("| bare fast-model tiles, 4 (int8, no device) | {} | {:.0f} | {:.2f}% | {:.0f} | "
                  "- |\n",
                  batch, t.per_s, 100 * t.accuracy, t.cycles);
       fmt::print("| ratio device / CPU | {} | {:.3f} | | | |\n", batch, d.per_s / c.per_s);
+      fmt::print("| ratio bare tiles / functional device | {} | {:.2f} | | | |\n", batch,
+                 t.per_s / d.per_s);
+      fmt::print("| ratio functional / SystemC device | {} | {:.2f} | | | |\n", batch,
+                 d.per_s / s.per_s);
       // The same device with 8 runs in flight (Session::run_many): their
       // layers share device batches and overlap on the tiles.
       const Figure p = measure(device, x, y, batch, reps, 8);

@@ -121,9 +121,11 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
       j["timing"] = read_json_file(value);
     else if (key == "engine")
       j["engine"] = value;
+    else if (key == "trace")
+      j["trace"] = value;
     else
       throw DriverError(Status::kInvalid, "sim:// URI: unknown key '" + key +
-                                              "' (known: tile, config, tiles, nvm, timing, engine)");
+                                              "' (known: tile, config, tiles, nvm, timing, engine, trace)");
   }
   try {
     device::DeviceConfig c = device::DeviceConfig::from_json(j);

@@ -45,6 +45,8 @@ DeviceConfig DeviceConfig::from_json(const nlohmann::json& j) {
       c.timing = TimingConfig::from_json(v);
     else if (key == "engine")
       c.engine = parse_engine_kind(get<std::string>(v, key));
+    else if (key == "trace")
+      c.trace = get<std::string>(v, key);
     else
       throw DeviceError(fmt::format("device.{}: unknown key", key));
   }
@@ -58,7 +60,8 @@ nlohmann::json DeviceConfig::to_json() const {
           {"tile_kind", to_string(tile_kind)},
           {"nvm_image", nvm_image.string()},
           {"timing", timing.to_json()},
-          {"engine", to_string(engine)}};
+          {"engine", to_string(engine)},
+          {"trace", trace.string()}};
 }
 
 void DeviceConfig::validate() const {
@@ -70,6 +73,10 @@ void DeviceConfig::validate() const {
     throw DeviceError(fmt::format("device.tile_config: {}", e.what()));
   }
   timing.validate();
+  if (!trace.empty() && tile_kind != TileKind::kRtl)
+    throw DeviceError(fmt::format(
+        "device.trace: '{}' asks for a waveform, which only RTL tiles write (tile_kind rtl)",
+        trace.string()));
 }
 
 }  // namespace hycim::device

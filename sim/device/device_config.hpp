@@ -31,9 +31,13 @@ struct DeviceConfig {
   // times faster, and a value (open, close, several at once). A virtual
   // platform links the SystemC module directly and does not look here.
   EngineKind engine = EngineKind::kFunctional;
+  // RTL tiles only: tile 0 writes its FST waveform here, tile i to
+  // "<trace>.<i>"; finalized when the device is destroyed. Empty: the
+  // HYCIM_TRACE environment variable decides (docs/device.md, "Waveforms").
+  std::filesystem::path trace;
 
   // Keys: tile_config, tiles, tile_kind ("model"|"rtl"), nvm_image, timing
-  // (TimingConfig keys), engine ("functional"|"systemc"). Throws DeviceError naming a bad or unknown key.
+  // (TimingConfig keys), engine ("functional"|"systemc"), trace. Throws DeviceError naming a bad or unknown key.
   static DeviceConfig from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
   // Throws DeviceError for a config no device can be built from.

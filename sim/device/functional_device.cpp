@@ -68,9 +68,11 @@ double FunctionalDevice::now_ns() const {
 }
 
 // Every command completes inside run(), so a RESET never waits for one and
-// the busy bit is never seen set.
+// the busy bit is never seen set. The host rang after the previous run()
+// returned, i.e. once the device was idle: the processor starts then.
 void FunctionalDevice::run() {
   RegisterFile& regs = processor_.registers();
+  processor_port_->wait_until(now_ns());
   for (;;) {
     if (regs.reset_pending()) {
       processor_.reset();

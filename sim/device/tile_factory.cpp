@@ -28,11 +28,14 @@ bool rtl_built() {
 #endif
 }
 
-std::unique_ptr<tile::Tile> make_tile(TileKind kind, const spec::TileConfig& cfg) {
+std::unique_ptr<tile::Tile> make_tile(TileKind kind, const spec::TileConfig& cfg,
+                                      [[maybe_unused]] const std::string& trace) {
   try {
     if (kind == TileKind::kModel) return std::make_unique<tile::TileModel>(cfg);
 #ifdef HYCIM_HAVE_RTL
-    return tile::make_rtl_tile(cfg);
+    tile::RtlTileOptions options = tile::RtlTileOptions::from_environment();
+    if (!trace.empty()) options.trace_path = trace;
+    return tile::make_rtl_tile(cfg, options);
 #else
     throw DeviceError("tile_kind 'rtl': this build has no Verilated RTL (HYCIM_WITH_RTL=OFF)");
 #endif

@@ -17,7 +17,9 @@ const char* to_string(TileKind kind);
 // True when this build can make RTL tiles at all.
 bool rtl_built();
 // DeviceError when the kind cannot be built here (no RTL in this build, or no
-// RTL verilated for cfg).
-std::unique_ptr<tile::Tile> make_tile(TileKind kind, const spec::TileConfig& cfg);
+// RTL verilated for cfg). An RTL tile writes its waveform to `trace` when it
+// is set, else where HYCIM_TRACE says; a model tile ignores it.
+std::unique_ptr<tile::Tile> make_tile(TileKind kind, const spec::TileConfig& cfg,
+                                      const std::string& trace = "");
 
 }  // namespace hycim::device
