@@ -60,6 +60,10 @@ using ErrorInfo = hycim_error_info;
 // What `hycim info` shows beyond the capabilities.
 struct DeviceInfo {
   std::string backend;               // "sim" or "unix"
+  // Names the device instance within this process: two handles with the same
+  // id reach the same device (the same NVM rows), different ids different
+  // devices. "sim://#N" for the N-th in-process device, "unix://PATH".
+  std::string id;
   std::string tile_config;           // named tile configuration
   std::string tile_kind;             // "model" or "rtl"
   std::string nvm_image;             // empty: NVM not persistent

@@ -4,6 +4,7 @@
 //
 //   hycimd --socket /run/user/1000/hycim/dev0 --nvm-image dev0.nvm [--tile model|rtl]
 //          [--config default|small] [--tiles N] [--timing FILE]
+//          [--engine functional|systemc] [--trace FILE]
 //
 // Exit codes: 0 after SIGTERM/SIGINT, 1 when the device or socket cannot be
 // set up (message on stderr), 2 for usage errors.
@@ -34,7 +35,8 @@ extern "C" void on_signal(int) {
 
 int main(int argc, char** argv) {
   CLI::App app{"hycimd: serves one simulated hycim device to many processes", "hycimd"};
-  std::string socket, nvm, tile = "model", config = "default", timing;
+  std::string socket, nvm, tile = "model", config = "default", timing, engine_kind = "functional",
+                                                                    trace;
   uint32_t tiles = 4;
   app.add_option("--socket", socket, "unix socket path to listen on")->required();
   app.add_option("--nvm-image", nvm, "NVM image file (created if missing)")->required();
@@ -42,6 +44,9 @@ int main(int argc, char** argv) {
   app.add_option("--config", config, "named tile configuration")->capture_default_str();
   app.add_option("--tiles", tiles, "tiles in the device")->capture_default_str();
   app.add_option("--timing", timing, "timing/energy JSON file");
+  app.add_option("--engine", engine_kind, "device timing: functional or systemc")
+      ->capture_default_str();
+  app.add_option("--trace", trace, "RTL tiles: FST waveform file (tile i: FILE.i)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -54,8 +59,10 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("hycimd[%P] %l: %v");
   try {
     std::map<std::string, std::string> opts{
-        {"tile", tile}, {"config", config}, {"tiles", std::to_string(tiles)}, {"nvm", nvm}};
+        {"tile", tile},           {"config", config},      {"tiles", std::to_string(tiles)},
+        {"nvm", nvm},             {"engine", engine_kind}};
     if (!timing.empty()) opts["timing"] = timing;
+    if (!trace.empty()) opts["trace"] = trace;
     // The socket first: a refused path must not leave a new NVM image behind.
     auto listener = hycim::driver::daemon::claim_socket(socket);
     std::shared_ptr<hycim::driver::Engine> engine;
@@ -69,8 +76,8 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
     std::signal(SIGPIPE, SIG_IGN);
-    spdlog::info("serving {} '{}' tile(s) ({}), NVM image {}, on {}", tiles, config, tile, nvm,
-                 socket);
+    spdlog::info("serving {} '{}' tile(s) ({}, {} device), NVM image {}, on {}", tiles, config,
+                 tile, engine_kind, nvm, socket);
     // Clients connecting from here on find the device ready.
     hycim::driver::daemon::start_listening(listener.get());
     hycim::driver::daemon::Server server(engine, std::move(listener), stop_fd);

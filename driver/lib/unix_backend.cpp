@@ -23,7 +23,8 @@ using wire::Type;
 
 class UnixBackend : public Backend {
  public:
-  UnixBackend(UniqueFd sock, int timeout_ms) : sock_(std::move(sock)), timeout_ms_(timeout_ms) {}
+  UnixBackend(UniqueFd sock, int timeout_ms, std::string id)
+      : sock_(std::move(sock)), timeout_ms_(timeout_ms), id_(std::move(id)) {}
 
   void hello() {
     wire::ReplyCaps r{};
@@ -41,6 +42,7 @@ class UnixBackend : public Backend {
     const Status st = call(Type::kInfo, wire::Empty{}, {}, &r);
     if (st != Status::kOk) return st;
     out->backend = "unix";
+    out->id = id_;
     out->contexts = r.contexts;
     out->nvm_rows_programmed = r.nvm_rows_programmed;
     out->nvm_max_wear = r.nvm_max_wear;
@@ -131,6 +133,7 @@ class UnixBackend : public Backend {
 
   UniqueFd sock_;
   int timeout_ms_;
+  std::string id_;  // "unix://PATH"
   std::mutex mutex_;
   uint32_t tag_ = 0;
   bool broken_ = false;
@@ -179,7 +182,7 @@ std::shared_ptr<Backend> open_unix_backend(const Uri& uri) {
   UniqueFd sock = connect_unix(uri.path, &st);
   if (!sock)
     throw DriverError(st, "cannot connect to hycimd at '" + uri.path + "': " + to_string(st));
-  auto b = std::make_shared<UnixBackend>(std::move(sock), timeout_ms);
+  auto b = std::make_shared<UnixBackend>(std::move(sock), timeout_ms, "unix://" + uri.path);
   b->hello();
   return b;
 }

@@ -53,10 +53,9 @@ DriverEngine::DriverEngine(const DriverEngineOptions& options) : options_(option
     if (device_->info(&info) != driver::Status::kOk)
       throw EngineError(fmt::format("device {}: info failed", options.uri));
     if (caps.flags & sd::cap_flags::kPersistentNvm) nvm_store_ = info.nvm_image;
-    // Every sim:// URI of a process names its one in-process device; a
-    // daemon is named by its socket.
-    device_id_ = info.backend == "sim" ? std::string("sim://")
-                                       : options.uri.substr(0, options.uri.find('?'));
+    // The driver names the device instance: however its URI is spelled,
+    // handles of one device share one residency record, and two devices never do.
+    device_id_ = info.id;
     describe_ = fmt::format("{} x {} tile '{}' ({} NVM rows x {} lanes) at {}", caps.tiles,
                             info.tile_kind == "rtl" ? "RTL" : "fast-model", info.tile_config,
                             caps.nvm_rows, caps.lanes, options.uri);

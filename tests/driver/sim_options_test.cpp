@@ -98,6 +98,7 @@ TEST(DriverSim, FunctionalDevicesAreValues) {
   const std::string a = "sim://?config=small&tiles=2&nvm=" + dir.path + "/a.nvm";
   const std::string b = "sim://?engine=functional&config=default&tiles=1&nvm=" + dir.path + "/b.nvm";
   std::vector<uint8_t> wrote_a, wrote_b;
+  std::string first_id;
   {
     // Two configurations open at once, each its own device and image.
     auto da = Device::open(a), db = Device::open(b);
@@ -110,10 +111,15 @@ TEST(DriverSim, FunctionalDevicesAreValues) {
               std::vector<uint8_t>(wrote_b.begin(), wrote_b.begin() + 8));
     // Same options: a second context on the same device.
     auto da2 = Device::open(a);
-    DeviceInfo info;
+    DeviceInfo info, info_a, info_b;
     ASSERT_EQ(da2->info(&info), Status::kOk);
     EXPECT_EQ(info.contexts, 2u);
     EXPECT_EQ(info.commands, 2u);
+    ASSERT_EQ(da->info(&info_a), Status::kOk);
+    ASSERT_EQ(db->info(&info_b), Status::kOk);
+    EXPECT_EQ(info.id, info_a.id);  // one device
+    EXPECT_NE(info_a.id, info_b.id);
+    first_id = info_a.id;
   }
   // All closed: the devices are gone and their images closed, so the same
   // options build them again, from the images.
@@ -123,6 +129,7 @@ TEST(DriverSim, FunctionalDevicesAreValues) {
   EXPECT_EQ(info.contexts, 1u);
   EXPECT_EQ(info.commands, 0u);
   EXPECT_EQ(info.nvm_rows_programmed, 4u);
+  EXPECT_NE(info.id, first_id) << "a device built again is another instance";
   EXPECT_EQ(program_and_read(*da, 4, 0, false), wrote_a);
   da.reset();
   auto db = Device::open(b);

@@ -55,6 +55,29 @@ TEST(Pipeline, SameOutputsAsOneRunPerRequestInLessSimulatedTime) {
   EXPECT_LT(p.sim_us, 0.8 * sequential_us);          // ...overlapped
 }
 
+// Devices of one process keep their own weights: the functional and the
+// SystemC device (and a functional device of another shape) side by side,
+// each with its own residency record, give the same logits for the same
+// images. (They once shared one record, as every sim:// device had one id.)
+TEST(Pipeline, InProcessDevicesSideBySideEachKeepTheirWeights) {
+  const Graph g = load_model(kDir + "model.onnx");
+  const auto requests = single_images(read_npy(kDir + "test_x.npy"), 3);
+  const Ranges ranges = calibrate(g, {{{"x", read_npy(kDir + "calib_x.npy")}}});
+  std::vector<std::unique_ptr<Session>> sessions;
+  for (const char* uri : {"sim://", "sim://?engine=systemc", "sim://?tiles=8"}) {
+    SessionOptions o;
+    o.device = uri;
+    sessions.push_back(std::make_unique<Session>(g, o));
+    sessions.back()->set_ranges(ranges);
+    sessions.back()->load();
+  }
+  for (const TensorMap& r : requests) {
+    const Tensor want = sessions[0]->run(r).at("logits");
+    for (size_t i = 1; i < sessions.size(); ++i)
+      EXPECT_EQ(sessions[i]->run(r).at("logits"), want) << "device " << i;
+  }
+}
+
 // An engine whose MVMs fail: every request of a pipelined run sees the error.
 class FailingEngine final : public cim::MvmEngine {
  public:

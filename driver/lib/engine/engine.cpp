@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <atomic>
+
 #include "driver/lib/engine/engine_state.hpp"
 
 namespace hycim::driver {
@@ -18,6 +20,7 @@ class ContextHandle : public Backend {
   const Capabilities& capabilities() const override { return engine_->capabilities(); }
   Status info(DeviceInfo* out) override {
     out->backend = "sim";
+    out->id = "sim://#" + std::to_string(engine_->serial());
     return run([&](EngineState& s) { return s.info(out); });
   }
   Status usage(Usage* out) override {
@@ -65,7 +68,12 @@ class ContextHandle : public Backend {
 
 }  // namespace
 
-Engine::Engine(const device::DeviceConfig& config) : config_(config) {}
+// Process-unique: a device built again after its last context closed is
+// another device (its NVM rows are those of its image, or none).
+Engine::Engine(const device::DeviceConfig& config) : config_(config) {
+  static std::atomic<uint64_t> next{1};
+  serial_ = next++;
+}
 
 std::shared_ptr<Engine> Engine::start(const device::DeviceConfig& config) {
   std::shared_ptr<Engine> e(new Engine(config));

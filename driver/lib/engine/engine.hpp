@@ -45,6 +45,8 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::unique_ptr<Backend> open_context();
   const device::DeviceConfig& config() const { return config_; }
   const Capabilities& capabilities() const { return caps_; }
+  // Unique among the engines this process ever started.
+  uint64_t serial() const { return serial_; }
 
   // Called by the destructor once the device is gone (thread joined, NVM
   // image closed, traces finalized).
@@ -59,6 +61,7 @@ class Engine : public std::enable_shared_from_this<Engine> {
 
   device::DeviceConfig config_;
   Capabilities caps_{};
+  uint64_t serial_ = 0;
   int control_fd_ = -1;  // eventfd: a posted call or stop is waiting
   std::mutex mutex_;
   std::deque<std::function<void(EngineState&)>> posted_;
