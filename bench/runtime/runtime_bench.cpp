@@ -2,7 +2,7 @@
 // default simulated device (sim://: 4 fast-model tiles behind the functional
 // device, reached through the driver, weights resident in NVM), the same on
 // the SystemC device (sim://?engine=systemc), and on bare fast-model tiles
-// (TileEngine: no device, no driver: the tile work itself), against the same
+// (bare_tile_engine.hpp: no device, no driver: the tile work itself), against the same
 // model on the CPU executor (float, no device), in the same process. Prints
 // the markdown rows of docs/benchmarks.md "## Runtime".
 //   runtime_bench SOURCE_DIR [repetitions]
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/cim/tile_engine.hpp"
+#include "bench/runtime/bare_tile_engine.hpp"
 #include "runtime/onnx/classify.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
       SessionOptions sc;
       sc.device = "sim://?engine=systemc";
       Session systemc(g, sc);
-      Session bare(g, make_cim_backend(std::make_unique<hycim::cim::TileEngine>(
-                          hycim::cim::TileEngineOptions{})));
+      Session bare(g, make_cim_backend(std::make_unique<hycim::bench::BareTileEngine>(
+                          hycim::bench::BareTileOptions{})));
       device.set_ranges(ranges);
       systemc.set_ranges(ranges);
       bare.set_ranges(ranges);

@@ -3,7 +3,8 @@
 // The URI names a device: every open with the same options while that device
 // is open is a new context on it (exactly like a new client of hycimd).
 //  - engine=functional (the default): devices are values. Each distinct set of
-//    options is its own device, any number at once; the last context closed
+//    options (instance=NAME tells apart devices whose other options are the
+//    same) is its own device, any number at once; the last context closed
 //    destroys it (NVM image closed, RTL traces finalized), and a later open
 //    builds it again from its image.
 //  - engine=systemc: SystemC elaborates once per process, so the process has
@@ -83,9 +84,10 @@ FunctionalDevices& functional_devices() {
   return *devices;
 }
 
-std::shared_ptr<Engine> functional_engine(const device::DeviceConfig& config) {
+std::shared_ptr<Engine> functional_engine(const device::DeviceConfig& config,
+                                          const std::string& instance) {
   FunctionalDevices& d = functional_devices();
-  const std::string key = config.to_json().dump();
+  const std::string key = config.to_json().dump() + "#" + instance;
   std::unique_lock<std::mutex> lock(d.mutex);
   for (;;) {
     auto it = d.open.find(key);
@@ -125,7 +127,7 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
       j["trace"] = value;
     else
       throw DriverError(Status::kInvalid, "sim:// URI: unknown key '" + key +
-                                              "' (known: tile, config, tiles, nvm, timing, engine, trace)");
+                                              "' (known: tile, config, tiles, nvm, timing, engine, trace, instance)");
   }
   try {
     device::DeviceConfig c = device::DeviceConfig::from_json(j);
@@ -142,10 +144,21 @@ std::shared_ptr<Backend> open_sim_backend(const Uri& uri) {
   if (!uri.path.empty())
     throw DriverError(Status::kInvalid,
                       "sim:// URI takes no path, only ?key=value options (got '" + uri.path + "')");
-  const device::DeviceConfig config = sim_config_from_query(uri.query);
-  if (config.engine == device::EngineKind::kSystemc)
+  std::map<std::string, std::string> query = uri.query;
+  std::string instance;
+  if (auto it = query.find("instance"); it != query.end()) {
+    instance = it->second;
+    query.erase(it);
+  }
+  const device::DeviceConfig config = sim_config_from_query(query);
+  if (config.engine == device::EngineKind::kSystemc) {
+    if (!instance.empty())
+      throw DriverError(Status::kInvalid,
+                        "sim:// URI: instance= names one of several functional devices; a "
+                        "process has one SystemC device (engine=systemc)");
     return systemc_engine(config)->open_context();
-  return functional_engine(config)->open_context();
+  }
+  return functional_engine(config, instance)->open_context();
 }
 
 }  // namespace hycim::driver

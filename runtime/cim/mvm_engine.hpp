@@ -2,9 +2,9 @@
 // rows of a tile, read back, int8/uint8 matrix-vector products over them, and
 // what the work cost. The runtime talks only to this interface.
 // DriverEngine (driver_engine.hpp) implements it over the hycim driver, so a
-// model runs on any device URI (sim://, unix://); TileEngine (tile_engine.hpp)
-// over bare sim/tile tiles in this process, for tests that want many
-// geometries in one process.
+// model runs on any device URI (sim://, unix://); it is the runtime's only way
+// to tiles. Groups and gathering wrap engines (multi_engine.hpp,
+// gathering_engine.hpp).
 #pragma once
 #include <cstdint>
 #include <span>

@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "runtime/cim/tile_engine.hpp"
+#include "tests/runtime/device_engines.hpp"
 #include "runtime/onnx/conformance.hpp"
 
 namespace hycim::runtime {
@@ -34,15 +34,13 @@ std::vector<std::string> cases() {
   return out;
 }
 
-// "tiles": the in-process device through the driver; "small_tiles": two bare
-// small tiles (another geometry than the device's, in the same process);
+// "tiles": the default in-process device through the driver; "small_tiles": a
+// device of two small tiles (another geometry, in the same process);
 // "cpu": the CPU executor.
 std::unique_ptr<Backend> backend(const std::string& which) {
   if (which == "cpu") return make_cpu_backend();
   if (which == "small_tiles") {
-    cim::TileEngineOptions o;
-    o.config = "small", o.tiles = 2;
-    return make_cim_backend(std::make_unique<cim::TileEngine>(o));
+    return make_cim_backend(cim::test::device_engine(2));
   }
   return make_backend(SessionOptions{});
 }

@@ -8,17 +8,14 @@
 #include <set>
 
 #include "runtime/cim/multi_engine.hpp"
-#include "runtime/cim/tile_engine.hpp"
+#include "tests/runtime/device_engines.hpp"
 #include "runtime/cim/weight_plan.hpp"
 
 namespace hycim::cim {
 namespace {
 
 std::unique_ptr<MvmEngine> small_tiles(uint32_t tiles) {
-  TileEngineOptions o;
-  o.config = "small";  // 32 NVM rows x 8 lanes
-  o.tiles = tiles;
-  return std::make_unique<TileEngine>(o);
+  return test::device_engine(tiles);  // small: 32 NVM rows x 8 lanes
 }
 
 MultiDeviceEngine group_of(uint32_t a, uint32_t b) {
@@ -76,7 +73,7 @@ TEST(MultiDevice, ClockAdvancesByTheSlowestDevice) {
 TEST(MultiDevice, DifferentGeometriesAreRefused) {
   std::vector<std::unique_ptr<MvmEngine>> d;
   d.push_back(small_tiles(1));
-  d.push_back(std::make_unique<TileEngine>(TileEngineOptions{}));  // default tiles
+  d.push_back(test::device_engine(4, "default"));
   try {
     MultiDeviceEngine g(std::move(d));
     FAIL() << "no error";

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "runtime/cim/gathering_engine.hpp"
-#include "runtime/cim/tile_engine.hpp"
+#include "tests/runtime/device_engines.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 #include "runtime/onnx/session.hpp"
@@ -81,7 +81,8 @@ TEST(Pipeline, InProcessDevicesSideBySideEachKeepTheirWeights) {
 // An engine whose MVMs fail: every request of a pipelined run sees the error.
 class FailingEngine final : public cim::MvmEngine {
  public:
-  cim::TileEngine inner{cim::TileEngineOptions{}};
+  std::unique_ptr<cim::DriverEngine> owner = cim::test::device_engine(4, "default");
+  cim::DriverEngine& inner = *owner;
   cim::Geometry geometry() const override { return inner.geometry(); }
   void program(uint32_t t, uint32_t r, std::span<const uint8_t> rows) override {
     inner.program(t, r, rows);
@@ -128,7 +129,8 @@ TEST(Pipeline, BadRequestIsRefusedBeforeAnyWork) {
 
 // The gatherer on its own: three threads' MVMs in one engine call.
 TEST(Pipeline, GatheringEngineRunsEveryParticipantsJobsInOneBatch) {
-  cim::TileEngine tiles(cim::TileEngineOptions{});
+  auto owner = cim::test::device_engine(4, "default");
+  cim::DriverEngine& tiles = *owner;
   std::vector<uint8_t> w(32 * 32, 1);
   tiles.program(0, 0, w);
   cim::GatheringEngine gather(tiles);

@@ -7,7 +7,7 @@
 #include <random>
 #include <set>
 
-#include "runtime/cim/tile_engine.hpp"
+#include "tests/runtime/device_engines.hpp"
 #include "runtime/cim/weight_plan.hpp"
 #include "runtime/onnx/backend.hpp"
 
@@ -35,18 +35,13 @@ Product random_product(uint32_t m, uint32_t k, uint32_t n, bool as, bool ws, uns
   return p;
 }
 
-TileEngineOptions small_tiles(uint32_t tiles) {
-  TileEngineOptions o;
-  o.config = "small";
-  o.tiles = tiles;
-  return o;
-}
 
 class Plan : public ::testing::Test {};
 
 TEST_F(Plan, SplitsRowsLanesAndTilesExactly) {
   // Small tile: 32 NVM rows, 8 lanes. 70 x 20 needs 3 row blocks x 3 lane blocks.
-  TileEngine engine(small_tiles(8));
+  auto owner = test::device_engine(8);
+  DriverEngine& engine = *owner;
   NvmResidency residency(ResidentCatalog(engine.geometry()));
   for (bool as : {false, true})
     for (bool ws : {false, true}) {
@@ -69,7 +64,8 @@ TEST_F(Plan, SplitsRowsLanesAndTilesExactly) {
 }
 
 TEST_F(Plan, FullDeviceIsAnExplicitError) {
-  TileEngine engine(small_tiles(1));
+  auto owner = test::device_engine(1);
+  DriverEngine& engine = *owner;
   NvmResidency residency(ResidentCatalog(engine.geometry()));
   std::vector<uint8_t> w(size_t{40} * 8, 1);
   try {
@@ -84,7 +80,7 @@ TEST_F(Plan, FullDeviceIsAnExplicitError) {
 
 TEST_F(Plan, CpuAndTileBackendsGiveTheSameIntegers) {
   const auto p = random_product(5, 40, 13, false, true, 3);
-  auto tiles = runtime::make_cim_backend(std::make_unique<TileEngine>(small_tiles(6)));
+  auto tiles = runtime::make_cim_backend(test::device_engine(6));
   auto cpu = runtime::make_cpu_backend();
   auto build = [&] {
     runtime::PreparedB b;

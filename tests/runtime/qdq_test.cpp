@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <set>
 
-#include "runtime/cim/tile_engine.hpp"
+#include "tests/runtime/device_engines.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 #include "runtime/onnx/qdq_fusion.hpp"
 #include "runtime/onnx/session.hpp"
@@ -300,14 +300,12 @@ int float_products_fed_by_dq(const Graph& g) {
   return count;
 }
 
-// The device through the driver, and four bare small tiles (8 lanes, 32 NVM
-// rows: the weights split over rows, lanes and tiles).
+// The default device through the driver, and a device of four small tiles (8
+// lanes, 32 NVM rows: the weights split over rows, lanes and tiles).
 std::vector<std::pair<std::string, std::unique_ptr<Backend>>> device_backends() {
   std::vector<std::pair<std::string, std::unique_ptr<Backend>>> out;
   out.emplace_back("tiles", make_backend(SessionOptions{}));
-  cim::TileEngineOptions o;
-  o.config = "small", o.tiles = 4;
-  out.emplace_back("small_tiles", make_cim_backend(std::make_unique<cim::TileEngine>(o)));
+  out.emplace_back("small_tiles", make_cim_backend(cim::test::device_engine(4)));
   return out;
 }
 

@@ -11,7 +11,7 @@
 #include <fstream>
 
 #include "runtime/cim/nvm_residency.hpp"
-#include "runtime/cim/tile_engine.hpp"
+#include "tests/runtime/device_engines.hpp"
 
 namespace hycim::cim {
 namespace {
@@ -30,12 +30,6 @@ class Residency : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  static TileEngineOptions small(uint32_t tiles) {
-    TileEngineOptions o;
-    o.config = "small";  // 32 NVM rows x 8 lanes
-    o.tiles = tiles;
-    return o;
-  }
   // `rows` rows of 8 lanes, every byte derived from `seed`.
   static std::vector<uint8_t> block(uint32_t rows, uint8_t seed) {
     std::vector<uint8_t> b(size_t{rows} * 8);
@@ -53,7 +47,8 @@ class Residency : public ::testing::Test {
 };
 
 TEST_F(Residency, LaterUserFindsBlocksResidentAndDoesNotProgram) {
-  TileEngine engine(small(2));
+  auto owner = test::device_engine(2);  // small: 32 NVM rows x 8 lanes
+  DriverEngine& engine = *owner;
   const auto a = block(20, 1), b = block(12, 2);
   std::pair<uint32_t, uint32_t> at_a, at_b;
   {
@@ -79,7 +74,8 @@ TEST_F(Residency, LaterUserFindsBlocksResidentAndDoesNotProgram) {
 }
 
 TEST_F(Residency, CatalogThatNoLongerMatchesNvmIsReprogrammed) {
-  TileEngine engine(small(1));
+  auto owner = test::device_engine(1);  // small: 32 NVM rows x 8 lanes
+  DriverEngine& engine = *owner;
   const auto a = block(8, 3);
   std::pair<uint32_t, uint32_t> at;
   { at = open(engine.geometry())->place(engine, a, "m.onnx:a", true, nullptr); }
@@ -98,7 +94,8 @@ TEST_F(Residency, CatalogThatNoLongerMatchesNvmIsReprogrammed) {
 }
 
 TEST_F(Residency, FullNvmEvictsLeastRecentlyUsedAndLogsIt) {
-  TileEngine engine(small(1));  // 32 rows in all
+  auto owner = test::device_engine(1);  // small: 32 NVM rows x 8 lanes
+  DriverEngine& engine = *owner;  // 32 rows in all
   const auto x = block(16, 4), y = block(16, 5), z = block(16, 6), w = block(16, 7);
   {
     auto r = open(engine.geometry());
@@ -124,7 +121,8 @@ TEST_F(Residency, FullNvmEvictsLeastRecentlyUsedAndLogsIt) {
 }
 
 TEST_F(Residency, ARunThatPlacesNothingNewWritesNothing) {
-  TileEngine engine(small(1));
+  auto owner = test::device_engine(1);  // small: 32 NVM rows x 8 lanes
+  DriverEngine& engine = *owner;
   auto r = open(engine.geometry());
   r->place(engine, block(8, 1), "m.onnx:a", true, nullptr);
   r->save();
@@ -136,7 +134,8 @@ TEST_F(Residency, ARunThatPlacesNothingNewWritesNothing) {
 }
 
 TEST_F(Residency, IdenticalBlocksShareRows) {
-  TileEngine engine(small(2));
+  auto owner = test::device_engine(2);  // small: 32 NVM rows x 8 lanes
+  DriverEngine& engine = *owner;
   auto r = open(engine.geometry());
   const auto a = block(8, 9);
   const auto first = r->place(engine, a, "m.onnx:a1", true, nullptr);
@@ -146,7 +145,8 @@ TEST_F(Residency, IdenticalBlocksShareRows) {
 }
 
 TEST_F(Residency, ScratchRowsAreFreedPerOwner) {
-  TileEngine engine(small(1));
+  auto owner = test::device_engine(1);  // small: 32 NVM rows x 8 lanes
+  DriverEngine& engine = *owner;
   auto r = open(engine.geometry());
   int one = 0, two = 0;
   r->place(engine, block(16, 1), "tmp1", false, &one);
@@ -158,7 +158,8 @@ TEST_F(Residency, ScratchRowsAreFreedPerOwner) {
 }
 
 TEST_F(Residency, ProgramsSpreadOverTheLeastWornRows) {
-  TileEngine engine(small(1));  // 32 rows, endurance 8 (spec/hycim.json)
+  auto owner = test::device_engine(1);  // small: 32 NVM rows x 8 lanes
+  DriverEngine& engine = *owner;  // 32 rows, endurance 8 (spec/hycim.json)
   auto r = open(engine.geometry());
   for (int i = 0; i < 40; ++i) {  // 40 x 4 rows = 160 programs over 32 rows
     r->place(engine, block(4, static_cast<uint8_t>(i)), "tmp", false, this);
@@ -170,7 +171,8 @@ TEST_F(Residency, ProgramsSpreadOverTheLeastWornRows) {
 }
 
 TEST_F(Residency, WornOutRowsAreSkippedThenTheDeviceIsFull) {
-  TileEngine engine(small(1));
+  auto owner = test::device_engine(1);  // small: 32 NVM rows x 8 lanes
+  DriverEngine& engine = *owner;
   auto r = open(engine.geometry());
   for (int i = 0; i < 64; ++i) {  // every row programmed up to its endurance (8)
     r->place(engine, block(4, static_cast<uint8_t>(i)), "tmp", false, this);
@@ -187,7 +189,8 @@ TEST_F(Residency, WornOutRowsAreSkippedThenTheDeviceIsFull) {
 }
 
 TEST_F(Residency, SecondUserOfTheCatalogIsToldWhoHoldsIt) {
-  TileEngine engine(small(1));
+  auto owner = test::device_engine(1);  // small: 32 NVM rows x 8 lanes
+  DriverEngine& engine = *owner;
   auto held = open(engine.geometry());
   try {
     ResidentCatalog::open(catalog_, engine.geometry(), std::chrono::milliseconds(50));
@@ -198,7 +201,8 @@ TEST_F(Residency, SecondUserOfTheCatalogIsToldWhoHoldsIt) {
 }
 
 TEST_F(Residency, DamagedOrForeignCatalogIsRefusedByName) {
-  TileEngine engine(small(1));
+  auto owner = test::device_engine(1);  // small: 32 NVM rows x 8 lanes
+  DriverEngine& engine = *owner;
   std::ofstream(catalog_) << "{\"format\": \"hycim-resident-catalog\", \"version\": 1,";
   try {
     open(engine.geometry());
@@ -213,7 +217,7 @@ TEST_F(Residency, DamagedOrForeignCatalogIsRefusedByName) {
   fs::remove(catalog_);
   { open(engine.geometry())->place(engine, block(4, 1), "m.onnx:a", true, nullptr); }
   try {
-    open(TileEngine(small(2)).geometry());
+    open(test::device_engine(2)->geometry());
     FAIL() << "no error";
   } catch (const EngineError& e) {
     EXPECT_THAT(e.what(), HasSubstr("written for another device geometry"));

@@ -4,7 +4,7 @@
 // kind: cli_rtl_test.sh.)
 #include <gtest/gtest.h>
 
-#include "runtime/cim/tile_engine.hpp"
+#include "tests/runtime/device_engines.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 #include "runtime/onnx/session.hpp"
@@ -21,10 +21,8 @@ TEST(RtlTiles, DigitsModelMatchesFastModelInOutputsAndCycles) {
   // Four samples as one batch keeps the RTL run to a few seconds.
   const Tensor x(Shape{4, 64}, std::vector<float>(all.values<float>().begin(),
                                                   all.values<float>().begin() + 256));
-  cim::TileEngineOptions model_opts, rtl_opts;
-  rtl_opts.kind = "rtl";
-  Session model(g, make_cim_backend(std::make_unique<cim::TileEngine>(model_opts))),
-      rtl(g, make_cim_backend(std::make_unique<cim::TileEngine>(rtl_opts)));
+  Session model(g, make_cim_backend(cim::test::device_engine(4, "default", "model"))),
+      rtl(g, make_cim_backend(cim::test::device_engine(4, "default", "rtl")));
   model.set_ranges(ranges);
   rtl.set_ranges(ranges);
   for (int run = 0; run < 2; ++run) {  // first run programs NVM, second finds it resident

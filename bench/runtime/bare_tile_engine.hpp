@@ -1,10 +1,9 @@
-// MvmEngine over bare sim/tile tiles held in this process, with no device
-// around them: the fast C++ model by default, the Verilated RTL with kind
-// "rtl" (builds with HYCIM_WITH_RTL). Inputs go to SRAM rows with WRITE_SRAM,
-// then one MVM. It counts tile cycles only (no DMA, no energy: those are the
-// device's, reached through DriverEngine); tests use it to try many tile
-// geometries in one process, which the in-process device cannot (SystemC
-// elaborates once per process).
+// The runtime benchmark's baseline: an MvmEngine over bare fast-model tiles
+// held in the benchmark itself, with no device, no driver and no DMA around
+// them. Inputs go to SRAM rows with WRITE_SRAM, then one MVM. What it costs
+// is the tile work itself, which the device path is measured against
+// (docs/benchmarks.md, "Runtime"). Not part of the runtime: the runtime
+// reaches tiles only through the driver.
 #pragma once
 #include <memory>
 #include <string>
@@ -13,18 +12,21 @@
 #include "runtime/cim/mvm_engine.hpp"
 #include "sim/tile/tile.hpp"
 
-namespace hycim::cim {
+namespace hycim::bench {
 
-struct TileEngineOptions {
-  std::string kind = "model";      // "model" or "rtl"
+using cim::Geometry;
+using cim::MvmEngine;
+using cim::MvmJob;
+
+struct BareTileOptions {
   std::string config = "default";  // a named tile configuration (spec/hycim.json)
   uint32_t tiles = 4;
   double clock_mhz = 200;  // turns cycles into device_time_ns()
 };
 
-class TileEngine final : public MvmEngine {
+class BareTileEngine final : public MvmEngine {
  public:
-  explicit TileEngine(const TileEngineOptions& options);
+  explicit BareTileEngine(const BareTileOptions& options);
   Geometry geometry() const override { return geometry_; }
   void program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) override;
   void read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) override;
@@ -42,14 +44,11 @@ class TileEngine final : public MvmEngine {
   void expect_ok(const tile::Result& r, const char* what, uint32_t tile) const;
   void mvm_one(const MvmJob& job);
 
-  TileEngineOptions options_;
+  BareTileOptions options_;
   Geometry geometry_;
   std::vector<std::unique_ptr<tile::Tile>> tiles_;
   tile::Command write_cmd_;  // reused to avoid an allocation per input row
   tile::Result result_;
 };
 
-// Whether kind "rtl" can be built in this binary.
-bool rtl_engine_available();
-
-}  // namespace hycim::cim
+}  // namespace hycim::bench

@@ -1,40 +1,17 @@
-#include "runtime/cim/tile_engine.hpp"
+#include "bench/runtime/bare_tile_engine.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "sim/tile/tile_model.hpp"
-#ifdef HYCIM_HAVE_RTL
-#include "sim/tile/rtl_tile.hpp"
-#endif
 
-namespace hycim::cim {
-namespace {
+namespace hycim::bench {
 
-std::unique_ptr<tile::Tile> make_tile(const std::string& kind, const tile::TileConfig& cfg) {
-  if (kind == "model") return std::make_unique<tile::TileModel>(cfg);
-  if (kind == "rtl") {
-#ifdef HYCIM_HAVE_RTL
-    return tile::make_rtl_tile(cfg);
-#else
-    throw EngineError("tile kind 'rtl': this build has no Verilated RTL (HYCIM_WITH_RTL=OFF)");
-#endif
-  }
-  throw EngineError(fmt::format("tile kind '{}': expected 'model' or 'rtl'", kind));
-}
+using cim::EngineError;
+using cim::WornOutError;
 
-}  // namespace
-
-bool rtl_engine_available() {
-#ifdef HYCIM_HAVE_RTL
-  return true;
-#else
-  return false;
-#endif
-}
-
-TileEngine::TileEngine(const TileEngineOptions& options) : options_(options) {
+BareTileEngine::BareTileEngine(const BareTileOptions& options) : options_(options) {
   const tile::TileConfig* cfg = nullptr;
   try {
     cfg = &tile::named_config(options.config);
@@ -46,20 +23,20 @@ TileEngine::TileEngine(const TileEngineOptions& options) : options_(options) {
     throw EngineError(fmt::format("tile config '{}': the runtime needs 8-bit weights and inputs",
                                   options.config));
   if (!(options.clock_mhz > 0)) throw EngineError("tile engine: clock_mhz must be positive");
-  for (uint32_t i = 0; i < options.tiles; ++i) tiles_.push_back(make_tile(options.kind, *cfg));
+  for (uint32_t i = 0; i < options.tiles; ++i) tiles_.push_back(std::make_unique<tile::TileModel>(*cfg));
   // One MVM's inputs must fit the SRAM rows; K of a block is also bounded by NVM rows.
   const uint32_t max_k = std::min(cfg->nvm_rows, cfg->sram_rows * cfg->lanes);
   geometry_ = {options.tiles, cfg->lanes, cfg->nvm_rows, max_k};
   write_cmd_ = tile::Command::write_sram(cfg->nvm_rows, std::vector<uint8_t>(cfg->lanes));
 }
 
-tile::Tile& TileEngine::at(uint32_t tile) const {
+tile::Tile& BareTileEngine::at(uint32_t tile) const {
   if (tile >= tiles_.size())
     throw EngineError(fmt::format("tile {} does not exist ({} tiles)", tile, tiles_.size()));
   return *tiles_[tile];
 }
 
-void TileEngine::expect_ok(const tile::Result& r, const char* what, uint32_t tile) const {
+void BareTileEngine::expect_ok(const tile::Result& r, const char* what, uint32_t tile) const {
   if (r.status == tile::Status::kWornOut)
     throw WornOutError(fmt::format("tile {}: {} answered WORN_OUT", tile, what), tile);
   if (r.status != tile::Status::kOk)
@@ -67,7 +44,7 @@ void TileEngine::expect_ok(const tile::Result& r, const char* what, uint32_t til
         fmt::format("tile {}: {} answered {}", tile, what, spec::to_string(r.status)));
 }
 
-void TileEngine::program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) {
+void BareTileEngine::program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) {
   tile::Tile& t = at(tile);
   const uint32_t lanes = geometry_.lanes;
   if (rows.size() % lanes != 0) throw EngineError("program: data is not whole rows");
@@ -81,7 +58,7 @@ void TileEngine::program(uint32_t tile, uint32_t first_row, std::span<const uint
   t.execute(tile::Command::sync(), result_);
 }
 
-void TileEngine::read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) {
+void BareTileEngine::read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) {
   tile::Tile& t = at(tile);
   const uint32_t lanes = geometry_.lanes;
   if (rows.size() % lanes != 0) throw EngineError("read: buffer is not whole rows");
@@ -93,7 +70,7 @@ void TileEngine::read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows
   }
 }
 
-void TileEngine::read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) {
+void BareTileEngine::read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) {
   tile::Tile& t = at(tile);
   for (size_t r = 0; r < wear.size(); ++r) {
     t.execute(tile::Command::read_wear(static_cast<uint32_t>(first_row + r)), result_);
@@ -102,11 +79,11 @@ void TileEngine::read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t
   }
 }
 
-void TileEngine::mvm(std::span<const MvmJob> jobs) {
+void BareTileEngine::mvm(std::span<const MvmJob> jobs) {
   for (const MvmJob& job : jobs) mvm_one(job);
 }
 
-void TileEngine::mvm_one(const MvmJob& job) {
+void BareTileEngine::mvm_one(const MvmJob& job) {
   const bool xsigned = job.xsigned, wsigned = job.wsigned;
   const auto x = job.x;
   const auto acc = job.acc;
@@ -130,24 +107,24 @@ void TileEngine::mvm_one(const MvmJob& job) {
   std::copy_n(result_.lanes.begin(), acc.size(), acc.begin());
 }
 
-uint64_t TileEngine::cycles(uint32_t tile) const {
+uint64_t BareTileEngine::cycles(uint32_t tile) const {
   return at(tile).now();
 }
 
-double TileEngine::device_time_ns() const {
+double BareTileEngine::device_time_ns() const {
   uint64_t slowest = 0;  // tiles run side by side: the device is as far as its slowest tile
   for (const auto& t : tiles_) slowest = std::max(slowest, t->now());
   return static_cast<double>(slowest) * 1000.0 / options_.clock_mhz;
 }
 
-std::string TileEngine::device_id() const {
+std::string BareTileEngine::device_id() const {
   return fmt::format("bare-tiles@{}", static_cast<const void*>(this));
 }
 
-std::string TileEngine::describe() const {
+std::string BareTileEngine::describe() const {
   const auto& c = tiles_.front()->config();
-  return fmt::format("{} x {} tile '{}' ({} NVM rows x {} lanes)", tiles_.size(),
-                     options_.kind == "rtl" ? "RTL" : "fast-model", c.name, c.nvm_rows, c.lanes);
+  return fmt::format("{} x bare fast-model tile '{}' ({} NVM rows x {} lanes)", tiles_.size(),
+                     c.name, c.nvm_rows, c.lanes);
 }
 
-}  // namespace hycim::cim
+}  // namespace hycim::bench
