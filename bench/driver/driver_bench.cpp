@@ -18,13 +18,13 @@
 
 #include "bench/driver/pingpong.hpp"
 #include "driver/driver.hpp"
-#include "sim/device/command_builders.hpp"
+#include "driver/command_builders.hpp"
 
 namespace {
 
 using namespace hycim;
 using namespace std::chrono_literals;
-namespace cmd = device::cmd;
+namespace cmd = driver::cmd;
 using Clock = std::chrono::steady_clock;
 
 struct Stats {

@@ -19,8 +19,8 @@
 
 #include "driver/daemon/server.hpp"
 #include "driver/daemon/socket_path.hpp"
-#include "driver/lib/engine/engine.hpp"
-#include "driver/lib/sim_backend.hpp"
+#include "driver/sim/engine/engine.hpp"
+#include "driver/sim/sim_backend.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "driver/lib/backend.hpp"
-#include "driver/lib/engine/engine.hpp"
+#include "driver/sim/engine/engine.hpp"
 #include "driver/lib/fd.hpp"
 #include "driver/lib/wire/channel.hpp"
 

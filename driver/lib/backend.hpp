@@ -6,13 +6,17 @@
 //   sim://   SimBackend: calls an in-process Engine context directly;
 //   unix://  UnixBackend: sends each call as a message to hycimd, whose
 //            server makes the same call on its Engine context.
-// Implementations are chosen by URI scheme in backend_registry.cpp.
+// Implementations are chosen by URI scheme in backend_registry.cpp: unix://
+// is built in; sim:// lives in its own library (driver/sim, which links the
+// simulator) and registers itself, or is loaded from libhycim_sim.so on the
+// first sim:// open by a program that did not link it.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "driver/driver.hpp"
+#include "driver/lib/uri.hpp"
 
 namespace hycim::driver {
 
@@ -50,5 +54,17 @@ class Backend {
 
 // Opens the backend named by the URI's scheme. Throws DriverError.
 std::shared_ptr<Backend> open_backend(std::string_view uri);
+
+// Makes `scheme` open with `open` (which throws DriverError naming the
+// problem). Called by a backend library's static registrar.
+using BackendOpener = std::shared_ptr<Backend> (*)(const Uri& uri);
+void register_backend(const std::string& scheme, BackendOpener open);
+
+// The sim:// plugin's one entry point (libhycim_sim.so exports it with C
+// linkage): a new backend for `uri`, or null with *status and `message`
+// (NUL-terminated, at most `len` bytes) set. No exception crosses it.
+using SimPluginOpen = Backend* (*)(const char* uri, Status* status, char* message, size_t len);
+inline constexpr const char* kSimPluginLibrary = "libhycim_sim.so";
+inline constexpr const char* kSimPluginSymbol = "hycim_sim_plugin_open";
 
 }  // namespace hycim::driver

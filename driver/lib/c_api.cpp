@@ -8,7 +8,7 @@
 
 #include "driver/driver.hpp"
 #include "driver/hycim_driver.h"
-#include "sim/device/command_builders.hpp"
+#include "driver/command_builders.hpp"
 
 namespace hd = hycim::driver;
 namespace sd = hycim::spec::device;
@@ -273,7 +273,7 @@ int hycim_wait_completions(hycim_queue* q, hycim_completion* out, size_t max, si
   });
 }
 
-namespace cmd = hycim::device::cmd;
+namespace cmd = hycim::driver::cmd;
 
 void hycim_build_nop(hycim_command* c, uint32_t seq) {
   store(c, cmd::nop(seq));

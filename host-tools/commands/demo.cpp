@@ -11,7 +11,7 @@
 
 #include "driver/driver.hpp"
 #include "host-tools/command_registry.hpp"
-#include "sim/device/command_builders.hpp"
+#include "driver/command_builders.hpp"
 #include "sim/tile/tile.hpp"
 #include "sim/tile/tile_reference.hpp"
 
@@ -19,7 +19,7 @@ namespace {
 
 using namespace hycim;
 using namespace std::chrono_literals;
-namespace cmd = device::cmd;
+namespace cmd = driver::cmd;
 
 struct DemoOptions {
   std::string config = "default";

@@ -6,11 +6,11 @@
 #include <bit>
 #include <cstring>
 
-#include "sim/device/command_builders.hpp"
+#include "driver/command_builders.hpp"
 
 namespace hycim::cim {
 namespace sd = spec::device;
-namespace cmd = device::cmd;
+namespace cmd = driver::cmd;
 
 namespace {
 

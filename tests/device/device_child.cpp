@@ -8,12 +8,13 @@
 #include <cstdlib>
 #include <exception>
 
-#include "sim/device/command_builders.hpp"
+#include "driver/command_builders.hpp"
 #include "sim/device/host_bench.hpp"
 #include "tests/device/persistence_pattern.hpp"
 
 int main(int argc, char** argv) {
   using namespace hycim::device;
+  namespace cmd = hycim::driver::cmd;
   if (argc != 4 && argc != 5) {
     std::fprintf(stderr, "usage: %s IMAGE SEED ROWS [loop]\n", argv[0]);
     return 2;

@@ -13,13 +13,14 @@
 #include <random>
 #include <vector>
 
-#include "sim/device/command_builders.hpp"
+#include "driver/command_builders.hpp"
 #include "sim/device/host_bench.hpp"
 #include "sim/tile/tile_reference.hpp"
 
 namespace hycim::device::testing {
 
 namespace sd = spec::device;
+namespace cmd = driver::cmd;
 using sd::DevOpcode;
 using sd::DevStatus;
 

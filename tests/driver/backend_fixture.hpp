@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "driver/driver.hpp"
-#include "sim/device/command_builders.hpp"
+#include "driver/command_builders.hpp"
 #include "tests/driver/daemon_process.hpp"
 
 namespace hycim::driver::test {
 
-namespace cmd = device::cmd;
+namespace cmd = driver::cmd;
 namespace sd = spec::device;
 using namespace std::chrono_literals;
 

@@ -1,6 +1,6 @@
 #include "sim/device/functional_device.hpp"
 
-#include "driver/lib/engine/platform.hpp"
+#include "driver/sim/engine/platform.hpp"
 
 namespace hycim::driver {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "driver/lib/engine/address_space.hpp"
+#include "driver/sim/engine/address_space.hpp"
 #include "sim/device/device_config.hpp"
 #include "sim/device/stats.hpp"
 #include "sim/tile/tile.hpp"

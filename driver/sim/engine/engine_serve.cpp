@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "driver/lib/engine/engine_state.hpp"
+#include "driver/sim/engine/engine_state.hpp"
 
 namespace hycim::driver {
 

@@ -2,7 +2,7 @@
 // register port on its target socket, in this process's one elaboration.
 #include <atomic>
 
-#include "driver/lib/engine/platform.hpp"
+#include "driver/sim/engine/platform.hpp"
 
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "driver/lib/backend.hpp"
-#include "driver/lib/engine/address_space.hpp"
-#include "driver/lib/engine/platform.hpp"
+#include "driver/sim/engine/address_space.hpp"
+#include "driver/sim/engine/platform.hpp"
 #include "driver/lib/fd.hpp"
 #include "driver/lib/queue_layout.hpp"
 

@@ -1,11 +1,13 @@
-// Builders for command records, so hosts (tests, benchmarks, the driver) never
-// fill CommandRecord fields by hand. Field meanings: docs/device.md.
+// Builders for command records, so hosts (the driver's users, its C API,
+// tests, benchmarks) never fill CommandRecord fields by hand. Part of the
+// driver: a host needs them, the device does not. Field meanings:
+// docs/device.md.
 #pragma once
 #include <cstdint>
 
 #include "hycim/spec/device_spec.hpp"
 
-namespace hycim::device::cmd {
+namespace hycim::driver::cmd {
 
 using spec::device::CommandRecord;
 
@@ -28,4 +30,4 @@ CommandRecord mvm(uint32_t seq, uint8_t tile, uint32_t w_row, uint32_t k, uint32
 CommandRecord emul(uint32_t seq, uint8_t tile, uint32_t nvm_row, uint32_t sram_row, uint64_t dst,
                    Widths w = {});
 
-}  // namespace hycim::device::cmd
+}  // namespace hycim::driver::cmd

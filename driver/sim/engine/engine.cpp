@@ -1,11 +1,11 @@
 // The engine thread, posted calls, and the per-context Backend handle.
-#include "driver/lib/engine/engine.hpp"
+#include "driver/sim/engine/engine.hpp"
 
 #include <unistd.h>
 
 #include <atomic>
 
-#include "driver/lib/engine/engine_state.hpp"
+#include "driver/sim/engine/engine_state.hpp"
 
 namespace hycim::driver {
 namespace {

@@ -1,6 +1,6 @@
-#include "sim/device/command_builders.hpp"
+#include "driver/command_builders.hpp"
 
-namespace hycim::device::cmd {
+namespace hycim::driver::cmd {
 namespace {
 
 namespace sd = spec::device;
@@ -80,4 +80,4 @@ CommandRecord emul(uint32_t seq, uint8_t tile, uint32_t nvm_row, uint32_t sram_r
   return c;
 }
 
-}  // namespace hycim::device::cmd
+}  // namespace hycim::driver::cmd

@@ -10,7 +10,7 @@
 //  - engine=systemc: SystemC elaborates once per process, so the process has
 //    at most one such device, built by the first open and kept until exit;
 //    an open with other options is refused with kBusy saying what to do.
-#include "driver/lib/sim_backend.hpp"
+#include "driver/sim/sim_backend.hpp"
 
 #include <condition_variable>
 #include <fstream>
@@ -18,7 +18,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "driver/lib/engine/engine.hpp"
+#include "driver/sim/engine/engine.hpp"
 #include "driver/lib/uri.hpp"
 
 namespace hycim::driver {
@@ -140,7 +140,7 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
   }
 }
 
-std::shared_ptr<Backend> open_sim_backend(const Uri& uri) {
+std::unique_ptr<Backend> open_sim_context(const Uri& uri) {
   if (!uri.path.empty())
     throw DriverError(Status::kInvalid,
                       "sim:// URI takes no path, only ?key=value options (got '" + uri.path + "')");
@@ -161,4 +161,21 @@ std::shared_ptr<Backend> open_sim_backend(const Uri& uri) {
   return functional_engine(config, instance)->open_context();
 }
 
+namespace {
+
+std::shared_ptr<Backend> open_sim_backend(const Uri& uri) {
+  return open_sim_context(uri);
+}
+
+const bool registered = (register_backend("sim", open_sim_backend), true);
+
+}  // namespace
+
 }  // namespace hycim::driver
+
+// What the linker is told to keep (LINKER:--undefined in driver/sim's
+// CMakeLists.txt), so linking hycim_driver_sim always brings the registrar
+// above into the program.
+extern "C" const bool* hycim_driver_sim_registered() {
+  return &hycim::driver::registered;
+}

@@ -1,6 +1,6 @@
 // The engine thread's control operations: contexts, buffers, windows,
 // queues, error logs, usage, info. Batches and the device side: engine_serve.cpp.
-#include "driver/lib/engine/engine_state.hpp"
+#include "driver/sim/engine/engine_state.hpp"
 
 #include <sys/epoll.h>
 

@@ -1,4 +1,6 @@
-// The sim:// backend and the URI options it shares with hycimd.
+// The sim:// backend (library hycim_driver_sim: the driver's in-process
+// simulator, registered with the driver's scheme table when linked, or loaded
+// as libhycim_sim.so) and the URI options it shares with hycimd.
 #pragma once
 #include <map>
 #include <memory>
@@ -14,6 +16,7 @@ namespace hycim::driver {
 // Throws DriverError(kInvalid) naming an unknown key or a bad value.
 device::DeviceConfig sim_config_from_query(const std::map<std::string, std::string>& query);
 
-std::shared_ptr<Backend> open_sim_backend(const Uri& uri);
+// A new context on the device the URI names. Throws DriverError.
+std::unique_ptr<Backend> open_sim_context(const Uri& uri);
 
 }  // namespace hycim::driver

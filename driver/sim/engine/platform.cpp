@@ -1,4 +1,4 @@
-#include "driver/lib/engine/platform.hpp"
+#include "driver/sim/engine/platform.hpp"
 
 namespace hycim::driver {
 
