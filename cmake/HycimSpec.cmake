@@ -14,4 +14,6 @@ include(${HYCIM_GENERATED_DIR}/tile_configs.cmake)
 
 add_library(hycim_spec INTERFACE)
 add_library(hycim::spec ALIAS hycim_spec)
-target_include_directories(hycim_spec INTERFACE ${HYCIM_GENERATED_DIR}/include)
+target_include_directories(hycim_spec INTERFACE $<BUILD_INTERFACE:${HYCIM_GENERATED_DIR}/include>
+                                                $<INSTALL_INTERFACE:include/hycim>)
+set_target_properties(hycim_spec PROPERTIES EXPORT_NAME spec)

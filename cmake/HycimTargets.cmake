@@ -28,8 +28,13 @@ function(hycim_add_library name)
   if(A_PUBLIC_INCLUDE)
     target_include_directories(${name} PUBLIC ${A_PUBLIC_INCLUDE})
   else()
-    target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR})
+    # Headers are included by their path in the tree ("driver/driver.hpp"),
+    # in the source tree and under include/hycim of an installed package.
+    target_include_directories(${name} PUBLIC $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}>
+                                              $<INSTALL_INTERFACE:include/hycim>)
   endif()
+  # Exported (cmake/HycimInstall.cmake) as hycim::<short name>.
+  set_target_properties(${name} PROPERTIES EXPORT_NAME ${short})
   hycim_warnings(${name})
   set_property(GLOBAL APPEND PROPERTY HYCIM_LIBRARIES ${name})
 endfunction()
