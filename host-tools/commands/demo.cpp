@@ -12,8 +12,6 @@
 #include "driver/driver.hpp"
 #include "host-tools/command_registry.hpp"
 #include "driver/command_builders.hpp"
-#include "sim/tile/tile.hpp"
-#include "sim/tile/tile_reference.hpp"
 
 namespace {
 
@@ -74,27 +72,34 @@ void print_run(const char* kind, const Run& r) {
              kind, r.mvm_cycles, r.program_cycles, r.device_ns / 1000);
 }
 
+// y[l] = sum_k x[k] * W[k][l] over signed int8, in 64 bits (the reference).
+std::vector<int64_t> reference_mvm(const std::vector<uint8_t>& w, const std::vector<uint8_t>& x,
+                                   uint32_t lanes) {
+  std::vector<int64_t> y(lanes, 0);
+  for (size_t k = 0; k < x.size(); ++k)
+    for (uint32_t l = 0; l < lanes; ++l)
+      y[l] += int64_t{static_cast<int8_t>(x[k])} * static_cast<int8_t>(w[k * lanes + l]);
+  return y;
+}
+
 void demo(const DemoOptions& o) {
-  const auto& cfg = tile::named_config(o.config);
+  const std::string uri = "sim://?tiles=1&config=" + o.config;
+  driver::Capabilities cfg;
+  {
+    auto dev = driver::Device::open(uri);  // the geometry, from the device itself
+    cfg = dev->capabilities();
+  }
   const uint32_t k = cfg.nvm_rows;
   std::mt19937 rng(o.seed);
   std::vector<uint8_t> w(size_t{k} * cfg.lanes), x(k);
   for (auto& v : w) v = static_cast<uint8_t>(rng());
   for (auto& v : x) v = static_cast<uint8_t>(rng());
-  std::vector<std::vector<int64_t>> wv(k, std::vector<int64_t>(cfg.lanes));
-  std::vector<int64_t> xv(k);
-  for (uint32_t i = 0; i < k; ++i) {
-    xv[i] = tile::reference::lane_value(x[i], 8, true);
-    for (uint32_t l = 0; l < cfg.lanes; ++l)
-      wv[i][l] = tile::reference::lane_value(w[size_t{i} * cfg.lanes + l], 8, true);
-  }
-  const auto expect = tile::reference::mvm(wv, xv);
+  const auto expect = reference_mvm(w, x, cfg.lanes);
 
   fmt::print("hycim demo: tile '{}' ({} NVM + {} SRAM rows, {} lanes x int8, {} rows/cycle)\n",
-             cfg.name, cfg.nvm_rows, cfg.sram_rows, cfg.lanes, cfg.rows_per_cycle);
+             o.config, cfg.nvm_rows, cfg.sram_rows, cfg.lanes, cfg.rows_per_cycle);
   fmt::print("  y = x . W with x: {} int8 inputs, W: {}x{} int8 weights in NVM, on sim://\n", k, k,
              cfg.lanes);
-  const std::string uri = "sim://?tiles=1&config=" + o.config;
   const Run m = run_on(uri, w, x);
   print_run("model", m);
   bool ok = std::vector<int64_t>(m.y.begin(), m.y.end()) == expect;
