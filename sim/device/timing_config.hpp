@@ -1,29 +1,33 @@
 // Timing and energy parameters of a device, read from JSON. Cycle counts come
 // from the tile (identical for the model and the RTL); these turn them into
-// simulated time and energy. Defaults and their sources: docs/device.md,
-// "Timing and energy".
+// simulated time and energy. Defaults and their sources: spec/hycim.json
+// "timing", docs/device.md "Timing and energy".
 #pragma once
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "hycim/spec/timing_spec.hpp"
+
 namespace hycim::device {
 
+// Defaults, their meanings and sources: spec/hycim.json "timing" (generated
+// into hycim::spec::timing and the docs/device.md table).
 struct EnergyPj {
-  double lane_add = 0.0112;        // one weight lane selected and added in one bit plane
-  double shift_add = 0.03;         // one accumulator lane shifted and added, per bit plane
-  double sram_byte = 0.3;          // one byte written to or read from an SRAM/array row
-  double nvm_program_byte = 80.0;  // one byte programmed into an NVM row (write-verify)
-  double dma_byte = 40.0;          // one byte moved over the host link
+  double lane_add = spec::timing::energy_pj::kLaneAdd;
+  double shift_add = spec::timing::energy_pj::kShiftAdd;
+  double sram_byte = spec::timing::energy_pj::kSramByte;
+  double nvm_program_byte = spec::timing::energy_pj::kNvmProgramByte;
+  double dma_byte = spec::timing::energy_pj::kDmaByte;
 };
 
 struct TimingConfig {
-  double clock_mhz = 200.0;        // tile clock
-  double nvm_read_ns = 5.0;        // NVM row sense: must fit one cycle
-  double sram_access_ns = 1.0;     // SRAM row access: must fit one cycle
-  double shift_add_ns = 1.0;       // transfer-region shift-and-add: must fit one cycle
-  double nvm_program_ns = 1000.0;  // one row program (engine busy at least this long)
-  double dma_bytes_per_ns = 16.0;  // host link bandwidth (GB/s), shared by all tiles
-  double dma_latency_ns = 500.0;   // per transfer, overlapped with other transfers
+  double clock_mhz = spec::timing::kClockMhz;
+  double nvm_read_ns = spec::timing::kNvmReadNs;
+  double sram_access_ns = spec::timing::kSramAccessNs;
+  double shift_add_ns = spec::timing::kShiftAddNs;
+  double nvm_program_ns = spec::timing::kNvmProgramNs;
+  double dma_bytes_per_ns = spec::timing::kDmaBytesPerNs;
+  double dma_latency_ns = spec::timing::kDmaLatencyNs;
   EnergyPj energy_pj;
 
   double period_ns() const { return 1000.0 / clock_mhz; }

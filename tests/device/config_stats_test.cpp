@@ -2,6 +2,8 @@
 // name the key) and the stats a run produces (JSON and CSV).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -34,6 +36,30 @@ TEST(DeviceConfig, TimingDefaultsRoundTripThroughJson) {
   EXPECT_EQ(t.energy_pj.lane_add, 0.5);
   EXPECT_EQ(t.energy_pj.dma_byte, d.energy_pj.dma_byte);
   EXPECT_EQ(TimingConfig::from_json(t.to_json()).to_json(), t.to_json());
+}
+
+// The timing file's keys are exactly the spec's (spec/hycim.json "timing"),
+// each defaulting to the spec's value, and each one is read back.
+TEST(DeviceConfig, TimingKeysAreTheSpecs) {
+  const json d = TimingConfig{}.to_json();
+  std::set<std::string> want, energy_want, got, energy_got;
+  for (auto k : spec::timing::kKeys) want.emplace(k);
+  want.insert("energy_pj");
+  for (auto k : spec::timing::kEnergyKeys) energy_want.emplace(k);
+  for (const auto& [k, v] : d.items()) got.insert(k);
+  for (const auto& [k, v] : d.at("energy_pj").items()) energy_got.insert(k);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(energy_got, energy_want);
+  EXPECT_EQ(d.at("clock_mhz").get<double>(), spec::timing::kClockMhz);
+  EXPECT_EQ(d.at("energy_pj").at("dma_byte").get<double>(), spec::timing::energy_pj::kDmaByte);
+  // Every key is read: doubling each one (clock halved, so one-cycle steps
+  // still fit) comes back doubled.
+  json twice = d;
+  for (auto k : spec::timing::kKeys) twice[std::string(k)] = d.at(std::string(k)).get<double>() * 2;
+  twice["clock_mhz"] = d.at("clock_mhz").get<double>() / 2;
+  for (auto k : spec::timing::kEnergyKeys)
+    twice["energy_pj"][std::string(k)] = d.at("energy_pj").at(std::string(k)).get<double>() * 2;
+  EXPECT_EQ(TimingConfig::from_json(twice).to_json(), twice);
 }
 
 TEST(DeviceConfig, BadTimingKeysAreNamed) {
