@@ -133,17 +133,8 @@ sim::Row run_layer(const Layer& l, const std::string& uri, uint64_t seed) {
   cim::DriverEngineOptions eo;
   eo.uri = uri;
   cim::DriverEngine engine(eo);
-  // A second context on the same device for what the engine does not expose.
-  std::unique_ptr<driver::Device> dev;
-  try {
-    dev = driver::Device::open(uri);
-  } catch (const driver::DriverError& e) {
-    throw CliError(fmt::format("device {}: {}", uri, e.what()));
-  }
-  const driver::Capabilities caps = dev->capabilities();
-  driver::DeviceInfo info;
-  if (dev->info(&info) != driver::Status::kOk)
-    throw CliError(fmt::format("device {}: info failed", uri));
+  const driver::Capabilities caps = engine.capabilities();
+  const driver::DeviceInfo info = engine.info();
   const cim::Geometry g = engine.geometry();
 
   const uint32_t row_blocks = ceil_div(l.k, g.max_k), lane_blocks = ceil_div(l.n, g.lanes);

@@ -68,6 +68,14 @@ DriverEngine::DriverEngine(const DriverEngineOptions& options) : options_(option
 
 DriverEngine::~DriverEngine() = default;
 
+driver::DeviceInfo DriverEngine::info() const {
+  driver::DeviceInfo info;
+  const driver::Status st = device_->info(&info);
+  if (st != driver::Status::kOk)
+    throw EngineError(fmt::format("device {}: info: {}", options_.uri, driver::to_string(st)));
+  return info;
+}
+
 void DriverEngine::reserve(size_t bytes) {
   if (buffer_ && buffer_->size() >= bytes) return;
   const size_t size = std::max(bytes, buffer_ ? 2 * buffer_->size() : bytes);

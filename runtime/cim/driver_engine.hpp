@@ -39,6 +39,11 @@ class DriverEngine final : public MvmEngine {
   std::string nvm_store() const override { return nvm_store_; }
   std::string device_id() const override { return device_id_; }
   std::string describe() const override { return describe_; }
+  // The device behind this engine, as the driver describes it (so a tool
+  // needs no second context to ask).
+  const driver::Capabilities& capabilities() const { return device_->capabilities(); }
+  // Throws EngineError when the device cannot answer.
+  driver::DeviceInfo info() const;
 
  private:
   // The staging buffer holds at least `bytes`; grows (and is remapped) if not.
