@@ -59,7 +59,7 @@ using ErrorInfo = hycim_error_info;
 
 // What `hycim info` shows beyond the capabilities.
 struct DeviceInfo {
-  std::string backend;               // "sim" or "unix"
+  std::string backend;  // "sim" or "unix"
   // Names the device instance within this process: two handles with the same
   // id reach the same device (the same NVM rows), different ids different
   // devices. "sim://#N" for the N-th in-process device, "unix://PATH".

@@ -17,8 +17,8 @@
 #include <thread>
 
 #include "bench/driver/pingpong.hpp"
-#include "driver/driver.hpp"
 #include "driver/command_builders.hpp"
+#include "driver/driver.hpp"
 
 namespace {
 

@@ -23,7 +23,8 @@ BareTileEngine::BareTileEngine(const BareTileOptions& options) : options_(option
     throw EngineError(fmt::format("tile config '{}': the runtime needs 8-bit weights and inputs",
                                   options.config));
   if (!(options.clock_mhz > 0)) throw EngineError("tile engine: clock_mhz must be positive");
-  for (uint32_t i = 0; i < options.tiles; ++i) tiles_.push_back(std::make_unique<tile::TileModel>(*cfg));
+  for (uint32_t i = 0; i < options.tiles; ++i)
+    tiles_.push_back(std::make_unique<tile::TileModel>(*cfg));
   // One MVM's inputs must fit the SRAM rows; K of a block is also bounded by NVM rows.
   const uint32_t max_k = std::min(cfg->nvm_rows, cfg->sram_rows * cfg->lanes);
   geometry_ = {options.tiles, cfg->lanes, cfg->nvm_rows, max_k};

@@ -81,9 +81,10 @@ int main(int argc, char** argv) {
           "| device sim://?engine=systemc (driver + SystemC device) | {} | {:.0f} | {:.2f}% | "
           "{:.0f} | {:.3f} |\n",
           batch, s.per_s, 100 * s.accuracy, s.cycles, s.sim_us);
-      fmt::print("| bare fast-model tiles, 4 (int8, no device) | {} | {:.0f} | {:.2f}% | {:.0f} | "
-                 "- |\n",
-                 batch, t.per_s, 100 * t.accuracy, t.cycles);
+      fmt::print(
+          "| bare fast-model tiles, 4 (int8, no device) | {} | {:.0f} | {:.2f}% | {:.0f} | "
+          "- |\n",
+          batch, t.per_s, 100 * t.accuracy, t.cycles);
       fmt::print("| ratio device / CPU | {} | {:.3f} | | | |\n", batch, d.per_s / c.per_s);
       fmt::print("| ratio bare tiles / functional device | {} | {:.2f} | | | |\n", batch,
                  t.per_s / d.per_s);
@@ -95,7 +96,8 @@ int main(int argc, char** argv) {
       fmt::print(
           "| device sim://, 8 runs in flight (pipelined) | {} | {:.0f} | {:.2f}% | - | {:.3f} |\n",
           batch, p.per_s, 100 * p.accuracy, p.sim_us);
-      fmt::print("| ratio pipelined device / CPU | {} | {:.3f} | | | |\n", batch, p.per_s / c.per_s);
+      fmt::print("| ratio pipelined device / CPU | {} | {:.3f} | | | |\n", batch,
+                 p.per_s / c.per_s);
       fmt::print("| ratio bare tiles / CPU | {} | {:.2f} | | | |\n", batch, t.per_s / c.per_s);
     }
   } catch (const std::exception& e) {

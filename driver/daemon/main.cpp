@@ -36,7 +36,7 @@ extern "C" void on_signal(int) {
 int main(int argc, char** argv) {
   CLI::App app{"hycimd: serves one simulated hycim device to many processes", "hycimd"};
   std::string socket, nvm, tile = "model", config = "default", timing, engine_kind = "functional",
-                                                                    trace;
+                           trace;
   uint32_t tiles = 4;
   app.add_option("--socket", socket, "unix socket path to listen on")->required();
   app.add_option("--nvm-image", nvm, "NVM image file (created if missing)")->required();
@@ -58,9 +58,11 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("hycimd"));
   spdlog::set_pattern("hycimd[%P] %l: %v");
   try {
-    std::map<std::string, std::string> opts{
-        {"tile", tile},           {"config", config},      {"tiles", std::to_string(tiles)},
-        {"nvm", nvm},             {"engine", engine_kind}};
+    std::map<std::string, std::string> opts{{"tile", tile},
+                                            {"config", config},
+                                            {"tiles", std::to_string(tiles)},
+                                            {"nvm", nvm},
+                                            {"engine", engine_kind}};
     if (!timing.empty()) opts["timing"] = timing;
     if (!trace.empty()) opts["trace"] = trace;
     // The socket first: a refused path must not leave a new NVM image behind.

@@ -8,9 +8,9 @@
 #include <memory>
 
 #include "driver/lib/backend.hpp"
-#include "driver/sim/engine/engine.hpp"
 #include "driver/lib/fd.hpp"
 #include "driver/lib/wire/channel.hpp"
+#include "driver/sim/engine/engine.hpp"
 
 namespace hycim::driver::daemon {
 

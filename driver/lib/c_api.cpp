@@ -6,9 +6,9 @@
 #include <new>
 #include <string>
 
+#include "driver/command_builders.hpp"
 #include "driver/driver.hpp"
 #include "driver/hycim_driver.h"
-#include "driver/command_builders.hpp"
 
 namespace hd = hycim::driver;
 namespace sd = hycim::spec::device;

@@ -18,8 +18,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "driver/sim/engine/engine.hpp"
 #include "driver/lib/uri.hpp"
+#include "driver/sim/engine/engine.hpp"
 
 namespace hycim::driver {
 namespace {
@@ -126,8 +126,9 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
     else if (key == "trace")
       j["trace"] = value;
     else
-      throw DriverError(Status::kInvalid, "sim:// URI: unknown key '" + key +
-                                              "' (known: tile, config, tiles, nvm, timing, engine, trace, instance)");
+      throw DriverError(Status::kInvalid,
+                        "sim:// URI: unknown key '" + key +
+                            "' (known: tile, config, tiles, nvm, timing, engine, trace, instance)");
   }
   try {
     device::DeviceConfig c = device::DeviceConfig::from_json(j);

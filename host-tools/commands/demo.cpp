@@ -9,9 +9,9 @@
 #include <cstring>
 #include <random>
 
+#include "driver/command_builders.hpp"
 #include "driver/driver.hpp"
 #include "host-tools/command_registry.hpp"
-#include "driver/command_builders.hpp"
 
 namespace {
 
@@ -54,8 +54,8 @@ Run run_on(const std::string& uri, const std::vector<uint8_t>& w, const std::vec
   if (st != driver::Status::kOk) throw cli::CliError(uri + ": " + driver::to_string(st));
   for (const auto& c : done)
     if (c.status != 0)
-      throw cli::CliError(fmt::format("{}: command {} answered {}", uri, c.seq,
-                                      hycim_get_status_name(c.status)));
+      throw cli::CliError(
+          fmt::format("{}: command {} answered {}", uri, c.seq, hycim_get_status_name(c.status)));
   Run r;
   r.y.resize(caps.lanes);
   std::memcpy(r.y.data(), yb->data(), caps.lanes * 4);
@@ -118,8 +118,7 @@ void demo(const DemoOptions& o) {
   fmt::print("  y[0..7] = {}\n",
              fmt::join(m.y.begin(), m.y.begin() + std::min(8u, cfg.lanes), " "));
   if (!ok) throw cli::CliError("tile results disagree with the reference");
-  fmt::print("  result: model{} == reference, bit-exact; cycles equal\n",
-             rtl_ran ? " == RTL" : "");
+  fmt::print("  result: model{} == reference, bit-exact; cycles equal\n", rtl_ran ? " == RTL" : "");
 }
 
 void setup(CLI::App& app) {

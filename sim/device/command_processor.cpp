@@ -33,8 +33,8 @@ CommandProcessor::CommandProcessor(const DeviceConfig& config)
   runners_.reserve(config_.tiles);
   for (uint32_t i = 0; i < config_.tiles; ++i) {
     const std::string trace = config_.trace.empty() ? std::string()
-                              : i == 0             ? config_.trace.string()
-                                                   : config_.trace.string() + "." + std::to_string(i);
+                              : i == 0              ? config_.trace.string()
+                                       : config_.trace.string() + "." + std::to_string(i);
     tiles_.push_back(make_tile(config_.tile_kind, tile_cfg_, trace));
     if (nvm_) nvm_->restore(i, *tiles_.back());
     runners_.emplace_back(i, *tiles_.back(), config_.timing, nvm_.get());

@@ -59,7 +59,7 @@ class Device : public sc_core::sc_module {
   RegisterFile& regfile_;  // processor_'s
   DmaEngine dma_engine_;
   std::vector<std::unique_ptr<TileWorker>> workers_;
-  uint32_t in_flight_ = 0;                     // dispatched commands without a completion yet
+  uint32_t in_flight_ = 0;  // dispatched commands without a completion yet
   bool fetching_ = false;
   sc_core::sc_event kick_, completed_, irq_changed_;
 };

@@ -37,7 +37,8 @@ struct DeviceConfig {
   std::filesystem::path trace;
 
   // Keys: tile_config, tiles, tile_kind ("model"|"rtl"), nvm_image, timing
-  // (TimingConfig keys), engine ("functional"|"systemc"), trace. Throws DeviceError naming a bad or unknown key.
+  // (TimingConfig keys), engine ("functional"|"systemc"), trace. Throws DeviceError naming a bad or
+  // unknown key.
   static DeviceConfig from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
   // Throws DeviceError for a config no device can be built from.

@@ -2,10 +2,9 @@
 // name the key) and the stats a run produces (JSON and CSV).
 #include <gtest/gtest.h>
 
-#include <set>
-
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "sim/device/device_error.hpp"

@@ -192,8 +192,8 @@ RunResult systemc_mixed() {
     send_vec(r.wear);
     send_vec(r.tile_cycles);
     send_vec(r.tile_energy);
-    const uint64_t scalars[] = {r.dma_bytes, r.macs, r.activations, r.err_code, r.err_seq,
-                                r.err_count, r.cq_count,  r.status};
+    const uint64_t scalars[] = {r.dma_bytes, r.macs,      r.activations, r.err_code,
+                                r.err_seq,   r.err_count, r.cq_count,    r.status};
     send(scalars, sizeof scalars);
     send(&r.energy, sizeof r.energy);
     _exit(0);
@@ -335,8 +335,9 @@ TEST(FunctionalDevice, ManyDevicesInOneProcess) {
     auto& b = *benches[i];
     const std::vector<uint8_t> row(spec::kSmallTile.lanes, static_cast<uint8_t>(i + 1));
     std::memcpy(b.mem(b.data(0), row.size()).data(), row.data(), row.size());
-    const auto done = b.run({cmd::write_sram(1, static_cast<uint8_t>(i), kSram0, 1, b.data(0)),
-                             cmd::write_sram(2, static_cast<uint8_t>(i + 1), kSram0, 1, b.data(0))});
+    const auto done =
+        b.run({cmd::write_sram(1, static_cast<uint8_t>(i), kSram0, 1, b.data(0)),
+               cmd::write_sram(2, static_cast<uint8_t>(i + 1), kSram0, 1, b.data(0))});
     EXPECT_EQ(status_of(done[0]), DevStatus::kOk);
     EXPECT_EQ(status_of(done[1]), DevStatus::kBadTile) << "tile " << i + 1 << " of " << i + 1;
     EXPECT_EQ(b.device().tile(i).peek_row(kSram0), row);

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "driver/driver.hpp"
 #include "driver/command_builders.hpp"
+#include "driver/driver.hpp"
 #include "tests/driver/daemon_process.hpp"
 
 namespace hycim::driver::test {

@@ -50,8 +50,7 @@ TEST(DriverExports, NothingElseIsExported) {
     std::string sym = line;
     sym = sym.substr(sym.rfind(' ') + 1);
     sym.pop_back();  // newline
-    if (sym.empty() || sym.rfind("hycim_", 0) == 0 || sym.find("@@") != std::string::npos)
-      continue;
+    if (sym.empty() || sym.rfind("hycim_", 0) == 0 || sym.find("@@") != std::string::npos) continue;
     ADD_FAILURE() << "exported: " << sym;
     ++checked;
   }
@@ -84,8 +83,8 @@ TEST(DriverExports, CarriesNoSimulator) {
   const auto symbols = lines_of("nm -C " HYCIM_DRIVER_SO);
   ASSERT_GT(symbols.size(), 100u);
   for (const std::string& s : symbols)
-    for (const char* bad : {"sc_core::", "tlm::", "Verilated", "hycim::device::", "hycim::nvm::",
-                            "hycim::tile::", "sc_main"})
+    for (const char* bad : {"sc_core::", "tlm::", "Verilated",
+                            "hycim::device::", "hycim::nvm::", "hycim::tile::", "sc_main"})
       EXPECT_EQ(s.find(bad), std::string::npos) << "simulator code in the driver: " << s;
 }
 

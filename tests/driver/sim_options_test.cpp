@@ -96,7 +96,8 @@ std::vector<uint8_t> program_and_read(Device& dev, uint32_t rows, uint8_t seed, 
 TEST(DriverSim, FunctionalDevicesAreValues) {
   TempDir dir;
   const std::string a = "sim://?config=small&tiles=2&nvm=" + dir.path + "/a.nvm";
-  const std::string b = "sim://?engine=functional&config=default&tiles=1&nvm=" + dir.path + "/b.nvm";
+  const std::string b =
+      "sim://?engine=functional&config=default&tiles=1&nvm=" + dir.path + "/b.nvm";
   std::vector<uint8_t> wrote_a, wrote_b;
   std::string first_id;
   {

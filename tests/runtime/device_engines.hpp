@@ -20,8 +20,8 @@ inline std::string fresh_device_uri(uint32_t tiles, const std::string& config = 
                                     const std::string& kind = "model",
                                     const std::string& engine = "functional") {
   static std::atomic<unsigned> next{0};
-  std::string uri = fmt::format("sim://?config={}&tiles={}&tile={}&engine={}", config, tiles,
-                                kind, engine);
+  std::string uri =
+      fmt::format("sim://?config={}&tiles={}&tile={}&engine={}", config, tiles, kind, engine);
   if (engine == "functional") uri += fmt::format("&instance=test{}", next++);
   return uri;
 }

@@ -6,8 +6,8 @@
 
 #include <filesystem>
 
-#include "tests/runtime/device_engines.hpp"
 #include "runtime/onnx/conformance.hpp"
+#include "tests/runtime/device_engines.hpp"
 
 namespace hycim::runtime {
 namespace {

@@ -8,8 +8,8 @@
 #include <set>
 
 #include "runtime/cim/multi_engine.hpp"
-#include "tests/runtime/device_engines.hpp"
 #include "runtime/cim/weight_plan.hpp"
+#include "tests/runtime/device_engines.hpp"
 
 namespace hycim::cim {
 namespace {

@@ -9,10 +9,10 @@
 #include <thread>
 
 #include "runtime/cim/gathering_engine.hpp"
-#include "tests/runtime/device_engines.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 #include "runtime/onnx/session.hpp"
+#include "tests/runtime/device_engines.hpp"
 
 namespace hycim::runtime {
 namespace {

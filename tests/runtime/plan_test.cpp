@@ -7,9 +7,9 @@
 #include <random>
 #include <set>
 
-#include "tests/runtime/device_engines.hpp"
 #include "runtime/cim/weight_plan.hpp"
 #include "runtime/onnx/backend.hpp"
+#include "tests/runtime/device_engines.hpp"
 
 namespace hycim::cim {
 namespace {
@@ -34,7 +34,6 @@ Product random_product(uint32_t m, uint32_t k, uint32_t n, bool as, bool ws, uns
         p.expect[i * n + j] += val(p.a[i * k + kk], as) * val(p.w[kk * n + j], ws);
   return p;
 }
-
 
 class Plan : public ::testing::Test {};
 

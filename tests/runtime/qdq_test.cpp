@@ -14,10 +14,10 @@
 #include <filesystem>
 #include <set>
 
-#include "tests/runtime/device_engines.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 #include "runtime/onnx/qdq_fusion.hpp"
 #include "runtime/onnx/session.hpp"
+#include "tests/runtime/device_engines.hpp"
 #include "tests/runtime/test_models.hpp"
 
 namespace hycim::runtime {
@@ -158,8 +158,8 @@ Case gemm_case(const GemmCase& c, const std::string& path) {
   const int aty = c.signed_act ? onnx::TensorProto::INT8 : onnx::TensorProto::UINT8;
   const int32_t za = c.signed_act ? -7 : 131;
   const float sa = 0.0173f;
-  const std::vector<int64_t> adims = c.trans_a ? std::vector<int64_t>{kK, kM}
-                                               : std::vector<int64_t>{kM, kK};
+  const std::vector<int64_t> adims =
+      c.trans_a ? std::vector<int64_t>{kK, kM} : std::vector<int64_t>{kM, kK};
   add_input(g, "aq", aty, adims);
   add_init(g, "sa", onnx::TensorProto::FLOAT, {}, {}, {sa});
   add_init(g, "za", aty, {}, {za});
@@ -171,18 +171,18 @@ Case gemm_case(const GemmCase& c, const std::string& path) {
   const std::vector<double> bias = add_weight_and_bias(
       g, c.trans_b ? std::vector<int64_t>{kN, kK} : std::vector<int64_t>{kK, kN}, wq, wp,
       c.trans_b ? 0 : 1, c.bias, sa, kN, rng);
-  auto* gemm =
-      add_node(g, "Gemm", c.bias == Bias::kNone ? std::vector<std::string>{"ad", "wd"}
-                                                : std::vector<std::string>{"ad", "wd", "bias"},
-               {"y"});
+  auto* gemm = add_node(g, "Gemm",
+                        c.bias == Bias::kNone ? std::vector<std::string>{"ad", "wd"}
+                                              : std::vector<std::string>{"ad", "wd", "bias"},
+                        {"y"});
   if (c.trans_a) set_int(gemm, "transA", 1);
   if (c.trans_b) set_int(gemm, "transB", 1);
   if (c.alpha != 1) set_float(gemm, "alpha", c.alpha);
   if (c.beta != 1) set_float(gemm, "beta", c.beta);
   add_input(g, "y", onnx::TensorProto::FLOAT, {kM, kN}, true);
 
-  Case out{save(m, path), {{"aq", int8_tensor(Shape(adims.begin(), adims.end()), a, c.signed_act)}},
-           {}};
+  Case out{
+      save(m, path), {{"aq", int8_tensor(Shape(adims.begin(), adims.end()), a, c.signed_act)}}, {}};
   const auto at = [&](int64_t i, int64_t k) { return c.trans_a ? a[k * kM + i] : a[i * kK + k]; };
   const auto wt = [&](int64_t k, int64_t j) { return c.trans_b ? wq[j * kK + k] : wq[k * kN + j]; };
   for (int64_t i = 0; i < kM; ++i)
@@ -241,8 +241,10 @@ Case conv_case(const ConvCase& c, const std::string& path) {
   set_ints(conv, "dilations", c.dilations);
   set_ints(conv, "kernel_shape", {kKH, kKW});
   if (c.group != 1) set_int(conv, "group", c.group);
-  const int64_t oh = (kH + c.pads[0] + c.pads[2] - ((kKH - 1) * c.dilations[0] + 1)) / c.strides[0] + 1;
-  const int64_t ow = (kW + c.pads[1] + c.pads[3] - ((kKW - 1) * c.dilations[1] + 1)) / c.strides[1] + 1;
+  const int64_t oh =
+      (kH + c.pads[0] + c.pads[2] - ((kKH - 1) * c.dilations[0] + 1)) / c.strides[0] + 1;
+  const int64_t ow =
+      (kW + c.pads[1] + c.pads[3] - ((kKW - 1) * c.dilations[1] + 1)) / c.strides[1] + 1;
   add_input(g, "y", onnx::TensorProto::FLOAT, {kImages, kOut, oh, ow}, true);
 
   // Inputs spanning a little more than the quantized range (some saturate),

@@ -95,7 +95,7 @@ TEST_F(Residency, CatalogThatNoLongerMatchesNvmIsReprogrammed) {
 
 TEST_F(Residency, FullNvmEvictsLeastRecentlyUsedAndLogsIt) {
   auto owner = test::device_engine(1);  // small: 32 NVM rows x 8 lanes
-  DriverEngine& engine = *owner;  // 32 rows in all
+  DriverEngine& engine = *owner;        // 32 rows in all
   const auto x = block(16, 4), y = block(16, 5), z = block(16, 6), w = block(16, 7);
   {
     auto r = open(engine.geometry());
@@ -159,7 +159,7 @@ TEST_F(Residency, ScratchRowsAreFreedPerOwner) {
 
 TEST_F(Residency, ProgramsSpreadOverTheLeastWornRows) {
   auto owner = test::device_engine(1);  // small: 32 NVM rows x 8 lanes
-  DriverEngine& engine = *owner;  // 32 rows, endurance 8 (spec/hycim.json)
+  DriverEngine& engine = *owner;        // 32 rows, endurance 8 (spec/hycim.json)
   auto r = open(engine.geometry());
   for (int i = 0; i < 40; ++i) {  // 40 x 4 rows = 160 programs over 32 rows
     r->place(engine, block(4, static_cast<uint8_t>(i)), "tmp", false, this);

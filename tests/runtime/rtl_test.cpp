@@ -4,10 +4,10 @@
 // kind: cli_rtl_test.sh.)
 #include <gtest/gtest.h>
 
-#include "tests/runtime/device_engines.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 #include "runtime/onnx/session.hpp"
+#include "tests/runtime/device_engines.hpp"
 
 namespace hycim::runtime {
 namespace {

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstring>
 
-
 namespace hycim::driver {
 
 namespace sd = spec::device;

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "driver/lib/backend.hpp"
-#include "driver/sim/engine/address_space.hpp"
-#include "driver/sim/engine/platform.hpp"
 #include "driver/lib/fd.hpp"
 #include "driver/lib/queue_layout.hpp"
+#include "driver/sim/engine/address_space.hpp"
+#include "driver/sim/engine/platform.hpp"
 
 namespace hycim::driver {
 

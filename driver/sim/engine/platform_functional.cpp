@@ -1,6 +1,5 @@
-#include "sim/device/functional_device.hpp"
-
 #include "driver/sim/engine/platform.hpp"
+#include "sim/device/functional_device.hpp"
 
 namespace hycim::driver {
 namespace {

@@ -1,16 +1,14 @@
 // The SystemC platform: the device module with a bus on its DMA socket and a
 // register port on its target socket, in this process's one elaboration.
-#include <atomic>
-
-#include "driver/sim/engine/platform.hpp"
-
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <atomic>
 #include <cstring>
 #include <systemc>
 #include <tlm>
 
+#include "driver/sim/engine/platform.hpp"
 #include "sim/device/device.hpp"
 #include "sim/device/device_error.hpp"
 

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   hycim_command cmds[2];
   hycim_build_program_nvm(&cmds[0], 1, 0, 0, 8, hycim_get_buffer_iova(wb));
   hycim_build_mvm(&cmds[1], 2, 0, 0, 8, caps.nvm_rows, hycim_get_buffer_iova(xb),
-                hycim_get_buffer_iova(yb));
+                  hycim_get_buffer_iova(yb));
   if (hycim_submit_commands(q, cmds, 2, NULL) != HYCIM_OK) return fail("submit");
   hycim_completion done[2];
   size_t n = 0;
