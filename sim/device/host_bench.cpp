@@ -5,6 +5,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "sim/device/host_programming.hpp"
+
 namespace hycim::device {
 
 namespace sd = spec::device;
@@ -52,20 +54,11 @@ void HostBench::write(uint32_t offset, uint32_t value) {
 }
 
 void HostBench::map_window(uint32_t index, uint64_t base, uint64_t size, uint32_t ctrl) {
-  write(sd::reg::kWinSel, index);
-  write(sd::reg::kWinBaseLo, static_cast<uint32_t>(base));
-  write(sd::reg::kWinBaseHi, static_cast<uint32_t>(base >> 32));
-  write(sd::reg::kWinSizeLo, static_cast<uint32_t>(size));
-  write(sd::reg::kWinSizeHi, static_cast<uint32_t>(size >> 32));
-  write(sd::reg::kWinCtrl, ctrl);
+  program_window(*this, index, base, size, ctrl);
 }
 
 void HostBench::setup(bool map_all) {
-  write(sd::reg::kQBaseLo, static_cast<uint32_t>(kBase));
-  write(sd::reg::kQBaseHi, static_cast<uint32_t>(kBase >> 32));
-  write(sd::reg::kCqBaseLo, static_cast<uint32_t>(kBase + kCqOffset));
-  write(sd::reg::kCqBaseHi, static_cast<uint32_t>((kBase + kCqOffset) >> 32));
-  write(sd::reg::kQSize, kRingEntries);
+  program_rings(*this, kBase, kBase + kCqOffset, kRingEntries);
   tail_ = 0;
   if (map_all) map_window(0, kBase, memory_->size(), sd::win_ctrl::kRead | sd::win_ctrl::kWrite);
   settle();

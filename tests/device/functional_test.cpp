@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "sim/device/functional_device.hpp"
+#include "sim/device/host_programming.hpp"
 #include "tests/device/device_test_support.hpp"
 
 namespace hycim::device::testing {
@@ -36,19 +37,10 @@ class FunctionalBench {
     return v;
   }
   void map_window(uint32_t index, uint64_t base, uint64_t size, uint32_t ctrl) {
-    write(sd::reg::kWinSel, index);
-    write(sd::reg::kWinBaseLo, static_cast<uint32_t>(base));
-    write(sd::reg::kWinBaseHi, static_cast<uint32_t>(base >> 32));
-    write(sd::reg::kWinSizeLo, static_cast<uint32_t>(size));
-    write(sd::reg::kWinSizeHi, static_cast<uint32_t>(size >> 32));
-    write(sd::reg::kWinCtrl, ctrl);
+    program_window(*this, index, base, size, ctrl);
   }
   void setup(bool map_all = true) {
-    write(sd::reg::kQBaseLo, static_cast<uint32_t>(kBase));
-    write(sd::reg::kQBaseHi, static_cast<uint32_t>(kBase >> 32));
-    write(sd::reg::kCqBaseLo, static_cast<uint32_t>(kBase + HostBench::kCqOffset));
-    write(sd::reg::kCqBaseHi, static_cast<uint32_t>((kBase + HostBench::kCqOffset) >> 32));
-    write(sd::reg::kQSize, HostBench::kRingEntries);
+    program_rings(*this, kBase, kBase + HostBench::kCqOffset, HostBench::kRingEntries);
     if (map_all) map_window(0, kBase, mem_.size(), sd::win_ctrl::kRead | sd::win_ctrl::kWrite);
   }
   std::vector<sd::CompletionRecord> run(const std::vector<sd::CommandRecord>& records) {

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "driver/sim/engine/engine_state.hpp"
+#include "sim/device/host_programming.hpp"
 
 namespace hycim::driver {
 
@@ -18,18 +19,6 @@ namespace sd = spec::device;
 namespace {
 
 constexpr size_t kCqOffset = kDeviceRingEntries * sizeof(sd::CommandRecord);
-
-void write64(Platform& p, uint32_t lo, uint32_t hi, uint64_t v) {
-  p.write(lo, static_cast<uint32_t>(v));
-  p.write(hi, static_cast<uint32_t>(v >> 32));
-}
-
-void program_window(Platform& p, uint32_t index, uint64_t base, uint64_t size, uint32_t ctrl) {
-  p.write(sd::reg::kWinSel, index);
-  write64(p, sd::reg::kWinBaseLo, sd::reg::kWinBaseHi, base);
-  write64(p, sd::reg::kWinSizeLo, sd::reg::kWinSizeHi, size);
-  p.write(sd::reg::kWinCtrl, ctrl);
-}
 
 // Adds one batch's device work (and its n completions) to a context's usage.
 void charge(Usage& u, const device::Work& w, uint32_t n) {
@@ -52,11 +41,9 @@ void charge(Usage& u, const device::Work& w, uint32_t n) {
 // every reset (which returns the registers to their power-on values).
 void EngineState::setup_rings() {
   Platform& p = *platform_;
-  write64(p, sd::reg::kQBaseLo, sd::reg::kQBaseHi, kRingIova);
-  write64(p, sd::reg::kCqBaseLo, sd::reg::kCqBaseHi, kRingIova + kCqOffset);
-  p.write(sd::reg::kQSize, kDeviceRingEntries);
+  device::program_rings(p, kRingIova, kRingIova + kCqOffset, kDeviceRingEntries);
   const uint32_t last = p.read(sd::reg::kCapDmaWindows) - 1;
-  program_window(p, last, kRingIova, ring_.size() - 64, sd::win_ctrl::kAll);
+  device::program_window(p, last, kRingIova, ring_.size() - 64, sd::win_ctrl::kAll);
   dev_tail_ = 0;
   active_ = 0;
   space_.set_active(nullptr);
@@ -73,10 +60,10 @@ void EngineState::activate(uint32_t ctx) {
   auto it = c.mapped.begin();
   for (uint32_t w = 0; w < windows; ++w) {
     if (it == c.mapped.end()) {
-      program_window(p, w, 0, 0, 0);
+      device::program_window(p, w, 0, 0, 0);
       continue;
     }
-    program_window(p, w, it->first, it->second.size, c.buffers.at(it->first).access);
+    device::program_window(p, w, it->first, it->second.size, c.buffers.at(it->first).access);
     ++it;
   }
   active_ = ctx;

@@ -91,12 +91,16 @@ class SystemcPlatform : public Platform {
 
 std::unique_ptr<Platform> make_systemc_platform(const device::DeviceConfig& config,
                                                 const AddressSpace& space) {
+  // Set once a device is built: a config the device refused leaves no device,
+  // and a later attempt says what SystemC itself says.
   static std::atomic<bool> elaborated{false};
-  if (elaborated.exchange(true))
+  if (elaborated)
     throw device::DeviceError(
         "SystemC elaborates once per process and this process already has a SystemC device: "
         "open it with the same options, use engine=functional, or serve it from hycimd");
-  return std::make_unique<SystemcPlatform>(config, space);
+  auto platform = std::make_unique<SystemcPlatform>(config, space);
+  elaborated = true;
+  return platform;
 }
 
 }  // namespace hycim::driver
