@@ -1,8 +1,8 @@
 // The engine: one simulated device shared by many contexts, the code behind
 // both backends (sim:// runs it in the client's process, hycimd in the daemon).
 //
-// A dedicated thread owns SystemC (elaboration, sc_start, every register
-// access). Control calls (buffers, windows, queues, errors, reset) are posted
+// A dedicated thread owns the device (its Platform: the functional device,
+// or SystemC's elaboration, sc_start and every register access). Control calls (buffers, windows, queues, errors, reset) are posted
 // to it and answered synchronously; the hot path does not post anything: the
 // thread waits in epoll on every queue's doorbell eventfd, takes a batch of
 // commands from that queue's shared ring, runs it on the device and writes
