@@ -43,6 +43,10 @@ const std::map<std::string, KernelFn>& kernel_table() {
     add_matmul_kernels(t);
     add_conv_kernels(t);
     add_qdq_kernels(t);
+    add_reduce_kernels(t);
+    add_tensor_kernels(t);
+    add_normalization_kernels(t);
+    add_resize_kernels(t);
     return t;
   }();
   return table;

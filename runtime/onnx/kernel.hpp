@@ -54,5 +54,9 @@ void add_quant_kernels(std::map<std::string, KernelFn>& t);
 void add_matmul_kernels(std::map<std::string, KernelFn>& t);
 void add_conv_kernels(std::map<std::string, KernelFn>& t);
 void add_qdq_kernels(std::map<std::string, KernelFn>& t);
+void add_reduce_kernels(std::map<std::string, KernelFn>& t);
+void add_tensor_kernels(std::map<std::string, KernelFn>& t);
+void add_normalization_kernels(std::map<std::string, KernelFn>& t);
+void add_resize_kernels(std::map<std::string, KernelFn>& t);
 
 }  // namespace hycim::runtime

@@ -5,8 +5,10 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 #include "runtime/onnx/onnx_io.hpp"
+#include "runtime/onnx/op_util.hpp"
 
 namespace hycim::runtime {
 namespace {
@@ -16,23 +18,31 @@ struct Descr {
   DType dtype;
   size_t bytes;
 };
-constexpr Descr kDescrs[] = {{"<f4", DType::kFloat, 4},
-                             {"|u1", DType::kUint8, 1},
-                             {"|i1", DType::kInt8, 1},
-                             {"<i4", DType::kInt32, 4},
-                             {"<i8", DType::kInt64, 8}};
+constexpr Descr kDescrs[] = {{"<f4", DType::kFloat, 4},  {"|u1", DType::kUint8, 1},
+                             {"|i1", DType::kInt8, 1},   {"<i4", DType::kInt32, 4},
+                             {"<i8", DType::kInt64, 8},  {"|b1", DType::kBool, 1},
+                             {"<f8", DType::kDouble, 8}, {"<i2", DType::kInt16, 2},
+                             {"<u2", DType::kUint16, 2}, {"<u4", DType::kUint32, 4},
+                             {"<u8", DType::kUint64, 8}};
 
+// bool is one byte per element on disk; vector<bool> is packed.
 template <typename T>
 Tensor from_bytes(Shape shape, const std::string& body, size_t offset) {
   std::vector<T> v(static_cast<size_t>(element_count(shape)));
-  std::memcpy(v.data(), body.data() + offset, v.size() * sizeof(T));
+  if constexpr (std::is_same_v<T, bool>)
+    for (size_t i = 0; i < v.size(); ++i) v[i] = body[offset + i] != 0;
+  else
+    std::memcpy(v.data(), body.data() + offset, v.size() * sizeof(T));
   return Tensor(std::move(shape), std::move(v));
 }
 
 template <typename T>
 void append_bytes(std::string& out, const Tensor& t) {
   const auto& v = t.values<T>();
-  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+  if constexpr (std::is_same_v<T, bool>)
+    for (bool b : v) out.push_back(b ? 1 : 0);
+  else
+    out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
 }
 
 bool ends_with(const std::string& s, const char* suffix) {
@@ -85,21 +95,10 @@ Tensor read_npy(const std::string& path) {
     if (body.size() - data_at != static_cast<size_t>(element_count(shape)) * d.bytes)
       throw RuntimeError(fmt::format("{}: {} data bytes for shape {} of {}", path,
                                      body.size() - data_at, shape_string(shape), descr));
-    switch (d.dtype) {
-      case DType::kFloat:
-        return from_bytes<float>(shape, body, data_at);
-      case DType::kUint8:
-        return from_bytes<uint8_t>(shape, body, data_at);
-      case DType::kInt8:
-        return from_bytes<int8_t>(shape, body, data_at);
-      case DType::kInt32:
-        return from_bytes<int32_t>(shape, body, data_at);
-      case DType::kInt64:
-        return from_bytes<int64_t>(shape, body, data_at);
-    }
+    return with_type(d.dtype, [&](auto tag) { return from_bytes<decltype(tag)>(shape, body, data_at); });
   }
   throw RuntimeError(fmt::format(
-      "{}: element type '{}' is not supported (float32, uint8, int8, int32, int64)", path, descr));
+      "{}: element type '{}' is not supported (float32/64, bool, 8- to 64-bit integers)", path, descr));
 }
 
 void write_npy(const std::string& path, const Tensor& t) {
@@ -117,23 +116,7 @@ void write_npy(const std::string& path, const Tensor& t) {
   out += static_cast<char>(header.size() & 0xff);
   out += static_cast<char>(header.size() >> 8);
   out += header;
-  switch (t.dtype()) {
-    case DType::kFloat:
-      append_bytes<float>(out, t);
-      break;
-    case DType::kUint8:
-      append_bytes<uint8_t>(out, t);
-      break;
-    case DType::kInt8:
-      append_bytes<int8_t>(out, t);
-      break;
-    case DType::kInt32:
-      append_bytes<int32_t>(out, t);
-      break;
-    case DType::kInt64:
-      append_bytes<int64_t>(out, t);
-      break;
-  }
+  with_type(t.dtype(), [&](auto tag) { append_bytes<decltype(tag)>(out, t); });
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!f || !f.write(out.data(), static_cast<std::streamsize>(out.size())) || !f.flush())
     throw RuntimeError(fmt::format("{}: cannot write", path));

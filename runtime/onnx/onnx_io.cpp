@@ -8,6 +8,9 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
+
+#include "runtime/onnx/op_util.hpp"
 
 namespace hycim::runtime {
 namespace {
@@ -20,51 +23,20 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-DType dtype_from_onnx(int32_t t, const std::string& what) {
-  switch (t) {
-    case onnx::TensorProto::FLOAT:
-      return DType::kFloat;
-    case onnx::TensorProto::UINT8:
-      return DType::kUint8;
-    case onnx::TensorProto::INT8:
-      return DType::kInt8;
-    case onnx::TensorProto::INT32:
-      return DType::kInt32;
-    case onnx::TensorProto::INT64:
-      return DType::kInt64;
-    default:
-      break;
-  }
-  throw RuntimeError(
-      fmt::format("{} has element type {}; hycim runs float, uint8, int8, int32, int64", what,
-                  onnx::TensorProto::DataType_Name(t)));
-}
-
-int32_t dtype_to_onnx(DType t) {
-  switch (t) {
-    case DType::kFloat:
-      return onnx::TensorProto::FLOAT;
-    case DType::kUint8:
-      return onnx::TensorProto::UINT8;
-    case DType::kInt8:
-      return onnx::TensorProto::INT8;
-    case DType::kInt32:
-      return onnx::TensorProto::INT32;
-    case DType::kInt64:
-      return onnx::TensorProto::INT64;
-  }
-  return onnx::TensorProto::UNDEFINED;
-}
-
 template <typename T, typename Field>
 std::vector<T> typed_values(const onnx::TensorProto& p, size_t n, const Field& field,
                             const std::string& what) {
   std::vector<T> v(n);
   if (p.has_raw_data()) {
-    if (p.raw_data().size() != n * sizeof(T))
+    // bool is one byte per element in raw_data; vector<bool> is packed.
+    constexpr size_t width = std::is_same_v<T, bool> ? 1 : sizeof(T);
+    if (p.raw_data().size() != n * width)
       throw RuntimeError(fmt::format("{}: raw_data has {} bytes, shape needs {}", what,
-                                     p.raw_data().size(), n * sizeof(T)));
-    std::memcpy(v.data(), p.raw_data().data(), n * sizeof(T));
+                                     p.raw_data().size(), n * width));
+    if constexpr (std::is_same_v<T, bool>)
+      for (size_t i = 0; i < n; ++i) v[i] = p.raw_data()[i] != 0;
+    else
+      std::memcpy(v.data(), p.raw_data().data(), n * sizeof(T));
     return v;
   }
   if (static_cast<size_t>(field.size()) != n)
@@ -78,7 +50,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& what) {
     throw RuntimeError(fmt::format("{}: external tensor data is not supported", what));
   Shape shape(p.dims().begin(), p.dims().end());
   const auto n = static_cast<size_t>(element_count(shape));
-  switch (dtype_from_onnx(p.data_type(), what)) {
+  switch (dtype_from_onnx_code(p.data_type(), what)) {
     case DType::kFloat:
       return Tensor(shape, typed_values<float>(p, n, p.float_data(), what));
     case DType::kUint8:
@@ -89,6 +61,18 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& what) {
       return Tensor(shape, typed_values<int32_t>(p, n, p.int32_data(), what));
     case DType::kInt64:
       return Tensor(shape, typed_values<int64_t>(p, n, p.int64_data(), what));
+    case DType::kBool:
+      return Tensor(shape, typed_values<bool>(p, n, p.int32_data(), what));
+    case DType::kDouble:
+      return Tensor(shape, typed_values<double>(p, n, p.double_data(), what));
+    case DType::kInt16:
+      return Tensor(shape, typed_values<int16_t>(p, n, p.int32_data(), what));
+    case DType::kUint16:
+      return Tensor(shape, typed_values<uint16_t>(p, n, p.int32_data(), what));
+    case DType::kUint32:
+      return Tensor(shape, typed_values<uint32_t>(p, n, p.uint64_data(), what));
+    case DType::kUint64:
+      return Tensor(shape, typed_values<uint64_t>(p, n, p.uint64_data(), what));
   }
   throw RuntimeError(what + ": unreachable element type");
 }
@@ -110,8 +94,8 @@ ValueInfo value_info(const onnx::ValueInfoProto& v, const std::string& source) {
   const auto& type = v.type();
   if (!type.has_tensor_type())
     throw RuntimeError(fmt::format("{}: value '{}' is not a tensor", source, v.name()));
-  info.dtype = dtype_from_onnx(type.tensor_type().elem_type(),
-                               fmt::format("{}: value '{}'", source, v.name()));
+  info.dtype = dtype_from_onnx_code(type.tensor_type().elem_type(),
+                                    fmt::format("{}: value '{}'", source, v.name()));
   for (const auto& d : type.tensor_type().shape().dim())
     info.dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
   return info;
@@ -193,25 +177,19 @@ Tensor read_tensor_pb(const std::string& path, std::string* name) {
 void write_tensor_pb(const std::string& path, const Tensor& t, const std::string& name) {
   onnx::TensorProto p;
   p.set_name(name);
-  p.set_data_type(dtype_to_onnx(t.dtype()));
+  p.set_data_type(onnx_code(t.dtype()));
   for (int64_t d : t.shape()) p.add_dims(d);
   std::string raw;
-  switch (t.dtype()) {
-    case DType::kFloat:
-      raw.assign(reinterpret_cast<const char*>(t.values<float>().data()), t.size() * 4);
-      break;
-    case DType::kUint8:
-      raw.assign(reinterpret_cast<const char*>(t.values<uint8_t>().data()), t.size());
-      break;
-    case DType::kInt8:
-      raw.assign(reinterpret_cast<const char*>(t.values<int8_t>().data()), t.size());
-      break;
-    case DType::kInt32:
-      raw.assign(reinterpret_cast<const char*>(t.values<int32_t>().data()), t.size() * 4);
-      break;
-    case DType::kInt64:
-      raw.assign(reinterpret_cast<const char*>(t.values<int64_t>().data()), t.size() * 8);
-      break;
+  if (t.dtype() == DType::kBool) {
+    for (bool b : t.values<bool>()) raw.push_back(b ? 1 : 0);
+  } else {
+    with_type(t.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (!std::is_same_v<T, bool>) {
+        const auto& v = t.values<T>();
+        raw.assign(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+      }
+    });
   }
   p.set_raw_data(raw);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -1,24 +1,43 @@
-// Conv, ConvInteger, QLinearConv (2-D, NCHW) as im2col products: per image
-// and group, A = the P x K patch matrix (P output pixels, K = C/g*kh*kw),
-// B = the group's weights read transposed (K x M/g), out = A . B.
+// Conv, ConvInteger, QLinearConv (1-D, 2-D or 3-D, channels first) as im2col
+// products: per image and group, A = the P x K patch matrix (P output
+// positions, K = C/g * kernel volume), B = the group's weights read
+// transposed (K x M/g), out = A . B. ConvTranspose is the product the other
+// way round: A = the input positions (P_in x C/g), B = the group's weights
+// as they lie (C/g x M/g * kernel volume), then each product row is added
+// into the output window it spreads over (col2im).
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
+#include <numeric>
 
 #include "runtime/onnx/matmul_core.hpp"
 
 namespace hycim::runtime {
 namespace {
 
+// Up to three spatial axes, stored as (d, h, w); a 1-D convolution has d = h
+// = 1 and a 2-D one d = 1, with kernel, stride and dilation 1 there.
+constexpr size_t kAxes = 3;
+using Axes = std::array<int64_t, kAxes>;
+
 struct ConvGeometry {
-  int64_t n = 0, c = 0, h = 0, w = 0;  // input
-  int64_t m = 0, kh = 0, kw = 0, group = 1;
-  int64_t sh = 1, sw = 1, dh = 1, dw = 1;
-  int64_t pt = 0, pl = 0;  // top/left padding (bottom/right follow from the output size)
-  int64_t oh = 0, ow = 0;
-  uint32_t k() const { return static_cast<uint32_t>(c / group * kh * kw); }
-  uint32_t p() const { return static_cast<uint32_t>(oh * ow); }
+  size_t rank = 2;  // spatial axes of the model's tensors (1, 2 or 3)
+  int64_t n = 0, c = 0, m = 0, group = 1;
+  Axes in{1, 1, 1}, kernel{1, 1, 1}, stride{1, 1, 1}, dil{1, 1, 1};
+  Axes pad{0, 0, 0};  // leading padding (trailing follows from the output size)
+  Axes out{1, 1, 1};
+  int64_t kvol() const { return kernel[0] * kernel[1] * kernel[2]; }
+  int64_t in_plane() const { return in[0] * in[1] * in[2]; }
+  uint32_t k() const { return static_cast<uint32_t>(c / group * kvol()); }
+  uint32_t p() const { return static_cast<uint32_t>(out[0] * out[1] * out[2]); }
   uint32_t mg() const { return static_cast<uint32_t>(m / group); }
+  // The output (or, for ConvTranspose, input) shape N, C, spatial...
+  Shape shape(int64_t channels, const Axes& spatial) const {
+    Shape s{n, channels};
+    for (size_t i = kAxes - rank; i < kAxes; ++i) s.push_back(spatial[i]);
+    return s;
+  }
 };
 
 // Padding for auto_pad SAME_*: total so that out = ceil(in / stride).
@@ -29,58 +48,93 @@ void same_pads(int64_t in, int64_t k, int64_t s, int64_t d, bool upper, int64_t&
   begin = upper ? total / 2 : total - total / 2;
 }
 
-ConvGeometry conv_geometry(const Node& node, const Shape& x, const Shape& w) {
-  if (x.size() != 4 || w.size() != 4)
-    throw RuntimeError(
-        fmt::format("only 2-D convolutions (NCHW input, MCHW weights); got {} and {}",
-                    shape_string(x), shape_string(w)));
-  ConvGeometry g{x[0], x[1], x[2], x[3], w[0], w[2], w[3]};
+// An attribute with one value per spatial axis (or two, for pads), placed in
+// the trailing `rank` slots of Axes.
+void axes_attr(const Node& node, const char* name, size_t rank, int64_t fill, Axes& begin,
+               Axes* end = nullptr) {
+  const auto v = node.attr_ints(name, std::vector<int64_t>((end ? 2 : 1) * rank, fill));
+  if (v.size() != (end ? 2 : 1) * rank)
+    throw RuntimeError(fmt::format("{} has {} values; {} spatial axes need {}", name, v.size(),
+                                   rank, (end ? 2 : 1) * rank));
+  for (size_t i = 0; i < rank; ++i) {
+    begin[kAxes - rank + i] = v[i];
+    if (end) (*end)[kAxes - rank + i] = v[rank + i];
+  }
+}
+
+// Shapes and attributes common to Conv and ConvTranspose; `w` is M x C/g x k
+// for Conv and C x M/g x k for ConvTranspose.
+ConvGeometry base_geometry(const Node& node, const Shape& x, const Shape& w) {
+  if (x.size() < 3 || x.size() > 5 || w.size() != x.size())
+    throw RuntimeError(fmt::format(
+        "convolutions take 1 to 3 spatial axes (N x C x D1.. input, weights of the same rank); "
+        "got {} and {}",
+        shape_string(x), shape_string(w)));
+  ConvGeometry g;
+  g.rank = x.size() - 2;
+  g.n = x[0], g.c = x[1];
   g.group = node.attr_int("group", 1);
-  if (g.group < 1 || g.c % g.group || g.m % g.group || w[1] != g.c / g.group)
+  for (size_t i = 0; i < g.rank; ++i) {
+    g.in[kAxes - g.rank + i] = x[2 + i];
+    g.kernel[kAxes - g.rank + i] = w[2 + i];
+  }
+  axes_attr(node, "strides", g.rank, 1, g.stride);
+  axes_attr(node, "dilations", g.rank, 1, g.dil);
+  if (g.group < 1 || g.c % g.group)
     throw RuntimeError(fmt::format("channels do not match: input {}, weights {}, group {}",
                                    shape_string(x), shape_string(w), g.group));
-  const auto strides = node.attr_ints("strides", {1, 1}), dil = node.attr_ints("dilations", {1, 1});
-  const auto pads = node.attr_ints("pads", {0, 0, 0, 0});
-  if (strides.size() != 2 || dil.size() != 2 || pads.size() != 4)
-    throw RuntimeError("strides, dilations and pads must have 2, 2 and 4 values");
-  g.sh = strides[0], g.sw = strides[1], g.dh = dil[0], g.dw = dil[1];
-  const std::string ap = node.attr_string("auto_pad", "NOTSET");
-  if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
-    same_pads(g.h, g.kh, g.sh, g.dh, ap == "SAME_UPPER", g.pt, g.oh);
-    same_pads(g.w, g.kw, g.sw, g.dw, ap == "SAME_UPPER", g.pl, g.ow);
-    return g;
-  }
-  const bool valid = ap == "VALID";
-  if (!valid && ap != "NOTSET")
-    throw RuntimeError(fmt::format("auto_pad '{}' is not supported", ap));
-  g.pt = valid ? 0 : pads[0], g.pl = valid ? 0 : pads[1];
-  const int64_t pb = valid ? 0 : pads[2], pr = valid ? 0 : pads[3];
-  g.oh = (g.h + g.pt + pb - ((g.kh - 1) * g.dh + 1)) / g.sh + 1;
-  g.ow = (g.w + g.pl + pr - ((g.kw - 1) * g.dw + 1)) / g.sw + 1;
-  if (g.oh < 1 || g.ow < 1) throw RuntimeError("kernel larger than the padded input");
   return g;
 }
 
-// Patch matrix of image `img`, group `gi`: row p = output pixel, column k =
-// (channel, ky, kx); positions in the padding read `pad`.
+ConvGeometry conv_geometry(const Node& node, const Shape& x, const Shape& w) {
+  ConvGeometry g = base_geometry(node, x, w);
+  g.m = w[0];
+  if (g.m % g.group || w[1] != g.c / g.group)
+    throw RuntimeError(fmt::format("channels do not match: input {}, weights {}, group {}",
+                                   shape_string(x), shape_string(w), g.group));
+  Axes pad_end{0, 0, 0};
+  axes_attr(node, "pads", g.rank, 0, g.pad, &pad_end);
+  const std::string ap = node.attr_string("auto_pad", "NOTSET");
+  for (size_t i = kAxes - g.rank; i < kAxes; ++i) {
+    if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
+      same_pads(g.in[i], g.kernel[i], g.stride[i], g.dil[i], ap == "SAME_UPPER", g.pad[i], g.out[i]);
+      continue;
+    }
+    if (ap == "VALID") g.pad[i] = pad_end[i] = 0;
+    else if (ap != "NOTSET") throw RuntimeError(fmt::format("auto_pad '{}' is not supported", ap));
+    g.out[i] = (g.in[i] + g.pad[i] + pad_end[i] - ((g.kernel[i] - 1) * g.dil[i] + 1)) / g.stride[i] + 1;
+    if (g.out[i] < 1) throw RuntimeError("kernel larger than the padded input");
+  }
+  return g;
+}
+
+// Patch matrix of image `img`, group `gi`: row p = output position, column k
+// = (channel, kd, kh, kw); positions in the padding read `pad`.
 template <typename T>
 std::vector<T> im2col(const T* x, const ConvGeometry& g, int64_t img, int64_t gi, T pad) {
   const int64_t cg = g.c / g.group;
   std::vector<T> a(size_t{g.p()} * g.k(), pad);
   size_t col = 0;
   for (int64_t ci = 0; ci < cg; ++ci)
-    for (int64_t ky = 0; ky < g.kh; ++ky)
-      for (int64_t kx = 0; kx < g.kw; ++kx, ++col) {
-        const T* plane = x + ((img * g.c) + gi * cg + ci) * g.h * g.w;
-        for (int64_t oy = 0; oy < g.oh; ++oy) {
-          const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
-          if (iy < 0 || iy >= g.h) continue;
-          for (int64_t ox = 0; ox < g.ow; ++ox) {
-            const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
-            if (ix >= 0 && ix < g.w) a[size_t(oy * g.ow + ox) * g.k() + col] = plane[iy * g.w + ix];
+    for (int64_t kd = 0; kd < g.kernel[0]; ++kd)
+      for (int64_t ky = 0; ky < g.kernel[1]; ++ky)
+        for (int64_t kx = 0; kx < g.kernel[2]; ++kx, ++col) {
+          const T* plane = x + ((img * g.c) + gi * cg + ci) * g.in_plane();
+          for (int64_t od = 0; od < g.out[0]; ++od) {
+            const int64_t id = od * g.stride[0] - g.pad[0] + kd * g.dil[0];
+            if (id < 0 || id >= g.in[0]) continue;
+            for (int64_t oy = 0; oy < g.out[1]; ++oy) {
+              const int64_t iy = oy * g.stride[1] - g.pad[1] + ky * g.dil[1];
+              if (iy < 0 || iy >= g.in[1]) continue;
+              const T* row = plane + (id * g.in[1] + iy) * g.in[2];
+              const size_t p0 = size_t((od * g.out[1] + oy) * g.out[2]);
+              for (int64_t ox = 0; ox < g.out[2]; ++ox) {
+                const int64_t ix = ox * g.stride[2] - g.pad[2] + kx * g.dil[2];
+                if (ix >= 0 && ix < g.in[2]) a[(p0 + size_t(ox)) * g.k() + col] = row[ix];
+              }
+            }
           }
         }
-      }
   return a;
 }
 
@@ -96,7 +150,7 @@ void scatter(const ConvGeometry& g, int64_t img, int64_t gi, std::span<const T> 
 void conv(ExecContext& ctx) {
   const Tensor &x = ctx.input(0), &w = ctx.input(1);
   const ConvGeometry g = conv_geometry(ctx.node, x.shape(), w.shape());
-  Tensor y(DType::kFloat, {g.n, g.m, g.oh, g.ow});
+  Tensor y(DType::kFloat, g.shape(g.m, g.out));
   auto& yv = y.values<float>();
   const float* bias = ctx.has_input(2) ? ctx.input(2).values<float>().data() : nullptr;
   const ActQuant aq = ctx.float_quant(0);
@@ -110,6 +164,100 @@ void conv(ExecContext& ctx) {
       scatter<float>(g, img, gi, prod,
                      [&](int64_t o, float v, int64_t m) { yv[o] = v + (bias ? bias[m] : 0.0f); });
     }
+  ctx.out[0] = std::move(y);
+}
+
+ConvGeometry conv_transpose_geometry(const Node& node, const Shape& x, const Shape& w) {
+  ConvGeometry g = base_geometry(node, x, w);
+  if (w[0] != g.c)
+    throw RuntimeError(fmt::format("weights {} need {} input channels first, the input has {}",
+                                   shape_string(w), w[0], g.c));
+  g.m = w[1] * g.group;
+  Axes pad_end{0, 0, 0}, out_pad{0, 0, 0};
+  axes_attr(node, "pads", g.rank, 0, g.pad, &pad_end);
+  axes_attr(node, "output_padding", g.rank, 0, out_pad);
+  const std::string ap = node.attr_string("auto_pad", "NOTSET");
+  if (ap != "NOTSET" && ap != "VALID" && ap != "SAME_UPPER" && ap != "SAME_LOWER")
+    throw RuntimeError(fmt::format("auto_pad '{}' is not supported", ap));
+  auto out_shape = node.attr_ints("output_shape", {});
+  if (out_shape.size() == g.rank + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
+  if (!out_shape.empty() && out_shape.size() != g.rank)
+    throw RuntimeError(fmt::format("output_shape has {} values for {} spatial axes", out_shape.size(), g.rank));
+  for (size_t i = kAxes - g.rank; i < kAxes; ++i) {
+    const int64_t full = g.stride[i] * (g.in[i] - 1) + out_pad[i] + (g.kernel[i] - 1) * g.dil[i] + 1;
+    int64_t want = -1;
+    if (!out_shape.empty()) want = out_shape[i - (kAxes - g.rank)];
+    else if (ap == "SAME_UPPER" || ap == "SAME_LOWER") want = g.in[i] * g.stride[i];
+    if (ap == "VALID") g.pad[i] = pad_end[i] = 0;
+    if (want >= 0) {  // pads follow from the output size asked for
+      const int64_t total = full - want;  // negative: the output grows at the end
+      const int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);  // floor(total / 2)
+      g.pad[i] = ap == "SAME_UPPER" ? half : total - half;
+      pad_end[i] = total - g.pad[i];
+    }
+    g.out[i] = full - g.pad[i] - pad_end[i];
+    if (g.out[i] < 1) throw RuntimeError("pads leave no output");
+  }
+  return g;
+}
+
+// Per image and group: (input positions x C/g) . (C/g x M/g * kernel
+// volume), each product row added into the output window it covers.
+void conv_transpose(ExecContext& ctx) {
+  const Tensor &x = ctx.input(0), &w = ctx.input(1);
+  const ConvGeometry g = conv_transpose_geometry(ctx.node, x.shape(), w.shape());
+  Tensor y(DType::kFloat, g.shape(g.m, g.out));
+  auto& yv = y.values<float>();
+  const int64_t cg = g.c / g.group, kvol = g.kvol(), pin = g.in_plane(), pout = g.p();
+  const auto ncols = static_cast<uint32_t>(g.mg() * kvol);
+  const ActQuant aq = ctx.float_quant(0);
+  const auto& xv = x.values<float>();
+  std::vector<float> a(static_cast<size_t>(pin * cg)), prod(static_cast<size_t>(pin) * ncols);
+  for (int64_t img = 0; img < g.n; ++img)
+    for (int64_t gi = 0; gi < g.group; ++gi) {
+      for (int64_t ci = 0; ci < cg; ++ci)
+        for (int64_t p = 0; p < pin; ++p)
+          a[static_cast<size_t>(p * cg + ci)] = xv[static_cast<size_t>((img * g.c + gi * cg + ci) * pin + p)];
+      StridedB<float> b{w.values<float>().data() + gi * cg * ncols, static_cast<uint32_t>(cg), ncols,
+                        ncols, 1};
+      float_product(ctx, aq, a, static_cast<uint32_t>(pin), b,
+                    {ctx.weight_key(fmt::format("/g{}", gi)), ctx.in_const[1]}, prod);
+      float* out = yv.data() + (img * g.m + gi * g.mg()) * pout;
+      for (int64_t id = 0; id < g.in[0]; ++id)
+        for (int64_t iy = 0; iy < g.in[1]; ++iy)
+          for (int64_t ix = 0; ix < g.in[2]; ++ix) {
+            const float* row = prod.data() + ((id * g.in[1] + iy) * g.in[2] + ix) * ncols;
+            for (int64_t j = 0; j < g.mg(); ++j)
+              for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+                const int64_t od = id * g.stride[0] - g.pad[0] + kd * g.dil[0];
+                if (od < 0 || od >= g.out[0]) continue;
+                for (int64_t ky = 0; ky < g.kernel[1]; ++ky) {
+                  const int64_t oy = iy * g.stride[1] - g.pad[1] + ky * g.dil[1];
+                  if (oy < 0 || oy >= g.out[1]) continue;
+                  for (int64_t kx = 0; kx < g.kernel[2]; ++kx) {
+                    const int64_t ox = ix * g.stride[2] - g.pad[2] + kx * g.dil[2];
+                    if (ox < 0 || ox >= g.out[2]) continue;
+                    out[j * pout + (od * g.out[1] + oy) * g.out[2] + ox] +=
+                        row[j * kvol + (kd * g.kernel[1] + ky) * g.kernel[2] + kx];
+                  }
+                }
+              }
+          }
+    }
+  if (ctx.has_input(2)) {
+    const auto& bias = ctx.input(2).values<float>();
+    if (static_cast<int64_t>(bias.size()) != g.m)
+      throw RuntimeError(fmt::format("bias has {} values; expected {}", bias.size(), g.m));
+    for (size_t i = 0; i < yv.size(); ++i) yv[i] += bias[(i / static_cast<size_t>(pout)) % bias.size()];
+  }
+  // An output element sums the products of every kernel tap that reaches
+  // it: at most ceil(k / (s / gcd(s, d))) per axis.
+  int64_t taps = 1;
+  for (size_t i = 0; i < kAxes; ++i) {
+    const int64_t step = g.stride[i] / std::gcd(g.stride[i], g.dil[i]);
+    taps *= std::min(g.kernel[i], (g.kernel[i] + step - 1) / step);
+  }
+  ctx.error_bound *= static_cast<double>(taps);
   ctx.out[0] = std::move(y);
 }
 
@@ -140,7 +288,7 @@ void integer_conv(ExecContext& ctx, size_t ix, size_t izx, size_t iw, size_t izw
 
 void conv_integer(ExecContext& ctx) {
   const ConvGeometry g = conv_geometry(ctx.node, ctx.input(0).shape(), ctx.input(1).shape());
-  Tensor y(DType::kInt32, {g.n, g.m, g.oh, g.ow});
+  Tensor y(DType::kInt32, g.shape(g.m, g.out));
   auto& yv = y.values<int32_t>();
   integer_conv(ctx, 0, 2, 1, 3,
                [&](const ConvGeometry& gg, int64_t img, int64_t gi, std::span<const int32_t> p) {
@@ -159,7 +307,7 @@ void qlinear_conv(ExecContext& ctx) {
   const bool out_signed = is_signed8(zy_t);
   const auto zy = static_cast<int32_t>(zy_t.as_int(0));
   const int32_t* bias = ctx.has_input(8) ? ctx.input(8).values<int32_t>().data() : nullptr;
-  Tensor y(zy_t.dtype(), {g.n, g.m, g.oh, g.ow});
+  Tensor y(zy_t.dtype(), g.shape(g.m, g.out));
   integer_conv(ctx, 0, 2, 3, 5,
                [&](const ConvGeometry& gg, int64_t img, int64_t gi, std::span<const int32_t> p) {
                  scatter<int32_t>(gg, img, gi, p, [&](int64_t o, int32_t v, int64_t m) {
@@ -179,6 +327,7 @@ void qlinear_conv(ExecContext& ctx) {
 
 void add_conv_kernels(std::map<std::string, KernelFn>& t) {
   t["Conv"] = conv;
+  t["ConvTranspose"] = conv_transpose;
   t["ConvInteger"] = conv_integer;
   t["QLinearConv"] = qlinear_conv;
 }

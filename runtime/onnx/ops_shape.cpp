@@ -5,23 +5,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "runtime/onnx/kernel.hpp"
+#include "runtime/onnx/op_util.hpp"
 
 namespace hycim::runtime {
 namespace {
-
-int64_t normalize_axis(int64_t axis, size_t rank) {
-  const auto r = static_cast<int64_t>(rank);
-  if (axis < -r || axis >= r)
-    throw RuntimeError(fmt::format("axis {} out of range for rank {}", axis, rank));
-  return axis < 0 ? axis + r : axis;
-}
-
-std::vector<int64_t> int_list(const Tensor& t) {
-  std::vector<int64_t> v(static_cast<size_t>(t.size()));
-  for (int64_t i = 0; i < t.size(); ++i) v[static_cast<size_t>(i)] = t.as_int(i);
-  return v;
-}
 
 void reshape(ExecContext& ctx) {
   Tensor y = ctx.input(0);
@@ -94,23 +81,7 @@ void transpose_kernel(ExecContext& ctx) {
   for (size_t i = 0; i < check.size(); ++i)
     if (check[i] != static_cast<int64_t>(i) || check.size() != x.rank())
       throw RuntimeError("perm is not a permutation of the axes");
-  switch (x.dtype()) {
-    case DType::kFloat:
-      ctx.out[0] = transpose<float>(x, perm);
-      break;
-    case DType::kUint8:
-      ctx.out[0] = transpose<uint8_t>(x, perm);
-      break;
-    case DType::kInt8:
-      ctx.out[0] = transpose<int8_t>(x, perm);
-      break;
-    case DType::kInt32:
-      ctx.out[0] = transpose<int32_t>(x, perm);
-      break;
-    case DType::kInt64:
-      ctx.out[0] = transpose<int64_t>(x, perm);
-      break;
-  }
+  ctx.out[0] = with_type(x.dtype(), [&](auto tag) { return transpose<decltype(tag)>(x, perm); });
 }
 
 std::vector<int64_t> axes_of(const ExecContext& ctx) {
@@ -146,43 +117,46 @@ void unsqueeze(ExecContext& ctx) {
   ctx.out[0] = std::move(y);
 }
 
+// Constant: a tensor, or (opset 12) one float / int or a list of them.
 void constant(ExecContext& ctx) {
-  auto it = ctx.node.attrs.find("value");
-  if (it == ctx.node.attrs.end() || !it->second.t)
-    throw RuntimeError("only the 'value' tensor form is supported");
-  ctx.out[0] = *it->second.t;
+  const auto& attrs = ctx.node.attrs;
+  if (auto it = attrs.find("value"); it != attrs.end() && it->second.t) {
+    ctx.out[0] = *it->second.t;
+  } else if (auto f = attrs.find("value_float"); f != attrs.end()) {
+    ctx.out[0] = Tensor(Shape{}, std::vector<float>{f->second.f});
+  } else if (auto fs = attrs.find("value_floats"); fs != attrs.end()) {
+    ctx.out[0] = Tensor(Shape{static_cast<int64_t>(fs->second.floats.size())}, fs->second.floats);
+  } else if (auto i = attrs.find("value_int"); i != attrs.end()) {
+    ctx.out[0] = Tensor(Shape{}, std::vector<int64_t>{i->second.i});
+  } else if (auto is = attrs.find("value_ints"); is != attrs.end()) {
+    ctx.out[0] = Tensor(Shape{static_cast<int64_t>(is->second.ints.size())}, is->second.ints);
+  } else {
+    throw RuntimeError("needs a value, value_float(s) or value_int(s) attribute (sparse and string values are not supported)");
+  }
 }
 
 template <typename T>
 Tensor cast_to(const Tensor& x) {
   std::vector<T> v(static_cast<size_t>(x.size()));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<T>(x.as_double(static_cast<int64_t>(i)));
+  for (size_t i = 0; i < v.size(); ++i) {
+    const double d = x.as_double(static_cast<int64_t>(i));
+    if constexpr (std::is_same_v<T, bool>)
+      v[i] = d != 0;
+    else
+      v[i] = static_cast<T>(d);
+  }
   return Tensor(x.shape(), std::move(v));
 }
 
 void cast(ExecContext& ctx) {
+  const DType to = dtype_from_onnx_code(ctx.node.attr_int("to", 0), "Cast's 'to'");
+  ctx.out[0] = with_type(to, [&](auto tag) { return cast_to<decltype(tag)>(ctx.input(0)); });
+}
+
+// CastLike: Cast to the element type of the second input.
+void cast_like(ExecContext& ctx) {
   const Tensor& x = ctx.input(0);
-  switch (ctx.node.attr_int("to", 0)) {  // onnx::TensorProto::DataType values
-    case 1:
-      ctx.out[0] = cast_to<float>(x);
-      return;
-    case 2:
-      ctx.out[0] = cast_to<uint8_t>(x);
-      return;
-    case 3:
-      ctx.out[0] = cast_to<int8_t>(x);
-      return;
-    case 6:
-      ctx.out[0] = cast_to<int32_t>(x);
-      return;
-    case 7:
-      ctx.out[0] = cast_to<int64_t>(x);
-      return;
-    default:
-      break;
-  }
-  throw RuntimeError(
-      fmt::format("cast to ONNX type {} is not supported", ctx.node.attr_int("to", 0)));
+  ctx.out[0] = with_type(ctx.input(1).dtype(), [&](auto tag) { return cast_to<decltype(tag)>(x); });
 }
 
 }  // namespace
@@ -196,6 +170,7 @@ void add_shape_kernels(std::map<std::string, KernelFn>& t) {
   t["Identity"] = [](ExecContext& c) { c.out[0] = c.input(0); };
   t["Constant"] = constant;
   t["Cast"] = cast;
+  t["CastLike"] = cast_like;
 }
 
 }  // namespace hycim::runtime

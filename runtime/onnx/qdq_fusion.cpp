@@ -137,9 +137,9 @@ void qdq_conv(ExecContext& ctx) {
   ints.in_const = {ctx.in_const[0], ctx.in_const[3], ctx.in_const[2], ctx.in_const[5]};
   kernel_table().at("ConvInteger")(ints);
   const Tensor& acc = ints.out[0];
-  const Shape& shape = acc.shape();  // N, M, OH, OW
+  const Shape& shape = acc.shape();  // N, M, spatial...
   const auto channels = static_cast<size_t>(shape.at(1));
-  const auto plane = static_cast<size_t>(shape.at(2) * shape.at(3));
+  const auto plane = static_cast<size_t>(acc.size() / std::max<int64_t>(shape[0] * shape[1], 1));
   const std::vector<float> s = product_scales(ctx, channels, "w scale");
   const float* bias = nullptr;
   if (ctx.has_input(6)) {

@@ -4,20 +4,59 @@
 
 namespace hycim::runtime {
 
-const char* to_string(DType t) {
-  switch (t) {
-    case DType::kFloat:
-      return "float";
-    case DType::kUint8:
-      return "uint8";
-    case DType::kInt8:
-      return "int8";
-    case DType::kInt32:
-      return "int32";
-    case DType::kInt64:
-      return "int64";
+namespace {
+
+struct TypeName {
+  DType type;
+  int32_t onnx;  // TensorProto.DataType
+  const char* name;
+};
+
+constexpr TypeName kTypes[] = {
+    {DType::kFloat, 1, "float"},    {DType::kUint8, 2, "uint8"},    {DType::kInt8, 3, "int8"},
+    {DType::kUint16, 4, "uint16"},  {DType::kInt16, 5, "int16"},    {DType::kInt32, 6, "int32"},
+    {DType::kInt64, 7, "int64"},    {DType::kBool, 9, "bool"},      {DType::kDouble, 11, "double"},
+    {DType::kUint32, 12, "uint32"}, {DType::kUint64, 13, "uint64"},
+};
+
+// ONNX's names of the codes hycim does not run, for the refusal.
+const char* unsupported_onnx_name(int64_t code) {
+  switch (code) {
+    case 8:
+      return "STRING";
+    case 10:
+      return "FLOAT16";
+    case 14:
+      return "COMPLEX64";
+    case 15:
+      return "COMPLEX128";
+    case 16:
+      return "BFLOAT16";
+    default:
+      return "UNDEFINED";
   }
+}
+
+}  // namespace
+
+const char* to_string(DType t) {
+  for (const TypeName& n : kTypes)
+    if (n.type == t) return n.name;
   return "unknown";
+}
+
+DType dtype_from_onnx_code(int64_t code, const std::string& what) {
+  for (const TypeName& n : kTypes)
+    if (n.onnx == code) return n.type;
+  throw RuntimeError(fmt::format(
+      "{} has element type {} ({}); hycim runs float, double, bool and 8- to 64-bit integers", what,
+      unsupported_onnx_name(code), code));
+}
+
+int32_t onnx_code(DType t) {
+  for (const TypeName& n : kTypes)
+    if (n.type == t) return n.onnx;
+  return 0;
 }
 
 int64_t element_count(const Shape& shape) {
@@ -51,6 +90,24 @@ Tensor::Tensor(DType dtype, Shape shape) : shape_(std::move(shape)) {
       break;
     case DType::kInt64:
       data_ = std::vector<int64_t>(n);
+      break;
+    case DType::kBool:
+      data_ = std::vector<bool>(n);
+      break;
+    case DType::kDouble:
+      data_ = std::vector<double>(n);
+      break;
+    case DType::kInt16:
+      data_ = std::vector<int16_t>(n);
+      break;
+    case DType::kUint16:
+      data_ = std::vector<uint16_t>(n);
+      break;
+    case DType::kUint32:
+      data_ = std::vector<uint32_t>(n);
+      break;
+    case DType::kUint64:
+      data_ = std::vector<uint64_t>(n);
       break;
   }
 }

@@ -1,7 +1,8 @@
 // A dense tensor of one of the element types the runtime executes: float for
 // the float path, uint8/int8 for quantized data, int32 for accumulators, int64
-// for shapes and indices. Storage is a typed vector so no access reinterprets
-// bytes.
+// for shapes and indices, bool for masks and conditions; double and the other
+// integer widths for the host operators of models that use them. Storage is a
+// typed vector so no access reinterprets bytes.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -12,9 +13,15 @@
 
 namespace hycim::runtime {
 
-enum class DType { kFloat, kUint8, kInt8, kInt32, kInt64 };
+// Index order matches Tensor's storage variant.
+enum class DType { kFloat, kUint8, kInt8, kInt32, kInt64, kBool, kDouble, kInt16, kUint16, kUint32, kUint64 };
 
 const char* to_string(DType t);
+// ONNX's TensorProto.DataType numbers (FLOAT = 1, ..., UINT64 = 13), the
+// codes of Cast's `to` and of every tensor in a model file; an unsupported
+// code (string, float16, complex) is refused naming `what`.
+DType dtype_from_onnx_code(int64_t code, const std::string& what);
+int32_t onnx_code(DType t);
 
 template <typename T>
 constexpr DType dtype_of();
@@ -37,6 +44,30 @@ constexpr DType dtype_of<int32_t>() {
 template <>
 constexpr DType dtype_of<int64_t>() {
   return DType::kInt64;
+}
+template <>
+constexpr DType dtype_of<bool>() {
+  return DType::kBool;
+}
+template <>
+constexpr DType dtype_of<double>() {
+  return DType::kDouble;
+}
+template <>
+constexpr DType dtype_of<int16_t>() {
+  return DType::kInt16;
+}
+template <>
+constexpr DType dtype_of<uint16_t>() {
+  return DType::kUint16;
+}
+template <>
+constexpr DType dtype_of<uint32_t>() {
+  return DType::kUint32;
+}
+template <>
+constexpr DType dtype_of<uint64_t>() {
+  return DType::kUint64;
 }
 
 using Shape = std::vector<int64_t>;
@@ -84,7 +115,8 @@ class Tensor {
   Shape shape_;
   // Index order matches DType.
   std::variant<std::vector<float>, std::vector<uint8_t>, std::vector<int8_t>, std::vector<int32_t>,
-               std::vector<int64_t>>
+               std::vector<int64_t>, std::vector<bool>, std::vector<double>, std::vector<int16_t>,
+               std::vector<uint16_t>, std::vector<uint32_t>, std::vector<uint64_t>>
       data_;
 };
 
