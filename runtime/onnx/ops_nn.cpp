@@ -124,7 +124,9 @@ void pool(ExecContext& ctx, bool average) {
   const int64_t plane = element_count(g.in), out_plane = element_count(g.out);
   Shape out{x.shape()[0], x.shape()[1]};
   out.insert(out.end(), g.out.begin(), g.out.end());
-  ctx.out[0] = with_float_type(x.dtype(), [&](auto tag) {
+  if (average && x.dtype() != DType::kFloat && x.dtype() != DType::kDouble)
+    throw RuntimeError(fmt::format("AveragePool of {} is not supported (float, double)", to_string(x.dtype())));
+  ctx.out[0] = with_number_type(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor y(dtype_of<T>(), out);
     const auto& xv = x.values<T>();
