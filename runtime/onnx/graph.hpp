@@ -50,6 +50,9 @@ struct Graph {
   std::map<std::string, Tensor> initializers;
   std::vector<ValueInfo> inputs;  // graph inputs that are not initializers
   std::vector<ValueInfo> outputs;
+  // Types and dimensions of the values in between, where shape inference
+  // found them (graph passes fold Shape of statically shaped values).
+  std::map<std::string, ValueInfo> values;
   std::map<std::string, std::string> metadata;  // model metadata_props
 };
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 namespace hycim::runtime {
 
@@ -31,6 +32,14 @@ ActQuant ExecContext::act_quant(size_t i) {
 
 std::string ExecContext::weight_key(const std::string& suffix) const {
   return fmt::format("{}:{}{}", node.index, node.name.empty() ? node.op_type : node.name, suffix);
+}
+
+bool runs_on_device(const std::string& op_type) {
+  static const std::set<std::string> device = {
+      "MatMul",      "Gemm",         "Conv",          "ConvTranspose",   "MatMulInteger",
+      "ConvInteger", "QLinearMatMul", "QLinearConv",  "hycim.QdqMatMul", "hycim.QdqGemm",
+      "hycim.QdqConv"};
+  return device.count(op_type) != 0;
 }
 
 const std::map<std::string, KernelFn>& kernel_table() {

@@ -45,6 +45,9 @@ using KernelFn = void (*)(ExecContext&);
 
 // Operator name -> kernel, for the default ONNX domain.
 const std::map<std::string, KernelFn>& kernel_table();
+// Whether the operator's products run on the device's tiles (on the tiles
+// backend); every other operator runs on the host.
+bool runs_on_device(const std::string& op_type);
 
 // Registration of each ops_*.cpp file.
 void add_elementwise_kernels(std::map<std::string, KernelFn>& t);

@@ -145,6 +145,15 @@ Graph load_model(const std::string& path) {
   for (const auto& v : graph.input())
     if (!g.initializers.count(v.name())) g.inputs.push_back(value_info(v, path));
   for (const auto& v : graph.output()) g.outputs.push_back(value_info(v, path));
+  for (const auto& v : graph.value_info()) {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) continue;
+    try {
+      g.values.emplace(v.name(), value_info(v, path));
+    } catch (const RuntimeError&) {
+      // An element type hycim does not run: the node making it is refused.
+    }
+  }
+  for (const auto& v : g.inputs) g.values.emplace(v.name, v);
   for (int i = 0; i < graph.node_size(); ++i)
     g.nodes.push_back(node_from_proto(graph.node(i), static_cast<size_t>(i), path));
   return g;

@@ -63,6 +63,7 @@ Session::Session(Graph graph, const SessionOptions& options)
 
 Session::Session(Graph graph, std::unique_ptr<Backend> backend)
     : graph_(std::move(graph)), backend_(std::move(backend)) {
+  passes_ = optimize_graph(graph_);
   check_supported();
   backend_->set_model_label(std::filesystem::path(graph_.source).filename().string());
   if (backend_->quantizes_float()) fuse_qdq_matmuls(graph_);
@@ -72,21 +73,22 @@ Session::Session(Graph graph, std::unique_ptr<Backend> backend)
 
 void Session::check_supported() const {
   const auto& table = kernel_table();
+  std::vector<std::string> refused;
   for (const Node& n : graph_.nodes) {
     if (!n.domain.empty() && n.domain != "ai.onnx")
-      throw RuntimeError(fmt::format(
-          "{}: {}: operator domain '{}' is not supported (only the default ONNX domain)",
-          graph_.source, n.label(), n.domain));
+      refused.push_back(fmt::format("{}: operator domain '{}' is not supported (only the default ONNX domain)",
+                                    n.label(), n.domain));
     // hycim.* kernels are internal (fused patterns), never a model's own operator.
-    if (!table.count(n.op_type) || n.op_type.rfind("hycim.", 0) == 0) {
-      std::vector<std::string> names;
-      for (const auto& [name, fn] : table)
-        if (name.rfind("hycim.", 0) != 0) names.push_back(name);
-      throw RuntimeError(
-          fmt::format("{}: {}: operator {} is not supported by hycim (supported: {})",
-                      graph_.source, n.label(), n.op_type, fmt::join(names, ", ")));
-    }
+    else if (!table.count(n.op_type) || n.op_type.rfind("hycim.", 0) == 0)
+      refused.push_back(fmt::format("{}: operator {} is not supported by hycim", n.label(), n.op_type));
   }
+  if (refused.empty()) return;
+  std::vector<std::string> names;
+  for (const auto& [name, fn] : table)
+    if (name.rfind("hycim.", 0) != 0) names.push_back(name);
+  throw RuntimeError(fmt::format("{} (opset {}): {} node{} cannot run: {} (supported: {})", graph_.source,
+                                 graph_.opset, refused.size(), refused.size() == 1 ? "" : "s",
+                                 fmt::join(refused, "; "), fmt::join(names, ", ")));
 }
 
 void Session::check_inputs(const TensorMap& inputs) const {

@@ -1,6 +1,8 @@
-// A loaded model ready to run: checks at construction that every node is an
-// operator hycim runs, then executes the nodes in order on a backend (the CIM
-// tiles or the CPU), with per-layer cycles and host time.
+// A loaded model ready to run: at construction runs the graph passes
+// (graph_passes.hpp) and checks that every remaining node is an operator
+// hycim runs (listing all that are not, before anything is placed), then
+// executes the nodes in order on a backend (the CIM tiles or the CPU), with
+// per-layer cycles and host time.
 #pragma once
 #include <chrono>
 #include <functional>
@@ -12,6 +14,7 @@
 
 #include "runtime/onnx/backend.hpp"
 #include "runtime/onnx/graph.hpp"
+#include "runtime/onnx/graph_passes.hpp"
 #include "runtime/onnx/kernel.hpp"
 
 namespace hycim::runtime {
@@ -90,7 +93,9 @@ class Session {
   // NVM residency of this session's backend (nullopt on the CPU).
   std::optional<cim::ResidencyCounters> residency() const { return backend_->residency(); }
 
+  // The graph as it runs (after the passes) and what the passes changed.
   const Graph& graph() const { return graph_; }
+  const PassSummary& passes() const { return passes_; }
   const RunStats& last_stats() const { return stats_; }
   // Output name -> largest |error| quantization can add to an element, for
   // outputs of float operators that ran quantized (0 or absent: exact).
@@ -114,6 +119,7 @@ class Session {
   void store_outputs(const Node& node, ExecContext& ctx, TensorMap& values);
 
   Graph graph_;
+  PassSummary passes_;
   std::unique_ptr<Backend> backend_;
   Ranges ranges_;
   Ranges* observed_ = nullptr;

@@ -68,11 +68,29 @@ TEST_F(BadInput, CheckerFailureIsReported) {
 
 TEST_F(BadInput, UnsupportedOperatorNamesTheNode) {
   auto m = small_model();
-  m.mutable_graph()->mutable_node(1)->set_op_type("Elu");
-  const std::string p = save(m, path("elu.onnx"));
+  m.mutable_graph()->mutable_node(1)->set_op_type("LpNormalization");
+  const std::string p = save(m, path("lpnorm.onnx"));
   const Graph g = load_model(p);
   const std::string e = error_of([&] { Session s(g, SessionOptions{}); });
-  EXPECT_THAT(e, HasSubstr("node 1 'Relu2' (Elu): operator Elu is not supported"));
+  EXPECT_THAT(e, HasSubstr("(opset 13): 1 node cannot run: node 1 'Relu2' (LpNormalization): "
+                           "operator LpNormalization is not supported by hycim (supported: Abs,"));
+  std::filesystem::remove(p);
+}
+
+TEST_F(BadInput, EveryUnsupportedOperatorIsListedAtOnce) {
+  auto m = new_model();
+  auto* g = m.mutable_graph();
+  add_input(g, "x", onnx::TensorProto::FLOAT, {1, 4});
+  add_node(g, "LpNormalization", {"x"}, {"h"});
+  add_node(g, "Relu", {"h"}, {"r"});
+  add_node(g, "MeanVarianceNormalization", {"r"}, {"y"});
+  add_input(g, "y", onnx::TensorProto::FLOAT, {1, 4}, true);
+  const std::string p = save(m, path("two_unsupported.onnx"));
+  const std::string e = error_of([&] { Session s(load_model(p), SessionOptions{}); });
+  EXPECT_THAT(e, HasSubstr("2 nodes cannot run: node 0 'LpNormalization1' (LpNormalization): "
+                           "operator LpNormalization is not supported by hycim; node 2 "
+                           "'MeanVarianceNormalization3' (MeanVarianceNormalization): operator "
+                           "MeanVarianceNormalization is not supported by hycim"));
   std::filesystem::remove(p);
 }
 

@@ -470,6 +470,7 @@ TEST(Qdq, InternalOperatorNamesAreNotAcceptedFromModels) {
     Graph graph;
     graph.source = "m";
     graph.nodes.push_back(Node{0, "n", op, "", {"x"}, {"y"}, {}});
+    graph.outputs.push_back(ValueInfo{"y", DType::kFloat, {1}});
     EXPECT_THROW(Session(graph, make_cpu_backend()), RuntimeError) << op;
   }
 }
