@@ -23,7 +23,7 @@ struct RunOptions {
   std::vector<std::string> inputs, outputs;
   std::string trace;
   runtime::SessionOptions session;
-  bool plan = false, profile = false, json = false;
+  bool plan = false, profile = false, json = false, dump_graph = false;
   int runs = 1;  // the stats and trace are of the last run
 };
 
@@ -38,6 +38,10 @@ std::string preview(const runtime::Tensor& t) {
 
 void run(const RunOptions& o) {
   runtime::Session s(runtime::load_model(o.model), o.session);
+  if (o.dump_graph) {
+    fmt::print("{}", runtime::dump_graph(s.graph(), s.passes()));
+    if (o.inputs.empty()) return;  // the graph was what was asked for
+  }
   const auto& gi = s.graph().inputs;
   if (o.inputs.size() != gi.size())
     throw cli::CliError(fmt::format("{} needs {} inputs, got {} --input files", o.model, gi.size(),
@@ -108,8 +112,7 @@ void run(const RunOptions& o) {
 
 void add_run_options(CLI::App* c, RunOptions& o) {
   c->add_option("model", o.model, "ONNX model")->required()->check(CLI::ExistingFile);
-  c->add_option("--input,-i", o.inputs, "input tensors in graph-input order (.npy or .pb)")
-      ->required();
+  c->add_option("--input,-i", o.inputs, "input tensors in graph-input order (.npy or .pb)");
   c->add_option("--runs", o.runs, "run this many times (the first places the weights)")
       ->check(CLI::Range(1, 1000000));
   c->add_flag("--plan", o.plan, "print which tile holds which weight block");
@@ -125,6 +128,9 @@ void setup(CLI::App& app) {
   c->add_flag("--profile", opts->profile, "print cycles, simulated time, energy per node");
   c->add_option("--trace", opts->trace, "write a Chrome trace of the (last) run to this file");
   c->add_flag("--json", opts->json, "print stats as JSON");
+  c->add_flag("--dump-graph", opts->dump_graph,
+              "print the graph after the graph passes and where each node runs (with no "
+              "--input, only that)");
   c->callback([opts] { run(*opts); });
 
   auto topts = std::make_shared<RunOptions>();
