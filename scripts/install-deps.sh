@@ -14,6 +14,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev
   python3-numpy python3-onnx
+  python3-torch python3-torchvision
   python3-sklearn
   gtkwave
 )
