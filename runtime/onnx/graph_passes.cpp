@@ -40,11 +40,10 @@ std::string fresh_name(const Graph& g, const std::string& base) {
 
 bool foldable(const Node& n) {
   static const std::set<std::string> never = {
-      "QuantizeLinear", "DequantizeLinear", "RandomNormal", "RandomUniform", "RandomNormalLike",
-      "RandomUniformLike", "Bernoulli", "Multinomial"};
+      "QuantizeLinear",   "DequantizeLinear",  "RandomNormal", "RandomUniform",
+      "RandomNormalLike", "RandomUniformLike", "Bernoulli",    "Multinomial"};
   return (n.domain.empty() || n.domain == "ai.onnx") && kernel_table().count(n.op_type) &&
-         n.op_type.rfind("hycim.", 0) != 0 && !never.count(n.op_type) &&
-         !runs_on_device(n.op_type);
+         n.op_type.rfind("hycim.", 0) != 0 && !never.count(n.op_type) && !runs_on_device(n.op_type);
 }
 
 // The value a Shape node reads, when its dimensions are all known.
@@ -79,7 +78,8 @@ int remove_identities(Graph& g) {
     const bool copy = n.op_type == "Identity" ||
                       (n.op_type == "Dropout" && (n.inputs.size() < 3 || n.inputs[2].empty()) &&
                        (n.outputs.size() < 2 || n.outputs[1].empty() || !uses.count(n.outputs[1])));
-    if (!copy || n.inputs.empty() || n.inputs[0].empty() || outputs.count(n.outputs[0])) return false;
+    if (!copy || n.inputs.empty() || n.inputs[0].empty() || outputs.count(n.outputs[0]))
+      return false;
     alias[n.outputs[0]] = n.inputs[0];
     return true;
   });
@@ -107,7 +107,8 @@ int fold_constants(Graph& g) {
       kernel_table().at(n.op_type)(ctx);
       out = std::move(ctx.out);
     } else {
-      ExecContext ctx{n, g.opset, {}, {}, std::vector<Tensor>(n.outputs.size()), *cpu, nullptr, nullptr};
+      ExecContext ctx{n,    g.opset, {},     {}, std::vector<Tensor>(n.outputs.size()),
+                      *cpu, nullptr, nullptr};
       for (const auto& in : n.inputs) {
         const Tensor* t = in.empty() ? nullptr : constant(g, in);
         if (!in.empty() && !t) return false;
@@ -137,7 +138,8 @@ int fold_batch_norms(Graph& g) {
     for (const auto& o : n.outputs) producer[o] = &n;
   std::set<size_t> merged;  // indices of BatchNormalization nodes folded away
   for (Node& bn : g.nodes) {
-    if (bn.op_type != "BatchNormalization" || bn.attr_int("training_mode", 0) || bn.inputs.size() < 5)
+    if (bn.op_type != "BatchNormalization" || bn.attr_int("training_mode", 0) ||
+        bn.inputs.size() < 5)
       continue;
     if (bn.outputs.size() > 1 && std::any_of(bn.outputs.begin() + 1, bn.outputs.end(),
                                              [](const std::string& o) { return !o.empty(); }))
@@ -149,11 +151,13 @@ int fold_batch_norms(Graph& g) {
         outputs.count(bn.inputs[0]) || p.inputs.size() < 2)
       continue;
     const Tensor* w = constant(g, p.inputs[1]);
-    const Tensor* bias = p.inputs.size() > 2 && !p.inputs[2].empty() ? constant(g, p.inputs[2]) : nullptr;
+    const Tensor* bias =
+        p.inputs.size() > 2 && !p.inputs[2].empty() ? constant(g, p.inputs[2]) : nullptr;
     const Tensor *scale = constant(g, bn.inputs[1]), *shift = constant(g, bn.inputs[2]),
                  *mean = constant(g, bn.inputs[3]), *var = constant(g, bn.inputs[4]);
     if (!w || w->dtype() != DType::kFloat || !scale || !shift || !mean || !var) continue;
-    if (p.inputs.size() > 2 && !p.inputs[2].empty() && (!bias || bias->dtype() != DType::kFloat)) continue;
+    if (p.inputs.size() > 2 && !p.inputs[2].empty() && (!bias || bias->dtype() != DType::kFloat))
+      continue;
     const bool gemm = p.op_type == "Gemm";
     const bool trans_b = p.attr_int("transB", 0) != 0;
     if (gemm && (w->rank() != 2 || p.attr_int("transA", 0))) continue;
@@ -166,7 +170,8 @@ int fold_batch_norms(Graph& g) {
     // y = s (x - mean) + shift with s = scale / sqrt(var + eps): weights of
     // output channel c times s[c], bias (beta b - mean) s + shift.
     const double eps = bn.attr_float("epsilon", 1e-5f);
-    const auto sc = values_of(*scale), sh = values_of(*shift), mu = values_of(*mean), va = values_of(*var);
+    const auto sc = values_of(*scale), sh = values_of(*shift), mu = values_of(*mean),
+               va = values_of(*var);
     std::vector<double> s(static_cast<size_t>(channels));
     for (size_t c = 0; c < s.size(); ++c) s[c] = sc[c] / std::sqrt(va[c] + eps);
     Tensor nw = *w;
@@ -191,7 +196,9 @@ int fold_batch_norms(Graph& g) {
     p.outputs[0] = bn.outputs[0];
     merged.insert(bn.index);
   }
-  std::erase_if(g.nodes, [&](const Node& n) { return n.op_type == "BatchNormalization" && merged.count(n.index); });
+  std::erase_if(g.nodes, [&](const Node& n) {
+    return n.op_type == "BatchNormalization" && merged.count(n.index);
+  });
   return static_cast<int>(merged.size());
 }
 

@@ -35,10 +35,10 @@ std::string ExecContext::weight_key(const std::string& suffix) const {
 }
 
 bool runs_on_device(const std::string& op_type) {
-  static const std::set<std::string> device = {
-      "MatMul",      "Gemm",         "Conv",          "ConvTranspose",   "MatMulInteger",
-      "ConvInteger", "QLinearMatMul", "QLinearConv",  "hycim.QdqMatMul", "hycim.QdqGemm",
-      "hycim.QdqConv"};
+  static const std::set<std::string> device = {"MatMul",        "Gemm",          "Conv",
+                                               "ConvTranspose", "MatMulInteger", "ConvInteger",
+                                               "QLinearMatMul", "QLinearConv",   "hycim.QdqMatMul",
+                                               "hycim.QdqGemm", "hycim.QdqConv"};
   return device.count(op_type) != 0;
 }
 

@@ -18,12 +18,11 @@ struct Descr {
   DType dtype;
   size_t bytes;
 };
-constexpr Descr kDescrs[] = {{"<f4", DType::kFloat, 4},  {"|u1", DType::kUint8, 1},
-                             {"|i1", DType::kInt8, 1},   {"<i4", DType::kInt32, 4},
-                             {"<i8", DType::kInt64, 8},  {"|b1", DType::kBool, 1},
-                             {"<f8", DType::kDouble, 8}, {"<i2", DType::kInt16, 2},
-                             {"<u2", DType::kUint16, 2}, {"<u4", DType::kUint32, 4},
-                             {"<u8", DType::kUint64, 8}};
+constexpr Descr kDescrs[] = {
+    {"<f4", DType::kFloat, 4},  {"|u1", DType::kUint8, 1}, {"|i1", DType::kInt8, 1},
+    {"<i4", DType::kInt32, 4},  {"<i8", DType::kInt64, 8}, {"|b1", DType::kBool, 1},
+    {"<f8", DType::kDouble, 8}, {"<i2", DType::kInt16, 2}, {"<u2", DType::kUint16, 2},
+    {"<u4", DType::kUint32, 4}, {"<u8", DType::kUint64, 8}};
 
 // bool is one byte per element on disk; vector<bool> is packed.
 template <typename T>
@@ -95,10 +94,12 @@ Tensor read_npy(const std::string& path) {
     if (body.size() - data_at != static_cast<size_t>(element_count(shape)) * d.bytes)
       throw RuntimeError(fmt::format("{}: {} data bytes for shape {} of {}", path,
                                      body.size() - data_at, shape_string(shape), descr));
-    return with_type(d.dtype, [&](auto tag) { return from_bytes<decltype(tag)>(shape, body, data_at); });
+    return with_type(d.dtype,
+                     [&](auto tag) { return from_bytes<decltype(tag)>(shape, body, data_at); });
   }
   throw RuntimeError(fmt::format(
-      "{}: element type '{}' is not supported (float32/64, bool, 8- to 64-bit integers)", path, descr));
+      "{}: element type '{}' is not supported (float32/64, bool, 8- to 64-bit integers)", path,
+      descr));
 }
 
 void write_npy(const std::string& path, const Tensor& t) {

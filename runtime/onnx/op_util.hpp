@@ -104,8 +104,8 @@ template <typename F>
 decltype(auto) with_float_type(DType t, F&& f) {
   if (t == DType::kDouble) return f(double{});
   if (t != DType::kFloat)
-    throw RuntimeError(fmt::format("element type {} is not supported here (float, double)",
-                                   to_string(t)));
+    throw RuntimeError(
+        fmt::format("element type {} is not supported here (float, double)", to_string(t)));
   return f(float{});
 }
 

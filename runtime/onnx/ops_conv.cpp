@@ -97,12 +97,16 @@ ConvGeometry conv_geometry(const Node& node, const Shape& x, const Shape& w) {
   const std::string ap = node.attr_string("auto_pad", "NOTSET");
   for (size_t i = kAxes - g.rank; i < kAxes; ++i) {
     if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
-      same_pads(g.in[i], g.kernel[i], g.stride[i], g.dil[i], ap == "SAME_UPPER", g.pad[i], g.out[i]);
+      same_pads(g.in[i], g.kernel[i], g.stride[i], g.dil[i], ap == "SAME_UPPER", g.pad[i],
+                g.out[i]);
       continue;
     }
-    if (ap == "VALID") g.pad[i] = pad_end[i] = 0;
-    else if (ap != "NOTSET") throw RuntimeError(fmt::format("auto_pad '{}' is not supported", ap));
-    g.out[i] = (g.in[i] + g.pad[i] + pad_end[i] - ((g.kernel[i] - 1) * g.dil[i] + 1)) / g.stride[i] + 1;
+    if (ap == "VALID")
+      g.pad[i] = pad_end[i] = 0;
+    else if (ap != "NOTSET")
+      throw RuntimeError(fmt::format("auto_pad '{}' is not supported", ap));
+    g.out[i] =
+        (g.in[i] + g.pad[i] + pad_end[i] - ((g.kernel[i] - 1) * g.dil[i] + 1)) / g.stride[i] + 1;
     if (g.out[i] < 1) throw RuntimeError("kernel larger than the padded input");
   }
   return g;
@@ -182,14 +186,18 @@ ConvGeometry conv_transpose_geometry(const Node& node, const Shape& x, const Sha
   auto out_shape = node.attr_ints("output_shape", {});
   if (out_shape.size() == g.rank + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
   if (!out_shape.empty() && out_shape.size() != g.rank)
-    throw RuntimeError(fmt::format("output_shape has {} values for {} spatial axes", out_shape.size(), g.rank));
+    throw RuntimeError(
+        fmt::format("output_shape has {} values for {} spatial axes", out_shape.size(), g.rank));
   for (size_t i = kAxes - g.rank; i < kAxes; ++i) {
-    const int64_t full = g.stride[i] * (g.in[i] - 1) + out_pad[i] + (g.kernel[i] - 1) * g.dil[i] + 1;
+    const int64_t full =
+        g.stride[i] * (g.in[i] - 1) + out_pad[i] + (g.kernel[i] - 1) * g.dil[i] + 1;
     int64_t want = -1;
-    if (!out_shape.empty()) want = out_shape[i - (kAxes - g.rank)];
-    else if (ap == "SAME_UPPER" || ap == "SAME_LOWER") want = g.in[i] * g.stride[i];
+    if (!out_shape.empty())
+      want = out_shape[i - (kAxes - g.rank)];
+    else if (ap == "SAME_UPPER" || ap == "SAME_LOWER")
+      want = g.in[i] * g.stride[i];
     if (ap == "VALID") g.pad[i] = pad_end[i] = 0;
-    if (want >= 0) {  // pads follow from the output size asked for
+    if (want >= 0) {                      // pads follow from the output size asked for
       const int64_t total = full - want;  // negative: the output grows at the end
       const int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);  // floor(total / 2)
       g.pad[i] = ap == "SAME_UPPER" ? half : total - half;
@@ -217,9 +225,10 @@ void conv_transpose(ExecContext& ctx) {
     for (int64_t gi = 0; gi < g.group; ++gi) {
       for (int64_t ci = 0; ci < cg; ++ci)
         for (int64_t p = 0; p < pin; ++p)
-          a[static_cast<size_t>(p * cg + ci)] = xv[static_cast<size_t>((img * g.c + gi * cg + ci) * pin + p)];
-      StridedB<float> b{w.values<float>().data() + gi * cg * ncols, static_cast<uint32_t>(cg), ncols,
-                        ncols, 1};
+          a[static_cast<size_t>(p * cg + ci)] =
+              xv[static_cast<size_t>((img * g.c + gi * cg + ci) * pin + p)];
+      StridedB<float> b{w.values<float>().data() + gi * cg * ncols, static_cast<uint32_t>(cg),
+                        ncols, ncols, 1};
       float_product(ctx, aq, a, static_cast<uint32_t>(pin), b,
                     {ctx.weight_key(fmt::format("/g{}", gi)), ctx.in_const[1]}, prod);
       float* out = yv.data() + (img * g.m + gi * g.mg()) * pout;
@@ -248,7 +257,8 @@ void conv_transpose(ExecContext& ctx) {
     const auto& bias = ctx.input(2).values<float>();
     if (static_cast<int64_t>(bias.size()) != g.m)
       throw RuntimeError(fmt::format("bias has {} values; expected {}", bias.size(), g.m));
-    for (size_t i = 0; i < yv.size(); ++i) yv[i] += bias[(i / static_cast<size_t>(pout)) % bias.size()];
+    for (size_t i = 0; i < yv.size(); ++i)
+      yv[i] += bias[(i / static_cast<size_t>(pout)) % bias.size()];
   }
   // An output element sums the products of every kernel tap that reaches
   // it: at most ceil(k / (s / gcd(s, d))) per axis.

@@ -109,7 +109,7 @@ void where(ExecContext& ctx) {
     const auto &xv = x.values<T>(), &yv = y.values<T>();
     for_each_broadcast<3>(out, {c.shape(), x.shape(), y.shape()}, [&](int64_t i, const auto& o) {
       rv[static_cast<size_t>(i)] = cv[static_cast<size_t>(o[0])] ? xv[static_cast<size_t>(o[1])]
-                                                                  : yv[static_cast<size_t>(o[2])];
+                                                                 : yv[static_cast<size_t>(o[2])];
     });
     return r;
   });
@@ -188,7 +188,8 @@ void clip(ExecContext& ctx) {
 void prelu(ExecContext& ctx) {
   const Tensor& x = ctx.input(0);
   Tensor slope = ctx.input(1);
-  if (slope.rank() == 1 && x.rank() > 2 && slope.size() == x.shape()[1] && slope.size() != x.shape().back()) {
+  if (slope.rank() == 1 && x.rank() > 2 && slope.size() == x.shape()[1] &&
+      slope.size() != x.shape().back()) {
     Shape s(x.rank() - 1, 1);
     s[0] = slope.size();
     slope.reshape(s);
@@ -200,11 +201,15 @@ void prelu(ExecContext& ctx) {
   });
 }
 
-double sign(double v) { return v > 0 ? 1 : v < 0 ? -1 : 0; }
+double sign(double v) {
+  return v > 0 ? 1 : v < 0 ? -1 : 0;
+}
 
 // The elementwise functions that take one float and attributes.
 void add_float_functions(std::map<std::string, KernelFn>& t) {
-  t["Sigmoid"] = [](ExecContext& c) { unary_float(c, [](double v) { return 1 / (1 + std::exp(-v)); }); };
+  t["Sigmoid"] = [](ExecContext& c) {
+    unary_float(c, [](double v) { return 1 / (1 + std::exp(-v)); });
+  };
   t["Tanh"] = [](ExecContext& c) { unary_float(c, [](double v) { return std::tanh(v); }); };
   t["Exp"] = [](ExecContext& c) { unary_float(c, [](double v) { return std::exp(v); }); };
   t["Log"] = [](ExecContext& c) { unary_float(c, [](double v) { return std::log(v); }); };
@@ -226,8 +231,12 @@ void add_float_functions(std::map<std::string, KernelFn>& t) {
   t["Asinh"] = [](ExecContext& c) { unary_float(c, [](double v) { return std::asinh(v); }); };
   t["Acosh"] = [](ExecContext& c) { unary_float(c, [](double v) { return std::acosh(v); }); };
   t["Atanh"] = [](ExecContext& c) { unary_float(c, [](double v) { return std::atanh(v); }); };
-  t["Softplus"] = [](ExecContext& c) { unary_float(c, [](double v) { return std::log1p(std::exp(v)); }); };
-  t["Softsign"] = [](ExecContext& c) { unary_float(c, [](double v) { return v / (1 + std::abs(v)); }); };
+  t["Softplus"] = [](ExecContext& c) {
+    unary_float(c, [](double v) { return std::log1p(std::exp(v)); });
+  };
+  t["Softsign"] = [](ExecContext& c) {
+    unary_float(c, [](double v) { return v / (1 + std::abs(v)); });
+  };
   t["Mish"] = [](ExecContext& c) {
     unary_float(c, [](double v) { return v * std::tanh(std::log1p(std::exp(v))); });
   };
@@ -241,7 +250,8 @@ void add_float_functions(std::map<std::string, KernelFn>& t) {
   };
   t["Celu"] = [](ExecContext& c) {
     const double a = c.node.attr_float("alpha", 1.0f);
-    unary_float(c, [a](double v) { return std::max(0.0, v) + std::min(0.0, a * (std::exp(v / a) - 1)); });
+    unary_float(
+        c, [a](double v) { return std::max(0.0, v) + std::min(0.0, a * (std::exp(v / a) - 1)); });
   };
   t["Selu"] = [](ExecContext& c) {
     const double a = c.node.attr_float("alpha", 1.67326319217681884765625f),
@@ -266,7 +276,8 @@ void add_float_functions(std::map<std::string, KernelFn>& t) {
   };
   t["IsNaN"] = [](ExecContext& c) { float_predicate(c, [](double v) { return std::isnan(v); }); };
   t["IsInf"] = [](ExecContext& c) {
-    const bool neg = c.node.attr_int("detect_negative", 1), pos = c.node.attr_int("detect_positive", 1);
+    const bool neg = c.node.attr_int("detect_negative", 1),
+               pos = c.node.attr_int("detect_positive", 1);
     float_predicate(c, [=](double v) { return std::isinf(v) && (v > 0 ? pos : neg); });
   };
 }
@@ -298,11 +309,25 @@ void add_elementwise_kernels(std::map<std::string, KernelFn>& t) {
     c.out[0] = std::move(y);
   };
   t["Where"] = where;
-  t["Min"] = [](ExecContext& c) { variadic(c, [](auto x, auto y) { return std::min(x, y); }, false); };
-  t["Max"] = [](ExecContext& c) { variadic(c, [](auto x, auto y) { return std::max(x, y); }, false); };
-  t["Sum"] = [](ExecContext& c) { variadic(c, [](auto x, auto y) { return x + y; }, false); };
-  t["Mean"] = [](ExecContext& c) { variadic(c, [](auto x, auto y) { return x + y; }, true); };
-  t["Relu"] = [](ExecContext& c) { unary_number(c, [](auto v) { return v > 0 ? v : decltype(v){0}; }); };
+  t["Min"] = [](ExecContext& c) {
+    variadic(
+        c, [](auto x, auto y) { return std::min(x, y); }, false);
+  };
+  t["Max"] = [](ExecContext& c) {
+    variadic(
+        c, [](auto x, auto y) { return std::max(x, y); }, false);
+  };
+  t["Sum"] = [](ExecContext& c) {
+    variadic(
+        c, [](auto x, auto y) { return x + y; }, false);
+  };
+  t["Mean"] = [](ExecContext& c) {
+    variadic(
+        c, [](auto x, auto y) { return x + y; }, true);
+  };
+  t["Relu"] = [](ExecContext& c) {
+    unary_number(c, [](auto v) { return v > 0 ? v : decltype(v){0}; });
+  };
   t["Neg"] = [](ExecContext& c) { unary_number(c, [](auto v) { return -v; }); };
   t["Abs"] = [](ExecContext& c) {
     unary_number(c, [](auto v) {
@@ -312,7 +337,9 @@ void add_elementwise_kernels(std::map<std::string, KernelFn>& t) {
         return v < 0 ? -v : v;
     });
   };
-  t["Sign"] = [](ExecContext& c) { unary_number(c, [](auto v) { return sign(static_cast<double>(v)); }); };
+  t["Sign"] = [](ExecContext& c) {
+    unary_number(c, [](auto v) { return sign(static_cast<double>(v)); });
+  };
   t["Clip"] = clip;
   add_float_functions(t);
 }

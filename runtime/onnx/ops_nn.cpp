@@ -55,7 +55,7 @@ void softmax(ExecContext& ctx, SoftmaxKind kind) {
         for (int64_t j = 0; j < a.len; ++j) sum += std::exp(at(j) - mx);
         for (int64_t j = 0; j < a.len; ++j) {
           const double e = at(j) - mx;
-          at(j) = static_cast<T>(kind == SoftmaxKind::kHardmax ? (j == first_max ? 1.0 : 0.0)
+          at(j) = static_cast<T>(kind == SoftmaxKind::kHardmax      ? (j == first_max ? 1.0 : 0.0)
                                  : kind == SoftmaxKind::kLogSoftmax ? e - std::log(sum)
                                                                     : std::exp(e) / sum);
         }
@@ -83,8 +83,10 @@ PoolGeometry pool_geometry(const Node& node, const Shape& x) {
   g.stride = node.attr_ints("strides", Shape(n, 1));
   g.dilation = node.attr_ints("dilations", Shape(n, 1));
   auto pads = node.attr_ints("pads", Shape(2 * n, 0));
-  if (g.kernel.size() != n || g.stride.size() != n || g.dilation.size() != n || pads.size() != 2 * n)
-    throw RuntimeError(fmt::format("kernel_shape, strides, dilations and pads must match {} spatial axes", n));
+  if (g.kernel.size() != n || g.stride.size() != n || g.dilation.size() != n ||
+      pads.size() != 2 * n)
+    throw RuntimeError(
+        fmt::format("kernel_shape, strides, dilations and pads must match {} spatial axes", n));
   const std::string ap = node.attr_string("auto_pad", "NOTSET");
   const bool ceil = node.attr_int("ceil_mode", 0) != 0;
   g.pad_begin.assign(pads.begin(), pads.begin() + static_cast<ptrdiff_t>(n));
@@ -125,7 +127,8 @@ void pool(ExecContext& ctx, bool average) {
   Shape out{x.shape()[0], x.shape()[1]};
   out.insert(out.end(), g.out.begin(), g.out.end());
   if (average && x.dtype() != DType::kFloat && x.dtype() != DType::kDouble)
-    throw RuntimeError(fmt::format("AveragePool of {} is not supported (float, double)", to_string(x.dtype())));
+    throw RuntimeError(
+        fmt::format("AveragePool of {} is not supported (float, double)", to_string(x.dtype())));
   ctx.out[0] = with_number_type(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor y(dtype_of<T>(), out);

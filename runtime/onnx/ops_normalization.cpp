@@ -29,8 +29,9 @@ void batch_normalization(ExecContext& ctx) {
   Tensor y = ctx.input(0);
   if (y.rank() < 2) throw RuntimeError("input needs N and C dimensions");
   const int64_t c = y.shape()[1], plane = c ? y.size() / (y.shape()[0] * c) : 0;
-  const auto scale = per_channel(ctx.input(1), c, "scale"), bias = per_channel(ctx.input(2), c, "B"),
-             mean = per_channel(ctx.input(3), c, "mean"), var = per_channel(ctx.input(4), c, "var");
+  const auto scale = per_channel(ctx.input(1), c, "scale"),
+             bias = per_channel(ctx.input(2), c, "B"), mean = per_channel(ctx.input(3), c, "mean"),
+             var = per_channel(ctx.input(4), c, "var");
   const double eps = ctx.node.attr_float("epsilon", 1e-5f);
   with_float_type(y.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -93,7 +94,8 @@ void instance_normalization(ExecContext& ctx) {
   Tensor y = ctx.input(0);
   if (y.rank() < 3) throw RuntimeError("input needs N, C and spatial dimensions");
   const int64_t c = y.shape()[1], plane = y.size() / (y.shape()[0] * c);
-  const auto scale = per_channel(ctx.input(1), c, "scale"), bias = per_channel(ctx.input(2), c, "B");
+  const auto scale = per_channel(ctx.input(1), c, "scale"),
+             bias = per_channel(ctx.input(2), c, "B");
   const double eps = ctx.node.attr_float("epsilon", 1e-5f);
   with_float_type(y.dtype(), [&](auto tag) {
     using T = decltype(tag);

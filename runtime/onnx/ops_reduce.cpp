@@ -19,7 +19,9 @@ struct Reducer {
   double (*finish)(double acc, int64_t count);
 };
 
-double keep(double acc, int64_t) { return acc; }
+double keep(double acc, int64_t) {
+  return acc;
+}
 
 const Reducer& reducer(const std::string& op) {
   static const std::map<std::string, Reducer> table = {
@@ -37,9 +39,11 @@ const Reducer& reducer(const std::string& op) {
       {"ReduceSumSquare", {0, [](double a, double v) { return a + v * v; }, keep}},
       {"ReduceL1", {0, [](double a, double v) { return a + std::abs(v); }, keep}},
       {"ReduceL2",
-       {0, [](double a, double v) { return a + v * v; }, [](double a, int64_t) { return std::sqrt(a); }}},
+       {0, [](double a, double v) { return a + v * v; },
+        [](double a, int64_t) { return std::sqrt(a); }}},
       {"ReduceLogSum",
-       {0, [](double a, double v) { return a + v; }, [](double a, int64_t) { return std::log(a); }}},
+       {0, [](double a, double v) { return a + v; },
+        [](double a, int64_t) { return std::log(a); }}},
       {"ReduceLogSumExp",
        {0, [](double a, double v) { return a + std::exp(v); },
         [](double a, int64_t) { return std::log(a); }}},
@@ -126,9 +130,9 @@ void arg_extreme(ExecContext& ctx, bool max) {
 }  // namespace
 
 void add_reduce_kernels(std::map<std::string, KernelFn>& t) {
-  for (const char* op : {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
-                         "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum",
-                         "ReduceLogSumExp"})
+  for (const char* op :
+       {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceSumSquare",
+        "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp"})
     t[op] = reduce;
   t["ArgMax"] = [](ExecContext& c) { arg_extreme(c, true); };
   t["ArgMin"] = [](ExecContext& c) { arg_extreme(c, false); };

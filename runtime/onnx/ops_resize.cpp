@@ -37,8 +37,9 @@ double original_coordinate(const ResizeMode& m, double x, double scale, int64_t 
   if (m.coord == "asymmetric") return x / scale;
   if (m.coord == "tf_half_pixel_for_nn") return (x + 0.5) / scale;
   if (m.coord == "tf_crop_and_resize")
-    return len_out > 1 ? roi_start * (len_in - 1) + x * (roi_end - roi_start) * (len_in - 1) / (len_out - 1)
-                       : 0.5 * (roi_start + roi_end) * (len_in - 1);
+    return len_out > 1
+               ? roi_start * (len_in - 1) + x * (roi_end - roi_start) * (len_in - 1) / (len_out - 1)
+               : 0.5 * (roi_start + roi_end) * (len_in - 1);
   throw RuntimeError(fmt::format("coordinate_transformation_mode '{}' is not supported", m.coord));
 }
 
@@ -47,7 +48,8 @@ int64_t nearest_index(const std::string& mode, double x) {
   if (mode == "floor") return static_cast<int64_t>(f);
   if (mode == "ceil") return static_cast<int64_t>(std::ceil(x));
   if (mode == "round_prefer_floor") return static_cast<int64_t>(x - f == 0.5 ? f : std::round(x));
-  if (mode == "round_prefer_ceil") return static_cast<int64_t>(x - f == 0.5 ? f + 1 : std::round(x));
+  if (mode == "round_prefer_ceil")
+    return static_cast<int64_t>(x - f == 0.5 ? f + 1 : std::round(x));
   throw RuntimeError(fmt::format("nearest_mode '{}' is not supported", mode));
 }
 
@@ -98,7 +100,8 @@ void resize(ExecContext& ctx) {
   const bool old = ctx.opset < 11 || ctx.node.op_type == "Upsample";
   ResizeMode m;
   m.mode = ctx.node.attr_string("mode", "nearest");
-  m.coord = ctx.node.attr_string("coordinate_transformation_mode", old ? "asymmetric" : "half_pixel");
+  m.coord =
+      ctx.node.attr_string("coordinate_transformation_mode", old ? "asymmetric" : "half_pixel");
   m.nearest = ctx.node.attr_string("nearest_mode", old ? "floor" : "round_prefer_floor");
   m.cubic_a = ctx.node.attr_float("cubic_coeff_a", -0.75f);
   m.exclude_outside = ctx.node.attr_int("exclude_outside", 0) != 0;
@@ -125,24 +128,28 @@ void resize(ExecContext& ctx) {
     }
   } else if (ctx.has_input(scales_at) && ctx.input(scales_at).size() > 0) {
     const Tensor& s = ctx.input(scales_at);
-    if (static_cast<size_t>(s.size()) != axes.size()) throw RuntimeError("scales needs one value per axis");
+    if (static_cast<size_t>(s.size()) != axes.size())
+      throw RuntimeError("scales needs one value per axis");
     for (size_t k = 0; k < axes.size(); ++k) {
       const auto d = static_cast<size_t>(axes[k]);
       scales[d] = s.as_double(static_cast<int64_t>(k));
       if (scales[d] <= 0) throw RuntimeError("scales must be positive");
-      out[d] = static_cast<int64_t>(std::floor(static_cast<double>(x.shape()[d]) * static_cast<float>(scales[d])));
+      out[d] = static_cast<int64_t>(
+          std::floor(static_cast<double>(x.shape()[d]) * static_cast<float>(scales[d])));
     }
   } else if (ctx.node.has_attr("scales")) {  // Upsample before opset 9
     const auto& s = ctx.node.attrs.at("scales").floats;
     if (s.size() != r) throw RuntimeError("scales needs one value per axis");
     for (size_t d = 0; d < r; ++d)
-      scales[d] = s[d], out[d] = static_cast<int64_t>(std::floor(static_cast<double>(x.shape()[d]) * s[d]));
+      scales[d] = s[d],
+      out[d] = static_cast<int64_t>(std::floor(static_cast<double>(x.shape()[d]) * s[d]));
   } else {
     throw RuntimeError("needs scales or sizes");
   }
   if (!old && m.coord == "tf_crop_and_resize") {
     const Tensor& roi = ctx.input(1);
-    if (static_cast<size_t>(roi.size()) != 2 * axes.size()) throw RuntimeError("roi needs 2 values per axis");
+    if (static_cast<size_t>(roi.size()) != 2 * axes.size())
+      throw RuntimeError("roi needs 2 values per axis");
     for (size_t k = 0; k < axes.size(); ++k) {
       roi_start[static_cast<size_t>(axes[k])] = roi.as_double(static_cast<int64_t>(k));
       roi_end[static_cast<size_t>(axes[k])] = roi.as_double(static_cast<int64_t>(k + axes.size()));

@@ -131,7 +131,9 @@ void constant(ExecContext& ctx) {
   } else if (auto is = attrs.find("value_ints"); is != attrs.end()) {
     ctx.out[0] = Tensor(Shape{static_cast<int64_t>(is->second.ints.size())}, is->second.ints);
   } else {
-    throw RuntimeError("needs a value, value_float(s) or value_int(s) attribute (sparse and string values are not supported)");
+    throw RuntimeError(
+        "needs a value, value_float(s) or value_int(s) attribute (sparse and string values are not "
+        "supported)");
   }
 }
 

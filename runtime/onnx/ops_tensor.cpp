@@ -37,7 +37,8 @@ Tensor gather_elements_of(const Tensor& x, const Shape& out, const std::vector<i
 
 void concat(ExecContext& ctx) {
   const Tensor& first = ctx.input(0);
-  const size_t axis = static_cast<size_t>(normalize_axis(ctx.node.attr_int("axis", 0), first.rank()));
+  const size_t axis =
+      static_cast<size_t>(normalize_axis(ctx.node.attr_int("axis", 0), first.rank()));
   Shape out = first.shape();
   out[axis] = 0;
   for (size_t k = 0; k < ctx.in.size(); ++k) {
@@ -49,7 +50,8 @@ void concat(ExecContext& ctx) {
     for (size_t d = 0; d < out.size(); ++d)
       if (d != axis && t.shape()[d] != out[d])
         throw RuntimeError(fmt::format("input {} has shape {}, input 0 {}: only axis {} may differ",
-                                       k, shape_string(t.shape()), shape_string(first.shape()), axis));
+                                       k, shape_string(t.shape()), shape_string(first.shape()),
+                                       axis));
     out[axis] += t.shape()[axis];
   }
   int64_t outer = 1, inner = 1;
@@ -145,7 +147,8 @@ void slice(ExecContext& ctx) {
     };
     const int64_t b = clampi(starts[k], false), e = clampi(ends[k], true);
     first[d] = b, step[d] = s;
-    out[d] = s > 0 ? std::max<int64_t>(0, (e - b + s - 1) / s) : std::max<int64_t>(0, (b - e - s - 1) / -s);
+    out[d] = s > 0 ? std::max<int64_t>(0, (e - b + s - 1) / s)
+                   : std::max<int64_t>(0, (b - e - s - 1) / -s);
   }
   const auto st = strides_of(in);
   std::vector<int64_t> src(static_cast<size_t>(element_count(out)));
@@ -215,10 +218,12 @@ void shape_of(ExecContext& ctx) {
 void constant_of_shape(ExecContext& ctx) {
   const Shape out = int_list(ctx.input(0));
   auto it = ctx.node.attrs.find("value");
-  const Tensor fill = it != ctx.node.attrs.end() && it->second.t ? *it->second.t
-                                                                  : Tensor(Shape{1}, std::vector<float>{0});
+  const Tensor fill = it != ctx.node.attrs.end() && it->second.t
+                          ? *it->second.t
+                          : Tensor(Shape{1}, std::vector<float>{0});
   if (fill.size() != 1) throw RuntimeError("value must hold one element");
-  ctx.out[0] = gather_elements_of(fill, out, std::vector<int64_t>(static_cast<size_t>(element_count(out)), 0));
+  ctx.out[0] = gather_elements_of(fill, out,
+                                  std::vector<int64_t>(static_cast<size_t>(element_count(out)), 0));
 }
 
 // Expand and Tile: every output element reads a broadcast / wrapped input one.
@@ -226,7 +231,8 @@ void expand(ExecContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Shape out = broadcast_shape(x.shape(), int_list(ctx.input(1)));
   std::vector<int64_t> src(static_cast<size_t>(element_count(out)));
-  for_each_broadcast<1>(out, {x.shape()}, [&](int64_t i, const auto& o) { src[static_cast<size_t>(i)] = o[0]; });
+  for_each_broadcast<1>(out, {x.shape()},
+                        [&](int64_t i, const auto& o) { src[static_cast<size_t>(i)] = o[0]; });
   ctx.out[0] = gather_elements_of(x, out, src);
 }
 
@@ -251,7 +257,8 @@ void pad(ExecContext& ctx) {
   const Tensor& x = ctx.input(0);
   const std::string mode = ctx.node.attr_string("mode", "constant");
   std::vector<int64_t> pads;
-  Tensor value = with_type(x.dtype(), [](auto tag) { return Tensor(dtype_of<decltype(tag)>(), {1}); });
+  Tensor value =
+      with_type(x.dtype(), [](auto tag) { return Tensor(dtype_of<decltype(tag)>(), {1}); });
   const size_t r = x.rank();
   if (ctx.opset < 11) {
     pads = ctx.node.attr_ints("pads", {});
@@ -276,7 +283,8 @@ void pad(ExecContext& ctx) {
       pads = full;
     }
   }
-  if (pads.size() != 2 * r) throw RuntimeError(fmt::format("pads has {} values, rank {} needs {}", pads.size(), r, 2 * r));
+  if (pads.size() != 2 * r)
+    throw RuntimeError(fmt::format("pads has {} values, rank {} needs {}", pads.size(), r, 2 * r));
   if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
     throw RuntimeError(fmt::format("mode '{}' is not supported", mode));
   Shape out = x.shape();
@@ -319,9 +327,11 @@ void range(ExecContext& ctx) {
     using T = decltype(tag);
     const T b = start.values<T>().at(0), e = limit.values<T>().at(0), d = delta.values<T>().at(0);
     if (d == 0) throw RuntimeError("delta is 0");
-    const auto n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil(static_cast<double>(e - b) / static_cast<double>(d))));
+    const auto n = std::max<int64_t>(
+        0, static_cast<int64_t>(std::ceil(static_cast<double>(e - b) / static_cast<double>(d))));
     std::vector<T> v(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = static_cast<T>(b + static_cast<T>(i) * d);
+    for (int64_t i = 0; i < n; ++i)
+      v[static_cast<size_t>(i)] = static_cast<T>(b + static_cast<T>(i) * d);
     return Tensor(Shape{n}, std::move(v));
   });
 }
@@ -336,7 +346,8 @@ void trilu(ExecContext& ctx) {
   const int64_t rows = x.shape()[x.rank() - 2], cols = x.shape()[x.rank() - 1];
   std::vector<int64_t> src(static_cast<size_t>(x.size()));
   for (int64_t i = 0; i < x.size(); ++i) {
-    const int64_t r = (i / std::max<int64_t>(cols, 1)) % std::max<int64_t>(rows, 1), c = i % std::max<int64_t>(cols, 1);
+    const int64_t r = (i / std::max<int64_t>(cols, 1)) % std::max<int64_t>(rows, 1),
+                  c = i % std::max<int64_t>(cols, 1);
     src[static_cast<size_t>(i)] = (upper ? c - r >= k : c - r <= k) ? i : -1;
   }
   ctx.out[0] = gather_elements_of(x, x.shape(), src);
@@ -346,7 +357,8 @@ void trilu(ExecContext& ctx) {
 void cumsum(ExecContext& ctx) {
   Tensor y = ctx.input(0);
   const auto axis = static_cast<size_t>(normalize_axis(ctx.input(1).as_int(0), y.rank()));
-  const bool exclusive = ctx.node.attr_int("exclusive", 0) != 0, reverse = ctx.node.attr_int("reverse", 0) != 0;
+  const bool exclusive = ctx.node.attr_int("exclusive", 0) != 0,
+             reverse = ctx.node.attr_int("reverse", 0) != 0;
   int64_t outer = 1, inner = 1;
   const int64_t len = y.shape()[axis];
   for (size_t d = 0; d < y.rank(); ++d) {
@@ -380,8 +392,10 @@ void depth_space(ExecContext& ctx, bool to_space) {
   const int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
   const bool crd = ctx.node.attr_string("mode", "DCR") == "CRD";
   if (to_space ? c % (b * b) : (h % b || w % b))
-    throw RuntimeError(fmt::format("shape {} does not divide by blocksize {}", shape_string(x.shape()), b));
-  const Shape out = to_space ? Shape{n, c / (b * b), h * b, w * b} : Shape{n, c * b * b, h / b, w / b};
+    throw RuntimeError(
+        fmt::format("shape {} does not divide by blocksize {}", shape_string(x.shape()), b));
+  const Shape out =
+      to_space ? Shape{n, c / (b * b), h * b, w * b} : Shape{n, c * b * b, h / b, w / b};
   std::vector<int64_t> src(static_cast<size_t>(x.size()));
   for_each_index(out, [&](int64_t i, const std::vector<int64_t>& o) {
     int64_t sc, sy, sx;
@@ -401,7 +415,9 @@ void depth_space(ExecContext& ctx, bool to_space) {
 void eye_like(ExecContext& ctx) {
   const Tensor& x = ctx.input(0);
   if (x.rank() != 2) throw RuntimeError("input must be 2-D");
-  const DType t = ctx.node.has_attr("dtype") ? dtype_from_onnx_code(ctx.node.attr_int("dtype", 1), "dtype") : x.dtype();
+  const DType t = ctx.node.has_attr("dtype")
+                      ? dtype_from_onnx_code(ctx.node.attr_int("dtype", 1), "dtype")
+                      : x.dtype();
   const int64_t k = ctx.node.attr_int("k", 0);
   Tensor one = with_type(t, [](auto tag) {
     using T = decltype(tag);
@@ -423,7 +439,9 @@ void add_tensor_kernels(std::map<std::string, KernelFn>& t) {
   t["Gather"] = gather;
   t["GatherElements"] = gather_elements;
   t["Shape"] = shape_of;
-  t["Size"] = [](ExecContext& c) { c.out[0] = Tensor(Shape{}, std::vector<int64_t>{c.input(0).size()}); };
+  t["Size"] = [](ExecContext& c) {
+    c.out[0] = Tensor(Shape{}, std::vector<int64_t>{c.input(0).size()});
+  };
   t["ConstantOfShape"] = constant_of_shape;
   t["Expand"] = expand;
   t["Tile"] = tile;

@@ -76,19 +76,22 @@ void Session::check_supported() const {
   std::vector<std::string> refused;
   for (const Node& n : graph_.nodes) {
     if (!n.domain.empty() && n.domain != "ai.onnx")
-      refused.push_back(fmt::format("{}: operator domain '{}' is not supported (only the default ONNX domain)",
-                                    n.label(), n.domain));
+      refused.push_back(
+          fmt::format("{}: operator domain '{}' is not supported (only the default ONNX domain)",
+                      n.label(), n.domain));
     // hycim.* kernels are internal (fused patterns), never a model's own operator.
     else if (!table.count(n.op_type) || n.op_type.rfind("hycim.", 0) == 0)
-      refused.push_back(fmt::format("{}: operator {} is not supported by hycim", n.label(), n.op_type));
+      refused.push_back(
+          fmt::format("{}: operator {} is not supported by hycim", n.label(), n.op_type));
   }
   if (refused.empty()) return;
   std::vector<std::string> names;
   for (const auto& [name, fn] : table)
     if (name.rfind("hycim.", 0) != 0) names.push_back(name);
-  throw RuntimeError(fmt::format("{} (opset {}): {} node{} cannot run: {} (supported: {})", graph_.source,
-                                 graph_.opset, refused.size(), refused.size() == 1 ? "" : "s",
-                                 fmt::join(refused, "; "), fmt::join(names, ", ")));
+  throw RuntimeError(fmt::format("{} (opset {}): {} node{} cannot run: {} (supported: {})",
+                                 graph_.source, graph_.opset, refused.size(),
+                                 refused.size() == 1 ? "" : "s", fmt::join(refused, "; "),
+                                 fmt::join(names, ", ")));
 }
 
 void Session::check_inputs(const TensorMap& inputs) const {

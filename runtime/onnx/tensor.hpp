@@ -14,7 +14,19 @@
 namespace hycim::runtime {
 
 // Index order matches Tensor's storage variant.
-enum class DType { kFloat, kUint8, kInt8, kInt32, kInt64, kBool, kDouble, kInt16, kUint16, kUint32, kUint64 };
+enum class DType {
+  kFloat,
+  kUint8,
+  kInt8,
+  kInt32,
+  kInt64,
+  kBool,
+  kDouble,
+  kInt16,
+  kUint16,
+  kUint32,
+  kUint64
+};
 
 const char* to_string(DType t);
 // ONNX's TensorProto.DataType numbers (FLOAT = 1, ..., UINT64 = 13), the

@@ -2,13 +2,14 @@
 // device: every case whose operators hycim claims (all in kernel_table(),
 // element types it runs) passes, except the few listed below with the reason
 // each fails; and the totals per suite are what docs/benchmarks.md records.
+#include "runtime/onnx/conformance.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <map>
 #include <string>
 
-#include "runtime/onnx/conformance.hpp"
 #include "runtime/onnx/kernel.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 

@@ -1,12 +1,13 @@
 // The graph passes: what each removes or folds, that the folded graph gives
 // the results of the original, and the refusals they leave in place.
+#include "runtime/onnx/graph_passes.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
 
-#include "runtime/onnx/graph_passes.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 #include "runtime/onnx/session.hpp"
 #include "tests/runtime/test_models.hpp"
@@ -33,7 +34,9 @@ std::vector<std::string> ops_of(const Graph& g) {
   return ops;
 }
 
-Tensor floats(Shape s, std::vector<float> v) { return Tensor(std::move(s), std::move(v)); }
+Tensor floats(Shape s, std::vector<float> v) {
+  return Tensor(std::move(s), std::move(v));
+}
 
 TEST(GraphPasses, IdentityAndInferenceDropoutAreRemovedAndTheirReadersRewired) {
   Graph g;

@@ -18,14 +18,17 @@ std::set<std::string> documented(const std::string& where) {
   std::stringstream all;
   all << f.rdbuf();
   const std::string text = all.str();
-  const auto begin = text.find("<!-- operators:begin -->"), end = text.find("<!-- operators:end -->");
+  const auto begin = text.find("<!-- operators:begin -->"),
+             end = text.find("<!-- operators:end -->");
   EXPECT_NE(begin, std::string::npos);
   EXPECT_NE(end, std::string::npos);
   const std::string block = text.substr(begin, end - begin);
   const auto at = block.find("- " + where + ":");
   EXPECT_NE(at, std::string::npos) << where;
   const auto stop = block.find("\n- ", at + 1);
-  std::string list = block.substr(at + where.size() + 3, stop == std::string::npos ? std::string::npos : stop - at - where.size() - 3);
+  std::string list =
+      block.substr(at + where.size() + 3,
+                   stop == std::string::npos ? std::string::npos : stop - at - where.size() - 3);
   std::set<std::string> names;
   std::string name;
   for (char c : list + ",") {

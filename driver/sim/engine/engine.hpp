@@ -2,11 +2,10 @@
 // both backends (sim:// runs it in the client's process, hycimd in the daemon).
 //
 // A dedicated thread owns the device (its Platform: the functional device,
-// or SystemC's elaboration, sc_start and every register access). Control calls (buffers, windows, queues, errors, reset) are posted
-// to it and answered synchronously; the hot path does not post anything: the
-// thread waits in epoll on every queue's doorbell eventfd, takes a batch of
-// commands from that queue's shared ring, runs it on the device and writes
-// the completions back.
+// or SystemC's elaboration, sc_start and every register access). Control calls (buffers, windows,
+// queues, errors, reset) are posted to it and answered synchronously; the hot path does not post
+// anything: the thread waits in epoll on every queue's doorbell eventfd, takes a batch of commands
+// from that queue's shared ring, runs it on the device and writes the completions back.
 //
 // The device has one command ring and one set of DMA windows, so contexts
 // take turns batch by batch: before a context's batch the engine programs
