@@ -30,7 +30,7 @@ Tensor from_bytes(Shape shape, const std::string& body, size_t offset) {
   std::vector<T> v(static_cast<size_t>(element_count(shape)));
   if constexpr (std::is_same_v<T, bool>)
     for (size_t i = 0; i < v.size(); ++i) v[i] = body[offset + i] != 0;
-  else
+  else if (!v.empty())
     std::memcpy(v.data(), body.data() + offset, v.size() * sizeof(T));
   return Tensor(std::move(shape), std::move(v));
 }

@@ -35,7 +35,7 @@ std::vector<T> typed_values(const onnx::TensorProto& p, size_t n, const Field& f
                                      p.raw_data().size(), n * width));
     if constexpr (std::is_same_v<T, bool>)
       for (size_t i = 0; i < n; ++i) v[i] = p.raw_data()[i] != 0;
-    else
+    else if (n)
       std::memcpy(v.data(), p.raw_data().data(), n * sizeof(T));
     return v;
   }
