@@ -48,6 +48,8 @@ function(hycim_add_gtest name)
   target_link_libraries(${name} PRIVATE ${A_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR})
   hycim_warnings(${name})
+  # GoogleTest and GoogleMock are parsed once per test binary, not per file.
+  target_precompile_headers(${name} PRIVATE <gmock/gmock.h> <gtest/gtest.h>)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 300)
   endif()

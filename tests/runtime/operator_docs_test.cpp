@@ -2,6 +2,7 @@
 // the list must be the kernel table (runtime/onnx/kernel.hpp), no more, no less.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -14,7 +15,7 @@ namespace {
 
 // The names after "- device:" / "- host:" between the operators markers.
 std::set<std::string> documented(const std::string& where) {
-  std::ifstream f(std::string(HYCIM_SOURCE_DIR) + "/docs/runtime.md");
+  std::ifstream f(std::filesystem::path(HYCIM_SOURCE_DIR) / "docs" / "runtime.md");
   std::stringstream all;
   all << f.rdbuf();
   const std::string text = all.str();
