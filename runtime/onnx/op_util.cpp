@@ -19,6 +19,16 @@ std::vector<int64_t> int_list(const Tensor& t) {
   return v;
 }
 
+AxisExtent around_axis(const Shape& shape, size_t axis) {
+  AxisExtent e;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (d < axis) e.outer *= shape[d];
+    if (d == axis) e.len = shape[d];
+    if (d > axis) e.inner *= shape[d];
+  }
+  return e;
+}
+
 Shape broadcast_shape(const Shape& a, const Shape& b) {
   Shape out(std::max(a.size(), b.size()), 1);
   for (size_t i = 0; i < out.size(); ++i) {

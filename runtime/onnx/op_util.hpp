@@ -18,6 +18,13 @@ int64_t normalize_axis(int64_t axis, size_t rank);
 // Every element of an integer tensor (shapes, axes, indices) as int64.
 std::vector<int64_t> int_list(const Tensor& t);
 
+// Elements before, along and after `axis` of `shape`: element (o, j, i) is
+// at (o * len + j) * inner + i.
+struct AxisExtent {
+  int64_t outer = 1, len = 1, inner = 1;
+};
+AxisExtent around_axis(const Shape& shape, size_t axis);
+
 // The numpy broadcast of shapes; throws naming them when they do not.
 Shape broadcast_shape(const Shape& a, const Shape& b);
 // Strides of `s` seen from an `out`-shaped index (0 on broadcast dimensions).

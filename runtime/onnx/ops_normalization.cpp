@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <utility>
 
 #include "runtime/onnx/op_util.hpp"
 
@@ -19,6 +20,19 @@ std::vector<double> per_channel(const Tensor& t, int64_t n, const char* what) {
   std::vector<double> v(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = t.as_double(i);
   return v;
+}
+
+// Normalizes `len` elements in place to zero mean and unit variance, then
+// x = x * scale(j) + bias(j); returns the mean and 1 / stddev it used.
+template <typename T, typename Scale, typename Bias>
+std::pair<double, double> normalize_row(T* x, int64_t len, double eps, Scale scale, Bias bias) {
+  double mean = 0, var = 0;
+  for (int64_t j = 0; j < len; ++j) mean += x[j];
+  mean /= static_cast<double>(len);
+  for (int64_t j = 0; j < len; ++j) var += (x[j] - mean) * (x[j] - mean);
+  const double inv = 1 / std::sqrt(var / static_cast<double>(len) + eps);
+  for (int64_t j = 0; j < len; ++j) x[j] = static_cast<T>((x[j] - mean) * inv * scale(j) + bias(j));
+  return {mean, inv};
 }
 
 void batch_normalization(ExecContext& ctx) {
@@ -72,15 +86,9 @@ void layer_normalization(ExecContext& ctx) {
     using T = decltype(tag);
     auto& v = y.values<T>();
     for (int64_t r = 0; r < outer; ++r) {
-      T* x = v.data() + r * len;
-      double mean = 0, var = 0;
-      for (int64_t j = 0; j < len; ++j) mean += x[j];
-      mean /= static_cast<double>(len);
-      for (int64_t j = 0; j < len; ++j) var += (x[j] - mean) * (x[j] - mean);
-      const double inv = 1 / std::sqrt(var / static_cast<double>(len) + eps);
-      for (int64_t j = 0; j < len; ++j)
-        x[j] = static_cast<T>((x[j] - mean) * inv * scale[static_cast<size_t>(j)] +
-                              bias[static_cast<size_t>(j)]);
+      const auto [mean, inv] = normalize_row(
+          v.data() + r * len, len, eps, [&](int64_t j) { return scale[static_cast<size_t>(j)]; },
+          [&](int64_t j) { return bias[static_cast<size_t>(j)]; });
       mean_t.values<float>()[static_cast<size_t>(r)] = static_cast<float>(mean);
       inv_t.values<float>()[static_cast<size_t>(r)] = static_cast<float>(inv);
     }
@@ -101,15 +109,10 @@ void instance_normalization(ExecContext& ctx) {
     using T = decltype(tag);
     auto& v = y.values<T>();
     for (int64_t r = 0; r < y.shape()[0] * c; ++r) {
-      T* x = v.data() + r * plane;
-      double mean = 0, var = 0;
-      for (int64_t j = 0; j < plane; ++j) mean += x[j];
-      mean /= static_cast<double>(plane);
-      for (int64_t j = 0; j < plane; ++j) var += (x[j] - mean) * (x[j] - mean);
-      const double inv = 1 / std::sqrt(var / static_cast<double>(plane) + eps);
       const auto ch = static_cast<size_t>(r % c);
-      for (int64_t j = 0; j < plane; ++j)
-        x[j] = static_cast<T>((x[j] - mean) * inv * scale[ch] + bias[ch]);
+      normalize_row(
+          v.data() + r * plane, plane, eps, [&](int64_t) { return scale[ch]; },
+          [&](int64_t) { return bias[ch]; });
     }
   });
   ctx.out[0] = std::move(y);

@@ -101,12 +101,7 @@ void arg_extreme(ExecContext& ctx, bool max) {
   const size_t axis = static_cast<size_t>(normalize_axis(ctx.node.attr_int("axis", 0), x.rank()));
   const bool keep = ctx.node.attr_int("keepdims", 1) != 0,
              last = ctx.node.attr_int("select_last_index", 0) != 0;
-  int64_t outer = 1, inner = 1;
-  const int64_t len = x.shape()[axis];
-  for (size_t d = 0; d < x.rank(); ++d) {
-    if (d < axis) outer *= x.shape()[d];
-    if (d > axis) inner *= x.shape()[d];
-  }
+  const auto [outer, len, inner] = around_axis(x.shape(), axis);
   Shape out = x.shape();
   if (keep)
     out[axis] = 1;

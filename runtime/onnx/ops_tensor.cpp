@@ -54,11 +54,7 @@ void concat(ExecContext& ctx) {
                                        axis));
     out[axis] += t.shape()[axis];
   }
-  int64_t outer = 1, inner = 1;
-  for (size_t d = 0; d < out.size(); ++d) {
-    if (d < axis) outer *= out[d];
-    if (d > axis) inner *= out[d];
-  }
+  [[maybe_unused]] const auto [outer, len, inner] = around_axis(out, axis);
   ctx.out[0] = with_type(first.dtype(), [&](auto tag) {
     using T = decltype(tag);
     Tensor y(dtype_of<T>(), out);
@@ -173,11 +169,7 @@ void gather(ExecContext& ctx) {
   Shape out(x.shape().begin(), x.shape().begin() + static_cast<ptrdiff_t>(axis));
   out.insert(out.end(), ind.shape().begin(), ind.shape().end());
   out.insert(out.end(), x.shape().begin() + static_cast<ptrdiff_t>(axis) + 1, x.shape().end());
-  int64_t outer = 1, inner = 1;
-  for (size_t d = 0; d < x.rank(); ++d) {
-    if (d < axis) outer *= x.shape()[d];
-    if (d > axis) inner *= x.shape()[d];
-  }
+  [[maybe_unused]] const auto [outer, len, inner] = around_axis(x.shape(), axis);
   std::vector<int64_t> src;
   src.reserve(static_cast<size_t>(element_count(out)));
   for (int64_t o = 0; o < outer; ++o)
@@ -359,12 +351,7 @@ void cumsum(ExecContext& ctx) {
   const auto axis = static_cast<size_t>(normalize_axis(ctx.input(1).as_int(0), y.rank()));
   const bool exclusive = ctx.node.attr_int("exclusive", 0) != 0,
              reverse = ctx.node.attr_int("reverse", 0) != 0;
-  int64_t outer = 1, inner = 1;
-  const int64_t len = y.shape()[axis];
-  for (size_t d = 0; d < y.rank(); ++d) {
-    if (d < axis) outer *= y.shape()[d];
-    if (d > axis) inner *= y.shape()[d];
-  }
+  const auto [outer, len, inner] = around_axis(y.shape(), axis);
   with_number_type(y.dtype(), [&](auto tag) {
     using T = decltype(tag);
     auto& v = y.values<T>();
