@@ -20,14 +20,14 @@ struct Widths {
 
 CommandRecord nop(uint32_t seq);
 CommandRecord fence(uint32_t seq);
-CommandRecord write_sram(uint32_t seq, uint8_t tile, uint32_t row, uint32_t count, uint64_t src);
-CommandRecord read_sram(uint32_t seq, uint8_t tile, uint32_t row, uint32_t count, uint64_t dst);
-CommandRecord program_nvm(uint32_t seq, uint8_t tile, uint32_t row, uint32_t count, uint64_t src);
-CommandRecord read_wear(uint32_t seq, uint8_t tile, uint32_t row, uint32_t count, uint64_t dst);
+CommandRecord write_sram(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count, uint64_t src);
+CommandRecord read_sram(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count, uint64_t dst);
+CommandRecord program_nvm(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count, uint64_t src);
+CommandRecord read_wear(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count, uint64_t dst);
 // src == 0 with input_in_sram: the input is already in SRAM rows x_row..
-CommandRecord mvm(uint32_t seq, uint8_t tile, uint32_t w_row, uint32_t k, uint32_t x_row,
+CommandRecord mvm(uint32_t seq, uint16_t tile, uint32_t w_row, uint32_t k, uint32_t x_row,
                   uint64_t src, uint64_t dst, Widths w = {}, bool input_in_sram = false);
-CommandRecord emul(uint32_t seq, uint8_t tile, uint32_t nvm_row, uint32_t sram_row, uint64_t dst,
+CommandRecord emul(uint32_t seq, uint16_t tile, uint32_t nvm_row, uint32_t sram_row, uint64_t dst,
                    Widths w = {});
 
 }  // namespace hycim::driver::cmd

@@ -55,6 +55,11 @@ struct DriverError : std::runtime_error {
 };
 
 using Capabilities = hycim_caps;
+
+// Throws DriverError(kProtocol) naming both versions when the device's
+// VERSION major differs from the command format this driver builds;
+// Device::open calls it on every device.
+void check_command_format(const Capabilities& caps, std::string_view uri);
 using ErrorInfo = hycim_error_info;
 
 // What `hycim info` shows beyond the capabilities.

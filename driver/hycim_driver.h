@@ -180,18 +180,18 @@ HYCIM_API int hycim_wait_completions(hycim_queue* q, hycim_completion* out, size
 /* --- command builders (docs/device.md "Device commands") ------------------- */
 HYCIM_API void hycim_build_nop(hycim_command* c, uint32_t seq);
 HYCIM_API void hycim_build_fence(hycim_command* c, uint32_t seq);
-HYCIM_API void hycim_build_write_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+HYCIM_API void hycim_build_write_sram(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
                                       uint32_t count, uint64_t src_iova);
-HYCIM_API void hycim_build_read_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+HYCIM_API void hycim_build_read_sram(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
                                      uint32_t count, uint64_t dst_iova);
-HYCIM_API void hycim_build_program_nvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+HYCIM_API void hycim_build_program_nvm(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
                                        uint32_t count, uint64_t src_iova);
-HYCIM_API void hycim_build_read_wear(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+HYCIM_API void hycim_build_read_wear(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
                                      uint32_t count, uint64_t dst_iova);
 /* Signed 8-bit inputs and weights. */
-HYCIM_API void hycim_build_mvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t w_row,
+HYCIM_API void hycim_build_mvm(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t w_row,
                                uint32_t k, uint32_t x_row, uint64_t src_iova, uint64_t dst_iova);
-HYCIM_API void hycim_build_emul(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t nvm_row,
+HYCIM_API void hycim_build_emul(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t nvm_row,
                                 uint32_t sram_row, uint64_t dst_iova);
 
 #ifdef __cplusplus

@@ -341,8 +341,48 @@ def gen_device_cpp(spec):
     gen_enum(out, "DevStatus", status, "Device status codes (CompletionRecord::status, ERR_CODE).")
     gen_record(out, d["command"])
     gen_record(out, d["completion"])
+    gen_presets(out, spec)
     out.append("}  // namespace hycim::spec::device")
     return "\n".join(out) + "\n"
+
+
+def presets(spec):
+    """The named devices, each checked against the tile configs and MAX_TILES."""
+    out = []
+    for name, p in spec.get("presets", {}).items():
+        if name.startswith("_"):
+            continue
+        if set(p) != {"tiles", "tile_config", "doc"}:
+            raise SystemExit(f"gen_spec: preset {name} needs exactly tiles, tile_config, doc")
+        cfg = spec["tile"]["configs"].get(p["tile_config"])
+        if cfg is None or not 1 <= p["tiles"] <= spec["device"]["id"]["MAX_TILES"]:
+            raise SystemExit(f"gen_spec: preset {name}: unknown tile config or tiles out of range")
+        weights = p["tiles"] * cfg["NVM_ROWS"] * cfg["LANES"]
+        out.append(dict(p, name=name, weights=weights, bytes=weights * cfg["WBITS"] // 8))
+    return out
+
+
+def gen_presets(out, spec):
+    out.append("// Named devices (spec \"presets\"): sim://?preset=NAME.")
+    out.append("struct DevicePreset {")
+    out.append("  const char* name;")
+    out.append("  uint32_t tiles;")
+    out.append("  const char* tile_config;")
+    out.append("  const char* doc;")
+    out.append("};")
+    ps = presets(spec)
+    out.append(f"inline constexpr std::array<DevicePreset, {len(ps)}> kDevicePresets = {{{{")
+    for p in ps:
+        out.append(f"    {{\"{p['name']}\", {p['tiles']}, \"{p['tile_config']}\", \"{p['doc']}\"}},")
+    out.append("}};")
+    out.append("")
+
+
+def human_bytes(n):
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} B"
 
 
 def gen_device_doc_blocks(spec):
@@ -368,7 +408,11 @@ def gen_device_doc_blocks(spec):
             "device-command": f"`{d['command']['name']}`, {d['command']['bytes']} bytes\n\n" + record(d["command"]),
             "device-completion": f"`{d['completion']['name']}`, {d['completion']['bytes']} bytes\n\n"
                                  + record(d["completion"]),
-            "device-opcodes": ops, "device-status": status}
+            "device-opcodes": ops, "device-status": status,
+            "device-presets": md_table(["preset", "tiles", "tile config", "weights", "bytes", "meaning"],
+                                       [[f"`{p['name']}`", p["tiles"], f"`{p['tile_config']}`",
+                                         f"{p['weights']:,}", human_bytes(p["bytes"]), p["doc"]]
+                                        for p in presets(spec)])}
 
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(.*?)(<!-- END GENERATED -->)", re.S)

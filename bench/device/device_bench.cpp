@@ -101,7 +101,7 @@ nlohmann::json run_device(const Options& o, const spec::TileConfig& cfg, std::mt
   std::memcpy(tb.mem(tb.data(0), k).data(), x.data(), k);
   std::vector<spec::device::CommandRecord> recs;
   for (uint32_t c = 0; c < o.commands; ++c)
-    recs.push_back(driver::cmd::mvm(c, static_cast<uint8_t>(c % o.tiles), 0, k, cfg.nvm_rows,
+    recs.push_back(driver::cmd::mvm(c, static_cast<uint16_t>(c % o.tiles), 0, k, cfg.nvm_rows,
                                     tb.data(0), tb.data(4096 + (c % 255) * 128)));
   const double start_ns = device::Device::now_ns();
   const auto t0 = Clock::now();

@@ -281,27 +281,27 @@ void hycim_build_nop(hycim_command* c, uint32_t seq) {
 void hycim_build_fence(hycim_command* c, uint32_t seq) {
   store(c, cmd::fence(seq));
 }
-void hycim_build_write_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+void hycim_build_write_sram(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
                             uint32_t count, uint64_t src) {
   store(c, cmd::write_sram(seq, tile, row, count, src));
 }
-void hycim_build_read_sram(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+void hycim_build_read_sram(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
                            uint32_t count, uint64_t dst) {
   store(c, cmd::read_sram(seq, tile, row, count, dst));
 }
-void hycim_build_program_nvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+void hycim_build_program_nvm(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
                              uint32_t count, uint64_t src) {
   store(c, cmd::program_nvm(seq, tile, row, count, src));
 }
-void hycim_build_read_wear(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t row,
+void hycim_build_read_wear(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
                            uint32_t count, uint64_t dst) {
   store(c, cmd::read_wear(seq, tile, row, count, dst));
 }
-void hycim_build_mvm(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t w_row, uint32_t k,
+void hycim_build_mvm(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t w_row, uint32_t k,
                      uint32_t x_row, uint64_t src, uint64_t dst) {
   store(c, cmd::mvm(seq, tile, w_row, k, x_row, src, dst));
 }
-void hycim_build_emul(hycim_command* c, uint32_t seq, uint8_t tile, uint32_t nvm_row,
+void hycim_build_emul(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t nvm_row,
                       uint32_t sram_row, uint64_t dst) {
   store(c, cmd::emul(seq, tile, nvm_row, sram_row, dst));
 }

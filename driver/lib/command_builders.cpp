@@ -5,7 +5,7 @@ namespace {
 
 namespace sd = spec::device;
 
-CommandRecord make(sd::DevOpcode op, uint32_t seq, uint8_t tile) {
+CommandRecord make(sd::DevOpcode op, uint32_t seq, uint16_t tile) {
   CommandRecord c{};  // reserved bytes zero, as the device requires
   c.opcode = static_cast<uint8_t>(op);
   c.seq = seq;
@@ -13,7 +13,7 @@ CommandRecord make(sd::DevOpcode op, uint32_t seq, uint8_t tile) {
   return c;
 }
 
-CommandRecord rows(sd::DevOpcode op, uint32_t seq, uint8_t tile, uint32_t row, uint32_t count) {
+CommandRecord rows(sd::DevOpcode op, uint32_t seq, uint16_t tile, uint32_t row, uint32_t count) {
   CommandRecord c = make(op, seq, tile);
   c.row = row;
   c.count = count;
@@ -36,31 +36,31 @@ CommandRecord fence(uint32_t seq) {
   return make(sd::DevOpcode::kFence, seq, 0);
 }
 
-CommandRecord write_sram(uint32_t seq, uint8_t tile, uint32_t row, uint32_t count, uint64_t src) {
+CommandRecord write_sram(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count, uint64_t src) {
   CommandRecord c = rows(sd::DevOpcode::kWriteSram, seq, tile, row, count);
   c.host_addr = src;
   return c;
 }
 
-CommandRecord read_sram(uint32_t seq, uint8_t tile, uint32_t row, uint32_t count, uint64_t dst) {
+CommandRecord read_sram(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count, uint64_t dst) {
   CommandRecord c = rows(sd::DevOpcode::kReadSram, seq, tile, row, count);
   c.host_addr2 = dst;
   return c;
 }
 
-CommandRecord program_nvm(uint32_t seq, uint8_t tile, uint32_t row, uint32_t count, uint64_t src) {
+CommandRecord program_nvm(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count, uint64_t src) {
   CommandRecord c = rows(sd::DevOpcode::kProgramNvm, seq, tile, row, count);
   c.host_addr = src;
   return c;
 }
 
-CommandRecord read_wear(uint32_t seq, uint8_t tile, uint32_t row, uint32_t count, uint64_t dst) {
+CommandRecord read_wear(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count, uint64_t dst) {
   CommandRecord c = rows(sd::DevOpcode::kReadWear, seq, tile, row, count);
   c.host_addr2 = dst;
   return c;
 }
 
-CommandRecord mvm(uint32_t seq, uint8_t tile, uint32_t w_row, uint32_t k, uint32_t x_row,
+CommandRecord mvm(uint32_t seq, uint16_t tile, uint32_t w_row, uint32_t k, uint32_t x_row,
                   uint64_t src, uint64_t dst, Widths w, bool input_in_sram) {
   CommandRecord c = rows(sd::DevOpcode::kMvm, seq, tile, w_row, k);
   c.row2 = x_row;
@@ -71,7 +71,7 @@ CommandRecord mvm(uint32_t seq, uint8_t tile, uint32_t w_row, uint32_t k, uint32
   return c;
 }
 
-CommandRecord emul(uint32_t seq, uint8_t tile, uint32_t nvm_row, uint32_t sram_row, uint64_t dst,
+CommandRecord emul(uint32_t seq, uint16_t tile, uint32_t nvm_row, uint32_t sram_row, uint64_t dst,
                    Widths w) {
   CommandRecord c = rows(sd::DevOpcode::kEmul, seq, tile, nvm_row, 0);
   c.row2 = sram_row;

@@ -10,8 +10,23 @@ const char* to_string(Status s) {
   return hycim_get_result_name(static_cast<int>(s));
 }
 
+void check_command_format(const Capabilities& caps, std::string_view uri) {
+  // The command record's layout follows the major version (2.x: a 16-bit
+  // tile field); records of another layout would run on the wrong tiles.
+  namespace sd = spec::device;
+  const auto v = sd::fields::Version::unpack(caps.version);
+  if (v.major != sd::kVersionMajor)
+    throw DriverError(Status::kProtocol,
+                      "device " + std::string(uri) + " speaks command format " +
+                          std::to_string(v.major) + "." + std::to_string(v.minor) +
+                          "; this driver builds format " + std::to_string(sd::kVersionMajor) +
+                          ".x records (spec/hycim.json VERSION_MAJOR)");
+}
+
 std::unique_ptr<Device> Device::open(std::string_view uri) {
-  return std::unique_ptr<Device>(new Device(std::string(uri), open_backend(uri)));
+  auto backend = open_backend(uri);
+  check_command_format(backend->capabilities(), uri);
+  return std::unique_ptr<Device>(new Device(std::string(uri), std::move(backend)));
 }
 
 Device::~Device() = default;

@@ -117,6 +117,8 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
       j["tile_config"] = value;
     else if (key == "tiles")
       j["tiles"] = parse_count(key, value);
+    else if (key == "preset")
+      j["preset"] = value;
     else if (key == "nvm")
       j["nvm_image"] = value;
     else if (key == "timing")
@@ -128,7 +130,7 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
     else
       throw DriverError(Status::kInvalid,
                         "sim:// URI: unknown key '" + key +
-                            "' (known: tile, config, tiles, nvm, timing, engine, trace, instance)");
+                            "' (known: preset, tile, config, tiles, nvm, timing, engine, trace, instance)");
   }
   try {
     device::DeviceConfig c = device::DeviceConfig::from_json(j);

@@ -1,14 +1,17 @@
 // `hycim info [--device URI] [--json]`: the devices this host can reach
 // (sim:// and every live hycimd socket, or just --device), each with its
-// capabilities, NVM summary and how many contexts use it.
+// capabilities, weight capacity, NVM summary and how many contexts use it.
+// `hycim info --presets`: the named devices of the spec (sim://?preset=NAME).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "driver/driver.hpp"
+#include "hycim/spec/tile_spec.hpp"
 #include "host-tools/command_registry.hpp"
 
 namespace {
@@ -20,7 +23,42 @@ using driver::DeviceInfo;
 struct InfoOptions {
   std::string device;
   bool json = false;
+  bool presets = false;
 };
+
+// Weights a device's NVM holds: every tile's NVM rows x lanes, WBITS each.
+struct Capacity {
+  uint64_t weights, bytes;
+};
+Capacity capacity(uint64_t tiles, uint64_t nvm_rows, uint64_t lanes, uint64_t wbits) {
+  const uint64_t w = tiles * nvm_rows * lanes;
+  return {w, w * wbits / 8};
+}
+
+std::string human_bytes(uint64_t n) {
+  if (n >= (uint64_t{1} << 20)) return fmt::format("{:g} MiB", double(n) / double(1 << 20));
+  if (n >= (uint64_t{1} << 10)) return fmt::format("{:g} KiB", double(n) / double(1 << 10));
+  return fmt::format("{} B", n);
+}
+
+nlohmann::json presets_json() {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& p : spec::device::kDevicePresets) {
+    const auto& named = spec::kNamedTileConfigs;
+    const spec::TileConfig& t = *std::find_if(named.begin(), named.end(), [&](const auto& c) {
+      return c.name == p.tile_config;  // gen_spec checked that it exists
+    });
+    const Capacity cap = capacity(p.tiles, t.nvm_rows, t.lanes, t.wbits);
+    all.push_back({{"name", p.name},
+                   {"uri", fmt::format("sim://?preset={}", p.name)},
+                   {"tiles", p.tiles},
+                   {"tile_config", p.tile_config},
+                   {"weights", cap.weights},
+                   {"bytes", cap.bytes},
+                   {"doc", p.doc}});
+  }
+  return all;
+}
 
 // What the runtime keeps resident in a persistent NVM, from its catalog next
 // to the image (runtime/cim/resident_catalog.hpp), read without taking its
@@ -64,6 +102,9 @@ nlohmann::json describe(const std::string& uri, const Capabilities& c, const Dev
         {"dma_windows", c.dma_windows},
         {"max_queue_entries", c.max_queue_entries},
         {"rtl_tiles", (c.flags & sd::cap_flags::kRtlTiles) != 0}}},
+      {"capacity",
+       {{"weights", capacity(c.tiles, c.nvm_rows, c.lanes, c.wbits).weights},
+        {"bytes", capacity(c.tiles, c.nvm_rows, c.lanes, c.wbits).bytes}}},
       {"nvm",
        {{"persistent", (c.flags & sd::cap_flags::kPersistentNvm) != 0},
         {"image", i.nvm_image},
@@ -88,6 +129,10 @@ void print_text(const nlohmann::json& d) {
              c["nvm_rows"].get<int>(), c["sram_rows"].get<int>());
   fmt::print("              {}-bit inputs, {}-bit accumulators, {} rows per cycle\n",
              c["xbits"].get<int>(), c["acc_bits"].get<int>(), c["rows_per_cycle"].get<int>());
+  fmt::print("  capacity    {} weights ({}) in {} NVM rows\n",
+             d["capacity"]["weights"].get<uint64_t>(),
+             human_bytes(d["capacity"]["bytes"].get<uint64_t>()),
+             c["tiles"].get<uint64_t>() * c["nvm_rows"].get<uint64_t>());
   fmt::print("  host        {} DMA windows per context, queues up to {} entries\n",
              c["dma_windows"].get<int>(), c["max_queue_entries"].get<int>());
   if (n["persistent"].get<bool>())
@@ -105,6 +150,19 @@ void print_text(const nlohmann::json& d) {
 }
 
 void run(const InfoOptions& o) {
+  if (o.presets) {
+    const nlohmann::json all = presets_json();
+    if (o.json) {
+      fmt::print("{}\n", nlohmann::json{{"presets", all}}.dump(2));
+      return;
+    }
+    for (const auto& p : all)
+      fmt::print("{:<8} {:>5} tiles x '{}': {:>9} weights ({:>7})  {}\n",
+                 p["name"].get<std::string>(), p["tiles"].get<uint32_t>(),
+                 p["tile_config"].get<std::string>(), p["weights"].get<uint64_t>(),
+                 human_bytes(p["bytes"].get<uint64_t>()), p["doc"].get<std::string>());
+    return;
+  }
   const std::vector<std::string> uris =
       o.device.empty() ? driver::Device::enumerate() : std::vector<std::string>{o.device};
   nlohmann::json all = nlohmann::json::array();
@@ -133,6 +191,7 @@ void setup(CLI::App& root) {
   c->add_option("--device", opts->device,
                 "device URI (sim://?config=small, unix://PATH); default: every reachable device");
   c->add_flag("--json", opts->json, "print JSON");
+  c->add_flag("--presets", opts->presets, "list the named devices (sim://?preset=NAME) instead");
   c->callback([opts] { run(*opts); });
 }
 

@@ -78,6 +78,20 @@ void run(const RunOptions& o) {
                   {"blocks_found", residency->blocks_found},
                   {"rows_found", residency->rows_found},
                   {"blocks_evicted", residency->blocks_evicted}};
+    if (residency) {
+      const auto p = s.placement();
+      j["placement"] = {{"policy", runtime::to_string(p.chosen)},
+                        {"weight_rows", p.weight_rows},
+                        {"resident_rows", p.resident_rows},
+                        {"streamed_rows", p.streamed_rows},
+                        {"stream_tiles", p.stream_tiles},
+                        {"stream_region_rows", p.stream_region_rows},
+                        {"nvm_rows_written", st.nvm_rows_written},
+                        {"wear_per_run", p.wear_per_run()},
+                        {"lifetime_runs", p.lifetime_runs()},
+                        {"device_rows", p.device_rows},
+                        {"used_rows", p.used_rows}};
+    }
     for (const auto& v : go) j["outputs"][v.name] = runtime::shape_string(out.at(v.name).shape());
     for (const auto& l : st.layers)
       j["layers"].push_back({{"node", l.node},
@@ -87,6 +101,10 @@ void run(const RunOptions& o) {
                              {"tile_cycles", l.tile_cycles},
                              {"sim_ns", l.sim_ns},
                              {"energy_pj", l.energy_pj},
+                             {"program_cycles", l.program_cycles},
+                             {"program_sim_ns", l.program_sim_ns},
+                             {"program_energy_pj", l.program_energy_pj},
+                             {"nvm_rows_written", l.nvm_rows_written},
                              {"host_us", l.host_us}});
     fmt::print("{}\n", j.dump(2));
     return;
@@ -96,16 +114,24 @@ void run(const RunOptions& o) {
       "device: {} cycles ({:.2f} us simulated, {:.2f} nJ), {} MVM cycles over all tiles, {} NVM "
       "programming cycles\n",
       st.cycles, st.sim_us, st.energy_pj / 1000, st.tile_cycles, st.program_cycles);
-  if (residency)
-    fmt::print("NVM: {} blocks programmed, {} found resident\n", residency->blocks_programmed,
-               residency->blocks_found);
+  if (residency) {
+    fmt::print("NVM: {} blocks programmed, {} found resident; {} rows written this run\n",
+               residency->blocks_programmed, residency->blocks_found, st.nvm_rows_written);
+    if (const auto p = s.placement(); p.streamed_rows > 0)
+      fmt::print(
+          "streaming: {} of {} weight rows through {} tiles, {:.2f} programs per region row per "
+          "run ({:.3g} runs to the endurance of {}); {:.2f} us and {:.2f} nJ of NVM programming "
+          "this run\n",
+          p.streamed_rows, p.weight_rows, p.stream_tiles, p.wear_per_run(), p.lifetime_runs(),
+          p.nvm_endurance, st.program_sim_us, st.program_energy_pj / 1000);
+  }
   if (o.profile) {
-    fmt::print("  {:<36} {:<6} {:>8} {:>10} {:>10} {:>10}\n", "node", "where", "cycles", "sim us",
-               "energy nJ", "host us");
+    fmt::print("  {:<36} {:<6} {:>8} {:>10} {:>10} {:>10} {:>9} {:>10}\n", "node", "where",
+               "cycles", "sim us", "energy nJ", "host us", "NVM rows", "prog us");
     for (const auto& l : st.layers)
-      fmt::print("  {:<36.36} {:<6} {:>8} {:>10.3f} {:>10.3f} {:>10.1f}\n", l.node,
+      fmt::print("  {:<36.36} {:<6} {:>8} {:>10.3f} {:>10.3f} {:>10.1f} {:>9} {:>10.3f}\n", l.node,
                  l.on_device ? "device" : "host", l.cycles, l.sim_ns / 1000, l.energy_pj / 1000,
-                 l.host_us);
+                 l.host_us, l.nvm_rows_written, l.program_sim_ns / 1000);
   }
   if (o.plan) fmt::print("{}", s.plan());
 }

@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "host-tools/command_registry.hpp"
+#include "hycim/spec/device_spec.hpp"
 #include "runtime/onnx/session.hpp"
 
 namespace hycim::cli {
 
 struct DeviceFlags {
   std::vector<std::string> devices;  // --device, once per device
-  std::string tile, config, nvm;
+  std::string tile, config, nvm, preset;
   uint32_t tiles = 0;
 };
 
@@ -25,6 +26,7 @@ struct DeviceFlags {
 inline std::string device_uri(const DeviceFlags& f) {
   if (f.devices.size() > 1) throw CliError("this command takes one --device", 2);
   std::vector<std::string> keys;
+  if (!f.preset.empty()) keys.push_back("preset=" + f.preset);
   if (!f.tile.empty()) keys.push_back("tile=" + f.tile);
   if (!f.config.empty()) keys.push_back("config=" + f.config);
   if (f.tiles) keys.push_back("tiles=" + std::to_string(f.tiles));
@@ -32,7 +34,7 @@ inline std::string device_uri(const DeviceFlags& f) {
   if (!f.devices.empty()) {
     if (!keys.empty())
       throw CliError(
-          "--device names the device; --tile/--config/--tiles/--nvm are shorthands "
+          "--device names the device; --preset/--tile/--config/--tiles/--nvm are shorthands "
           "for a sim:// URI and cannot be added to it",
           2);
     return f.devices.front();
@@ -50,7 +52,9 @@ inline void add_device_options(CLI::App* c, DeviceFlags& f) {
       ->check(CLI::IsMember({"model", "rtl"}));
   c->add_option("--config", f.config, "shorthand: named tile configuration (small, default)");
   c->add_option("--tiles", f.tiles, "shorthand: tiles in the sim:// device")
-      ->check(CLI::Range(1u, 256u));
+      ->check(CLI::Range(1u, hycim::spec::device::kMaxTiles));
+  c->add_option("--preset", f.preset,
+                "shorthand: a named sim:// device (hycim info --presets: default, edge, cnn, xl)");
   c->add_option("--nvm", f.nvm,
                 "shorthand: NVM image of the sim:// device (weights stay resident across runs)");
 }
@@ -60,7 +64,15 @@ inline void add_session_options(CLI::App* c, runtime::SessionOptions& o) {
   c->add_option("--backend", o.backend, "where MatMul/Gemm/Conv run: tiles (CIM) or cpu")
       ->check(CLI::IsMember({"tiles", "cpu"}));
   add_device_options(c, *flags);
-  c->parse_complete_callback([flags, &o] {
+  auto placement = std::make_shared<std::string>("auto");
+  c->add_option("--placement", *placement,
+                "weights that do not fit the NVM: auto (stream only if needed), resident (refuse "
+                "such a model, naming the shortfall) or stream (reprogram NVM between layers)")
+      ->check(CLI::IsMember({"auto", "resident", "stream"}));
+  c->add_option("--stream-tiles", o.placement.stream_tiles,
+                "tiles weights stream through when streaming (the last ones; default: all)");
+  c->parse_complete_callback([flags, placement, &o] {
+    o.placement.policy = runtime::parse_placement(*placement);
     DeviceFlags first = *flags;
     if (!first.devices.empty()) first.devices.resize(1);
     o.device = device_uri(first);

@@ -171,8 +171,8 @@ sim::Row run_layer(const Layer& l, const std::string& uri, uint64_t seed) {
   const double prog_ns0 = engine.device_time_ns(), prog_pj0 = engine.energy_pj();
   std::unique_ptr<cim::CimMatrix> wm;
   try {
-    wm = std::make_unique<cim::CimMatrix>(engine, residency, w, l.k, l.n, /*wsigned=*/true,
-                                          "W " + l.text(), /*constant=*/false, &residency);
+    wm = std::make_unique<cim::CimMatrix>(engine, w, l.k, l.n, /*wsigned=*/true, "W " + l.text());
+    wm->place(residency, /*constant=*/false, &residency);
   } catch (const cim::EngineError& e) {
     throw CliError(fmt::format("layer {}: placing W on the device: {}", l.text(), e.what()));
   }

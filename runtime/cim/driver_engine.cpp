@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "driver/command_builders.hpp"
+#include "hycim/spec/tile_spec.hpp"
 
 namespace hycim::cim {
 namespace sd = spec::device;
@@ -53,6 +54,8 @@ DriverEngine::DriverEngine(const DriverEngineOptions& options) : options_(option
     if (device_->info(&info) != driver::Status::kOk)
       throw EngineError(fmt::format("device {}: info failed", options.uri));
     if (caps.flags & sd::cap_flags::kPersistentNvm) nvm_store_ = info.nvm_image;
+    for (const spec::TileConfig& t : spec::kNamedTileConfigs)
+      if (t.name == info.tile_config) geometry_.nvm_endurance = t.nvm_endurance;
     // The driver names the device instance: however its URI is spelled,
     // handles of one device share one residency record, and two devices never do.
     device_id_ = info.id;
@@ -150,16 +153,39 @@ void DriverEngine::program(uint32_t tile, uint32_t first_row, std::span<const ui
     throw EngineError("program: data is not whole rows");
   reserve(rows.size());
   std::memcpy(buffer_->data(), rows.data(), rows.size());
-  cmds_.assign(1, cmd::program_nvm(seq_++, static_cast<uint8_t>(tile), first_row,
+  cmds_.assign(1, cmd::program_nvm(seq_++, static_cast<uint16_t>(tile), first_row,
                                    static_cast<uint32_t>(rows.size() / lanes), buffer_->iova()));
   run(cmds_, "PROGRAM_NVM");
+}
+
+void DriverEngine::program_batch(std::span<const ProgramJob> jobs) {
+  const uint32_t lanes = geometry_.lanes;
+  size_t bytes = 0;
+  for (const ProgramJob& j : jobs) {
+    if (j.rows.empty() || j.rows.size() % lanes != 0)
+      throw EngineError("program: data is not whole rows");
+    bytes += align_up(j.rows.size());
+  }
+  if (jobs.empty()) return;
+  reserve(bytes);
+  auto* base = static_cast<uint8_t*>(buffer_->data());
+  cmds_.clear();
+  size_t at = 0;
+  for (const ProgramJob& j : jobs) {
+    std::memcpy(base + at, j.rows.data(), j.rows.size());
+    cmds_.push_back(cmd::program_nvm(seq_++, static_cast<uint16_t>(j.tile), j.first_row,
+                                     static_cast<uint32_t>(j.rows.size() / lanes),
+                                     buffer_->iova() + at));
+    at += align_up(j.rows.size());
+  }
+  run(cmds_, "PROGRAM_NVM");  // one queue: the tiles program side by side
 }
 
 void DriverEngine::read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) {
   const uint32_t lanes = geometry_.lanes;
   if (rows.empty() || rows.size() % lanes != 0) throw EngineError("read: buffer is not whole rows");
   reserve(rows.size());
-  cmds_.assign(1, cmd::read_sram(seq_++, static_cast<uint8_t>(tile), first_row,
+  cmds_.assign(1, cmd::read_sram(seq_++, static_cast<uint16_t>(tile), first_row,
                                  static_cast<uint32_t>(rows.size() / lanes), buffer_->iova()));
   run(cmds_, "READ_SRAM");
   std::memcpy(rows.data(), buffer_->data(), rows.size());
@@ -168,7 +194,7 @@ void DriverEngine::read(uint32_t tile, uint32_t first_row, std::span<uint8_t> ro
 void DriverEngine::read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) {
   if (wear.empty()) return;
   reserve(wear.size_bytes());
-  cmds_.assign(1, cmd::read_wear(seq_++, static_cast<uint8_t>(tile), first_row,
+  cmds_.assign(1, cmd::read_wear(seq_++, static_cast<uint16_t>(tile), first_row,
                                  static_cast<uint32_t>(wear.size()), buffer_->iova()));
   run(cmds_, "READ_WEAR");
   std::memcpy(wear.data(), buffer_->data(), wear.size_bytes());
@@ -206,7 +232,7 @@ void DriverEngine::mvm_slice(std::span<const MvmJob> jobs) {
   for (const MvmJob& j : jobs) {
     std::memcpy(base + in_at, j.x.data(), j.x.size());
     // Inputs land in the first SRAM rows, which follow the NVM rows.
-    cmds_.push_back(cmd::mvm(seq_++, static_cast<uint8_t>(j.tile), j.first_row,
+    cmds_.push_back(cmd::mvm(seq_++, static_cast<uint16_t>(j.tile), j.first_row,
                              static_cast<uint32_t>(j.x.size()), g.nvm_rows, iova + in_at,
                              iova + out_at, cmd::Widths{8, 8, j.xsigned, j.wsigned}));
     in_at += align_up(j.x.size());

@@ -30,6 +30,7 @@ class DriverEngine final : public MvmEngine {
   ~DriverEngine() override;
   Geometry geometry() const override { return geometry_; }
   void program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) override;
+  void program_batch(std::span<const ProgramJob> jobs) override;
   void read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) override;
   void read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) override;
   void mvm(std::span<const MvmJob> jobs) override;

@@ -12,7 +12,7 @@ MultiDeviceEngine::MultiDeviceEngine(std::vector<std::unique_ptr<MvmEngine>> dev
     : devices_(std::move(devices)) {
   if (devices_.size() < 2) throw EngineError("a device group needs at least two devices");
   const Geometry g0 = devices_[0]->geometry();
-  geometry_ = {0, g0.lanes, g0.nvm_rows, g0.max_k};
+  geometry_ = {0, g0.lanes, g0.nvm_rows, g0.max_k, g0.nvm_endurance};
   for (const auto& d : devices_) {
     const Geometry g = d->geometry();
     if (g.lanes != g0.lanes || g.nvm_rows != g0.nvm_rows || g.max_k != g0.max_k)
@@ -68,29 +68,45 @@ void MultiDeviceEngine::read_wear(uint32_t tile, uint32_t first_row, std::span<u
   on_device(tile, [&](MvmEngine& e, uint32_t t) { e.read_wear(t, first_row, wear); });
 }
 
-void MultiDeviceEngine::mvm(std::span<const MvmJob> jobs) {
-  std::vector<std::vector<MvmJob>> part(devices_.size());
-  for (MvmJob j : jobs) {
+template <class Job, class Run>
+void MultiDeviceEngine::split(std::span<const Job> jobs, Run run) {
+  std::vector<std::vector<Job>> part(devices_.size());
+  for (Job j : jobs) {
     const auto [d, t] = route(j.tile);
     j.tile = t;
     part[d].push_back(j);
   }
   const auto before = clocks();
   std::vector<std::exception_ptr> errors(devices_.size());
+  auto one = [&](size_t d) {
+    try {
+      run(*devices_[d], std::span<const Job>(part[d]));
+    } catch (...) {
+      errors[d] = std::current_exception();
+    }
+  };
   std::vector<std::thread> threads;
+  size_t here = devices_.size();  // the first device with work runs on this thread
   for (size_t d = 0; d < devices_.size(); ++d)
-    if (!part[d].empty())
-      threads.emplace_back([&, d] {
-        try {
-          devices_[d]->mvm(part[d]);
-        } catch (...) {
-          errors[d] = std::current_exception();
-        }
-      });
+    if (!part[d].empty()) {
+      if (here == devices_.size())
+        here = d;
+      else
+        threads.emplace_back(one, d);
+    }
+  if (here < devices_.size()) one(here);
   for (auto& t : threads) t.join();
   advance(before);
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
+}
+
+void MultiDeviceEngine::mvm(std::span<const MvmJob> jobs) {
+  split(jobs, [](MvmEngine& e, std::span<const MvmJob> part) { e.mvm(part); });
+}
+
+void MultiDeviceEngine::program_batch(std::span<const ProgramJob> jobs) {
+  split(jobs, [](MvmEngine& e, std::span<const ProgramJob> part) { e.program_batch(part); });
 }
 
 uint64_t MultiDeviceEngine::cycles(uint32_t tile) const {

@@ -23,6 +23,7 @@ class MultiDeviceEngine final : public MvmEngine {
   explicit MultiDeviceEngine(std::vector<std::unique_ptr<MvmEngine>> devices);
   Geometry geometry() const override { return geometry_; }
   void program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) override;
+  void program_batch(std::span<const ProgramJob> jobs) override;
   void read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) override;
   void read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) override;
   void mvm(std::span<const MvmJob> jobs) override;
@@ -41,6 +42,10 @@ class MultiDeviceEngine final : public MvmEngine {
   // Runs op(device, its tile) for one tile's device, advancing the clock.
   template <class Op>
   void on_device(uint32_t tile, Op op);
+  // Runs run(device, its part of jobs) for every device with a part, all at
+  // once (one thread per device beyond the first), advancing the clock.
+  template <class Job, class Run>
+  void split(std::span<const Job> jobs, Run run);
 
   std::vector<std::unique_ptr<MvmEngine>> devices_;
   std::vector<uint32_t> first_tile_;  // global number of each device's tile 0

@@ -27,6 +27,7 @@ struct Geometry {
   uint32_t lanes = 0;     // outputs of one MVM (columns of a weight block)
   uint32_t nvm_rows = 0;  // weight rows per tile (K of one block at most)
   uint32_t max_k = 0;     // inputs one MVM accepts (<= nvm_rows; SRAM holds them)
+  uint64_t nvm_endurance = 0;  // programs an NVM row takes before it wears out (0: unknown)
 };
 
 // One matrix-vector product: acc[l] = sum_k x[k] * W[first_row + k][l] for
@@ -39,6 +40,12 @@ struct MvmJob {
   bool xsigned = true, wsigned = true;
 };
 
+// One block of NVM rows to program: rows.size()/lanes rows from first_row.
+struct ProgramJob {
+  uint32_t tile = 0, first_row = 0;
+  std::span<const uint8_t> rows;
+};
+
 class MvmEngine {
  public:
   virtual ~MvmEngine() = default;
@@ -46,6 +53,11 @@ class MvmEngine {
   // Programs rows.size()/lanes consecutive NVM rows of `tile` from `first_row`;
   // row r's lane l is rows[r*lanes + l] (an int8 or uint8 bit pattern).
   virtual void program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) = 0;
+  // Programs every job; jobs on different tiles may program at the same
+  // time. The default programs them one after another.
+  virtual void program_batch(std::span<const ProgramJob> jobs) {
+    for (const ProgramJob& j : jobs) program(j.tile, j.first_row, j.rows);
+  }
   // Reads rows.size()/lanes NVM rows back (no wear).
   virtual void read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) = 0;
   // Programs so far of NVM rows first_row.. (one count per element of wear).

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <set>
+#include <optional>
 
 #include "runtime/cim/content_hash.hpp"
 
@@ -48,9 +50,44 @@ ResidencyCounters NvmResidency::counters() const {
   return counters_;
 }
 
+FreeRows& NvmResidency::free_map() {
+  if (free_) return *free_;
+  const Geometry& g = catalog_.geometry();
+  FreeRows f(g.tiles, g.nvm_rows);
+  for (const ResidentBlock& b : catalog_.blocks())
+    if (!f.take(b.tile, b.row, b.rows))
+      throw EngineError(fmt::format(
+          "residency catalog {}: block '{}' at tile {} rows {}..{} overlaps another or lies "
+          "outside the device",
+          catalog_.path().string(), b.label, b.tile, b.row, b.row + b.rows - 1));
+  for (const Span& s : scratch_) f.take(s.tile, s.row, s.rows);
+  for (uint32_t t = 0; t < wear_.size(); ++t)
+    for (uint32_t r = 0; r < wear_[t].size(); ++r)
+      if (wear_[t][r] == kWornOut) f.take(t, r, 1);
+  free_ = std::move(f);
+  return *free_;
+}
+
+uint64_t NvmResidency::free_rows() const {
+  std::lock_guard lock(mu_);
+  return const_cast<NvmResidency*>(this)->free_map().free_rows();
+}
+
 void NvmResidency::release_scratch(const void* owner) {
   std::lock_guard lock(mu_);
-  std::erase_if(scratch_, [&](const Span& s) { return s.owner == owner; });
+  FreeRows& f = free_map();
+  std::erase_if(scratch_, [&](const Span& s) {
+    if (s.owner != owner) return false;
+    f.give(s.tile, s.row, s.rows);
+    return true;
+  });
+}
+
+void NvmResidency::drop_block(std::vector<ResidentBlock>::iterator it) {
+  free_map().give(it->tile, it->row, it->rows);
+  verified_.erase(it->hash);
+  catalog_.blocks().erase(it);
+  dirty_ = true;
 }
 
 std::vector<std::pair<ResidentBlock, bool>> NvmResidency::verify(MvmEngine& engine) {
@@ -77,10 +114,10 @@ std::vector<ResidentBlock> NvmResidency::erase(
     if (wipe)
       engine.program(it->tile, it->row,
                      std::vector<uint8_t>(size_t{it->rows} * catalog_.geometry().lanes, 0));
-    verified_.erase(it->hash);
     gone.push_back(*it);
-    it = blocks.erase(it);
-    dirty_ = true;
+    const auto at = it - blocks.begin();
+    drop_block(it);
+    it = blocks.begin() + at;
   }
   save_if_changed();
   return gone;
@@ -98,16 +135,6 @@ uint32_t NvmResidency::used_rows_locked() const {
   return n;
 }
 
-std::vector<NvmResidency::Span> NvmResidency::taken(uint32_t tile) const {
-  std::vector<Span> t;
-  for (const ResidentBlock& b : catalog_.blocks())
-    if (b.tile == tile) t.push_back({b.tile, b.row, b.rows, nullptr});
-  for (const Span& s : scratch_)
-    if (s.tile == tile) t.push_back(s);
-  std::sort(t.begin(), t.end(), [](const Span& a, const Span& b) { return a.row < b.row; });
-  return t;
-}
-
 std::vector<uint64_t>& NvmResidency::wear_of(MvmEngine& engine, uint32_t tile) {
   const Geometry& g = catalog_.geometry();
   if (wear_.empty()) wear_.resize(g.tiles);
@@ -120,48 +147,41 @@ std::vector<uint64_t>& NvmResidency::wear_of(MvmEngine& engine, uint32_t tile) {
   return w;
 }
 
-bool NvmResidency::find_room(MvmEngine& engine, uint32_t rows, std::pair<uint32_t, uint32_t>* at) {
+bool NvmResidency::find_room(MvmEngine& engine, uint32_t rows, std::pair<uint32_t, uint32_t>* at,
+                             const std::set<uint32_t>* spread, bool ties_only) {
   const Geometry& g = catalog_.geometry();
-  for (uint32_t i = 0; i < g.tiles; ++i) {
-    const uint32_t tile = (cursor_ + i) % g.tiles;
-    const auto spans = taken(tile);
-    // Quick reject before reading the tile's wear: no gap is long enough.
-    uint32_t longest = 0, from = 0;
-    for (const Span& s : spans) {
-      if (s.row > from) longest = std::max(longest, s.row - from);
-      from = std::max(from, s.row + s.rows);
-    }
-    longest = std::max(longest, g.nvm_rows - std::min(from, g.nvm_rows));
-    if (longest < rows) continue;
-    const auto& wear = wear_of(engine, tile);
-    // The least-worn window of `rows` free rows: sliding maximum over each gap.
+  std::function<bool(uint32_t)> avoid;
+  if (spread && !spread->empty()) avoid = [spread](uint32_t t) { return spread->count(t) != 0; };
+  const auto gap = free_map().best_fit(rows, cursor_, avoid, ties_only);
+  if (!gap) return false;
+  const auto& wear = wear_of(engine, gap->tile);
+  auto window_wear = [&](uint32_t from) {
+    return *std::max_element(wear.begin() + from, wear.begin() + from + rows);
+  };
+  uint32_t best_row = gap->row;
+  if (ties_only) {
+    // Dense placement: the gap's start or its end, whichever is less worn,
+    // so the rest of the gap stays one run (as the plan on paper assumed).
+    const uint32_t end = gap->row + gap->rows - rows;
+    if (window_wear(end) < window_wear(gap->row)) best_row = end;
+  } else {
+    // The least-worn window of `rows` rows in the gap: sliding maximum.
+    // Worn-out rows are never in a gap, so every window is usable.
     uint64_t best = kWornOut;
-    uint32_t best_row = 0;
-    auto scan = [&](uint32_t a, uint32_t b) {  // free rows [a, b)
-      std::deque<uint32_t> maxq;               // row indices, wear decreasing
-      for (uint32_t r = a; r < b; ++r) {
-        while (!maxq.empty() && wear[maxq.back()] <= wear[r]) maxq.pop_back();
-        maxq.push_back(r);
-        if (maxq.front() + rows <= r) maxq.pop_front();
-        if (r + 1 >= a + rows && wear[maxq.front()] < best) {
-          best = wear[maxq.front()];
-          best_row = r + 1 - rows;
-        }
+    std::deque<uint32_t> maxq;  // row indices, wear decreasing
+    for (uint32_t r = gap->row; r < gap->row + gap->rows; ++r) {
+      while (!maxq.empty() && wear[maxq.back()] <= wear[r]) maxq.pop_back();
+      maxq.push_back(r);
+      if (maxq.front() + rows <= r) maxq.pop_front();
+      if (r + 1 >= gap->row + rows && wear[maxq.front()] < best) {
+        best = wear[maxq.front()];
+        best_row = r + 1 - rows;
       }
-    };
-    from = 0;
-    for (const Span& s : spans) {
-      if (s.row > from) scan(from, s.row);
-      from = std::max(from, s.row + s.rows);
-    }
-    if (from < g.nvm_rows) scan(from, g.nvm_rows);
-    if (best != kWornOut) {
-      *at = {tile, best_row};
-      cursor_ = (tile + 1) % g.tiles;
-      return true;
     }
   }
-  return false;
+  *at = {gap->tile, best_row};
+  cursor_ = (gap->tile + 1) % g.tiles;
+  return true;
 }
 
 bool NvmResidency::evict_one(const std::string& why) {
@@ -175,63 +195,50 @@ bool NvmResidency::evict_one(const std::string& why) {
   log_(fmt::format("NVM full ({}): evicting '{}' ({}) from tile {} rows {}..{}", why, victim->label,
                    victim->hash.substr(0, 12), victim->tile, victim->row,
                    victim->row + victim->rows - 1));
-  verified_.erase(victim->hash);
-  blocks.erase(victim);
-  dirty_ = true;
+  drop_block(victim);
   ++counters_.blocks_evicted;
   return true;
 }
 
-std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<const uint8_t> rows,
-                                                  const std::string& label, bool constant,
-                                                  const void* owner) {
-  std::lock_guard lock(mu_);
-  const Geometry& g = catalog_.geometry();
-  if (rows.empty() || rows.size() % g.lanes != 0)
-    throw EngineError(fmt::format("{}: block is not whole rows of {} lanes", label, g.lanes));
-  const auto n = static_cast<uint32_t>(rows.size() / g.lanes);
-  if (n > g.nvm_rows)
-    throw EngineError(
-        fmt::format("{}: block of {} rows is larger than a tile ({} rows)", label, n, g.nvm_rows));
-  std::string hash;
-  if (constant) {
-    hash = content_hash(rows);
-    auto& blocks = catalog_.blocks();
-    auto it = std::find_if(blocks.begin(), blocks.end(),
-                           [&](const ResidentBlock& b) { return b.hash == hash && b.rows == n; });
-    if (it != blocks.end()) {
-      bool same = verified_.count(hash) != 0;
-      if (!same) {
-        std::vector<uint8_t> back(rows.size());
-        engine.read(it->tile, it->row, back);
-        same = std::equal(back.begin(), back.end(), rows.begin());
-      }
-      if (same) {
-        verified_.insert(hash);
-        dirty_ = dirty_ || it->last_used != catalog_.generation();
-        it->last_used = catalog_.generation();
-        ++counters_.blocks_found;
-        counters_.rows_found += n;
-        return {it->tile, it->row};
-      }
-      log_(
-          fmt::format("catalogued block '{}' ({}) at tile {} row {} no longer holds its bytes; "
-                      "programming it again",
-                      it->label, hash.substr(0, 12), it->tile, it->row));
-      blocks.erase(it);
-      dirty_ = true;
-      ++counters_.blocks_stale;
-    }
+std::optional<std::pair<uint32_t, uint32_t>> NvmResidency::find_resident(
+    MvmEngine& engine, std::span<const uint8_t> rows, const std::string& hash, uint32_t n) {
+  auto& blocks = catalog_.blocks();
+  auto it = std::find_if(blocks.begin(), blocks.end(),
+                         [&](const ResidentBlock& b) { return b.hash == hash && b.rows == n; });
+  if (it == blocks.end()) return std::nullopt;
+  bool same = verified_.count(hash) != 0;
+  if (!same) {
+    std::vector<uint8_t> back(rows.size());
+    engine.read(it->tile, it->row, back);
+    same = std::equal(back.begin(), back.end(), rows.begin());
   }
-  std::pair<uint32_t, uint32_t> at;
+  if (!same) {
+    log_(fmt::format(
+        "catalogued block '{}' ({}) at tile {} row {} no longer holds its bytes; "
+        "programming it again",
+        it->label, hash.substr(0, 12), it->tile, it->row));
+    drop_block(it);
+    ++counters_.blocks_stale;
+    return std::nullopt;
+  }
+  verified_.insert(hash);
+  dirty_ = dirty_ || it->last_used != catalog_.generation();
+  it->last_used = catalog_.generation();
+  ++counters_.blocks_found;
+  counters_.rows_found += n;
+  return std::pair{it->tile, it->row};
+}
+
+std::pair<uint32_t, uint32_t> NvmResidency::program_at(MvmEngine& engine,
+                                                       std::span<const uint8_t> rows,
+                                                       std::pair<uint32_t, uint32_t> at,
+                                                       const std::string& label,
+                                                       const std::string& hash, bool constant,
+                                                       const void* owner) {
+  const Geometry& g = catalog_.geometry();
+  const auto n = static_cast<uint32_t>(rows.size() / g.lanes);
   const std::string why = fmt::format("'{}' needs {} rows", label, n);
   for (;;) {
-    while (!find_room(engine, n, &at))
-      if (!evict_one(why))
-        throw EngineError(fmt::format(
-            "{}: no tile has {} free NVM rows that are not worn out ({} of {} rows hold this "
-            "run's weights over {} tiles); use a device with more tiles or a smaller model",
-            label, n, used_rows_locked(), g.nvm_rows * g.tiles, g.tiles));
     auto& wear = wear_of(engine, at.first);
     try {
       engine.program(at.first, at.second, rows);
@@ -247,13 +254,21 @@ std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<c
         wear[at.second + r] = now[r];
         if (refused) {
           wear[at.second + r] = kWornOut;
+          free_map().take(at.first, at.second + r, 1);
           log_(fmt::format("tile {} row {} is worn out ({} programs); not used again", at.first,
                            at.second + r, now[r]));
           break;
         }
       }
     }
+    while (!find_room(engine, n, &at))
+      if (!evict_one(why))
+        throw EngineError(fmt::format(
+            "{}: no tile has {} free NVM rows that are not worn out ({} of {} rows hold this "
+            "run's weights over {} tiles); use a device with more tiles or a smaller model",
+            label, n, used_rows_locked(), g.nvm_rows * g.tiles, g.tiles));
   }
+  free_map().take(at.first, at.second, n);
   ++counters_.blocks_programmed;
   counters_.rows_programmed += n;
   if (constant) {
@@ -264,6 +279,211 @@ std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<c
     scratch_.push_back({at.first, at.second, n, owner});
   }
   return at;
+}
+
+std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<const uint8_t> rows,
+                                                  const std::string& label, bool constant,
+                                                  const void* owner,
+                                                  const std::set<uint32_t>* spread) {
+  std::lock_guard lock(mu_);
+  const Geometry& g = catalog_.geometry();
+  if (rows.empty() || rows.size() % g.lanes != 0)
+    throw EngineError(fmt::format("{}: block is not whole rows of {} lanes", label, g.lanes));
+  const auto n = static_cast<uint32_t>(rows.size() / g.lanes);
+  if (n > g.nvm_rows)
+    throw EngineError(
+        fmt::format("{}: block of {} rows is larger than a tile ({} rows)", label, n, g.nvm_rows));
+  std::string hash;
+  if (constant) {
+    hash = content_hash(rows);
+    if (auto at = find_resident(engine, rows, hash, n)) return *at;
+  }
+  std::pair<uint32_t, uint32_t> at;
+  const std::string why = fmt::format("'{}' needs {} rows", label, n);
+  while (!find_room(engine, n, &at, spread))
+    if (!evict_one(why))
+      throw EngineError(fmt::format(
+          "{}: no tile has {} free NVM rows that are not worn out ({} of {} rows hold this "
+          "run's weights over {} tiles); use a device with more tiles or a smaller model",
+          label, n, used_rows_locked(), g.nvm_rows * g.tiles, g.tiles));
+  return program_at(engine, rows, at, label, hash, constant, owner);
+}
+
+NvmResidency::Shortfall NvmResidency::trial(std::span<const size_t> todo,
+                                            std::span<const Request> blocks,
+                                            std::span<const uint32_t> sizes,
+                                            const std::vector<std::string>& keep, bool spread) {
+  // The placement on a copy of the free rows, choosing gaps as find_room
+  // does and evicting (on paper) the least recently used blocks of earlier
+  // processes as the real placement would, so a refusal changes nothing.
+  FreeRows copy = free_map();
+  std::vector<const ResidentBlock*> evictable;
+  for (const ResidentBlock& b : catalog_.blocks())
+    if (b.last_used < catalog_.generation() &&  // blocks this model reuses stay
+        std::find(keep.begin(), keep.end(), b.hash) == keep.end())
+      evictable.push_back(&b);
+  std::stable_sort(evictable.begin(), evictable.end(),
+                   [](auto* a, auto* b) { return a->last_used < b->last_used; });
+  Shortfall out;
+  for (auto* b : evictable) out.evictable_rows += b->rows;
+  out.free_rows = copy.free_rows();
+  std::map<size_t, std::set<uint32_t>> group_tiles;
+  uint32_t cursor = cursor_;
+  size_t next_victim = 0;
+  for (size_t i : todo) {
+    const uint32_t n = sizes[i];
+    out.rows_needed += n;
+    const auto& used = group_tiles[blocks[i].group];
+    std::function<bool(uint32_t)> avoid;
+    if (!used.empty()) avoid = [&used](uint32_t t) { return used.count(t) != 0; };
+    std::optional<Gap> gap;
+    while (!(gap = copy.best_fit(n, cursor, avoid, !spread)) && next_victim < evictable.size()) {
+      const ResidentBlock* v = evictable[next_victim++];
+      copy.give(v->tile, v->row, v->rows);
+    }
+    if (!gap) {
+      out.rows_short += n;
+      continue;
+    }
+    copy.take(gap->tile, gap->row, n);
+    group_tiles[blocks[i].group].insert(gap->tile);
+    cursor = (gap->tile + 1) % catalog_.geometry().tiles;
+  }
+  return out;
+}
+
+std::vector<size_t> NvmResidency::to_place(std::span<const Request> blocks,
+                                           std::vector<std::string>& hashes,
+                                           std::vector<uint32_t>& sizes) const {
+  const Geometry& g = catalog_.geometry();
+  hashes.assign(blocks.size(), {});
+  sizes.assign(blocks.size(), 0);
+  std::set<std::string> seen;
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const auto& rows = blocks[i].rows;
+    if (rows.empty() || rows.size() % g.lanes != 0 || rows.size() / g.lanes > g.nvm_rows)
+      throw EngineError(fmt::format("{}: block of {} bytes is not 1..{} whole rows of {} lanes",
+                                    blocks[i].label, rows.size(), g.nvm_rows, g.lanes));
+    sizes[i] = static_cast<uint32_t>(rows.size() / g.lanes);
+    hashes[i] = content_hash(rows);
+    if (!seen.insert(hashes[i]).second) continue;  // identical blocks share rows
+    // A catalogued block needs no new rows: if its rows turn out stale, it
+    // is reprogrammed into those same rows' worth.
+    const auto& cat = catalog_.blocks();
+    if (std::none_of(cat.begin(), cat.end(), [&](const ResidentBlock& b) {
+          return b.hash == hashes[i] && b.rows == sizes[i];
+        }))
+      todo.push_back(i);
+  }
+  // Largest first, into the shortest gap: best fit decreasing.
+  std::stable_sort(todo.begin(), todo.end(), [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  return todo;
+}
+
+NvmResidency::Shortfall NvmResidency::shortfall(std::span<const Request> blocks) {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> hashes;
+  std::vector<uint32_t> sizes;
+  const std::vector<size_t> todo = to_place(blocks, hashes, sizes);
+  return trial(todo, blocks, sizes, hashes, /*spread=*/false);
+}
+
+std::string NvmResidency::Shortfall::describe(const Geometry& g) const {
+  return fmt::format(
+      "the weights do not fit the device's NVM: they need {} more rows, {} rows are free (and {} "
+      "more held by other models' blocks that may be evicted) of {} ({} tiles x {} rows): {} "
+      "rows ({} tiles' worth) short; run with --placement stream, on a larger device "
+      "(sim://?preset=cnn; hycim info --presets) or on a device group (--device twice)",
+      rows_needed, free_rows, evictable_rows, uint64_t{g.tiles} * g.nvm_rows, g.tiles, g.nvm_rows,
+      rows_short, (rows_short + g.nvm_rows - 1) / g.nvm_rows);
+}
+
+std::vector<std::optional<std::pair<uint32_t, uint32_t>>> NvmResidency::place_all(
+    MvmEngine& engine, std::span<const Request> blocks, bool all_or_nothing) {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> hashes;
+  std::vector<uint32_t> sizes;
+  std::vector<size_t> todo = to_place(blocks, hashes, sizes);
+  // Spread each matrix's blocks over tiles of their own (they run side by
+  // side) when that fits; else pack densely (best fit decreasing), as long
+  // as that fits.
+  const bool spread = trial(todo, blocks, sizes, hashes, true).rows_short == 0;
+  if (all_or_nothing && !spread)
+    if (const Shortfall s = trial(todo, blocks, sizes, hashes, false); s.rows_short > 0)
+      throw EngineError(s.describe(catalog_.geometry()));
+  std::vector<std::optional<std::pair<uint32_t, uint32_t>>> at(blocks.size());
+  std::map<std::string, size_t> first_of_hash;
+  std::vector<size_t> rest;  // found blocks first: they keep their rows
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (!first_of_hash.emplace(hashes[i], i).second) continue;
+    if (std::find(todo.begin(), todo.end(), i) != todo.end()) continue;
+    if (!(at[i] = find_resident(engine, blocks[i].rows, hashes[i], sizes[i])))
+      rest.push_back(i);  // stale: programmed again below
+  }
+  todo.insert(todo.end(), rest.begin(), rest.end());
+  std::map<size_t, std::set<uint32_t>> group_tiles;  // tiles each group already uses
+  for (size_t i = 0; i < blocks.size(); ++i)
+    if (at[i]) group_tiles[blocks[i].group].insert(at[i]->first);
+  for (size_t i : todo) {
+    std::pair<uint32_t, uint32_t> where;
+    const std::string why = fmt::format("'{}' needs {} rows", blocks[i].label, sizes[i]);
+    auto& used = group_tiles[blocks[i].group];
+    bool room = false;
+    while (!(room = find_room(engine, sizes[i], &where, &used, /*ties_only=*/!spread)) &&
+           evict_one(why)) {
+    }
+    if (room) {
+      at[i] = program_at(engine, blocks[i].rows, where, blocks[i].label, hashes[i], true, nullptr);
+      used.insert(at[i]->first);
+    }
+    else if (all_or_nothing)  // the trial fitted; worn rows found while programming did not
+      throw EngineError(fmt::format("{}: no tile has {} free NVM rows that are not worn out",
+                                    blocks[i].label, sizes[i]));
+  }
+  for (size_t i = 0; i < blocks.size(); ++i)
+    if (!at[i]) at[i] = at[first_of_hash.at(hashes[i])];  // a copy, or nullopt
+  return at;
+}
+
+std::vector<Gap> NvmResidency::reserve_tiles(MvmEngine& /*engine*/, uint32_t tiles,
+                                             const void* owner) {
+  std::lock_guard lock(mu_);
+  const Geometry& g = catalog_.geometry();
+  tiles = std::min(tiles, g.tiles);
+  const uint32_t first = g.tiles - tiles;
+  auto& blocks = catalog_.blocks();
+  for (auto it = blocks.begin(); it != blocks.end();) {
+    if (it->tile < first) {
+      ++it;
+      continue;
+    }
+    if (it->last_used >= catalog_.generation())
+      throw EngineError(fmt::format(
+          "cannot stream weights through tiles {}..{}: '{}' of this process is resident on tile "
+          "{}",
+          first, g.tiles - 1, it->label, it->tile));
+    log_(fmt::format("streaming through tiles {}..{}: evicting '{}' from tile {} rows {}..{}",
+                     first, g.tiles - 1, it->label, it->tile, it->row, it->row + it->rows - 1));
+    ++counters_.blocks_evicted;
+    const auto at = it - blocks.begin();
+    drop_block(it);
+    it = blocks.begin() + at;
+  }
+  for (const Span& s : scratch_)
+    if (s.tile >= first)
+      throw EngineError(fmt::format("cannot stream weights through tile {}: it holds scratch rows",
+                                    s.tile));
+  FreeRows& f = free_map();
+  std::vector<Gap> out;
+  for (uint32_t t = first; t < g.tiles; ++t) {
+    for (const Gap& gap : f.gaps(t)) {
+      f.take(gap.tile, gap.row, gap.rows);
+      scratch_.push_back({gap.tile, gap.row, gap.rows, owner});
+      out.push_back(gap);
+    }
+  }
+  return out;
 }
 
 std::shared_ptr<NvmResidency> residency_for(const MvmEngine& engine, ResidencyLog log,

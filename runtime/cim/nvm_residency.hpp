@@ -2,15 +2,21 @@
 // programmed at all. A constant block (an initializer) is looked up by
 // content hash in the residency catalog; if listed, its rows are read back
 // and compared, and on a match it is used as it is: no programming, no wear.
-// Otherwise it gets free rows and is programmed and catalogued: tiles are
-// tried in turn, so a layer's blocks spread over tiles and run side by side,
-// and within a tile the free window whose most-worn row has the least wear
-// (the device's wear counters, read once), so programs spread over the NVM
-// instead of wearing out its first rows. A row the device reports worn out
-// is never offered again.
-// When no tile has room, the least recently used blocks of earlier processes
-// are evicted, each one logged. Per-run blocks (activation x activation
-// MatMul operands) get scratch rows that release_scratch() frees.
+// Otherwise it gets free rows and is programmed and catalogued.
+//
+// Placement is dense: the free rows are kept as gaps indexed by length
+// (free_rows.hpp) and a block takes the shortest gap it fits in (best fit;
+// equal gaps rotate over the tiles, so a layer's blocks run side by side).
+// place_all() places a whole model's blocks at once, largest first (best fit
+// decreasing), and can refuse before programming anything when they do not
+// all fit. Within the chosen gap the block takes the window whose most-worn
+// row has the least wear (the device's wear counters, read once per tile),
+// so programs spread over the NVM instead of wearing out its first rows. A
+// row the device reports worn out is never offered again.
+// When no gap is long enough, the least recently used blocks of earlier
+// processes are evicted, each one logged. Per-run blocks (activation x
+// activation MatMul operands) and streamed weights get scratch rows that
+// release_scratch() frees.
 //
 // NVM rows belong to the device, not to a context, so every backend of this
 // process on one device shares one NvmResidency (residency_for()).
@@ -19,12 +25,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "runtime/cim/free_rows.hpp"
 #include "runtime/cim/mvm_engine.hpp"
 #include "runtime/cim/resident_catalog.hpp"
 
@@ -50,8 +58,34 @@ class NvmResidency {
   // programmed through `engine` if needed. Scratch rows belong to `owner`.
   // Throws EngineError when the block is larger than a tile or no room can be
   // made without evicting this process's own blocks.
+  // `spread`: tiles to avoid when another has room (the tiles the block's
+  // matrix already uses).
   std::pair<uint32_t, uint32_t> place(MvmEngine& engine, std::span<const uint8_t> rows,
-                                      const std::string& label, bool constant, const void* owner);
+                                      const std::string& label, bool constant, const void* owner,
+                                      const std::set<uint32_t>* spread = nullptr);
+  // Places constant blocks together: those found resident stay where they
+  // are, the others go largest first into the shortest gap each fits in.
+  // A block that finds no room (after evicting earlier processes' blocks)
+  // gets nullopt; with `all_or_nothing` the call instead throws EngineError
+  // naming the shortfall, before anything is programmed or evicted.
+  struct Request {
+    std::span<const uint8_t> rows;  // whole rows of `lanes` bytes
+    std::string label;
+    size_t group = 0;  // blocks of one group (a matrix) prefer different tiles
+  };
+  std::vector<std::optional<std::pair<uint32_t, uint32_t>>> place_all(
+      MvmEngine& engine, std::span<const Request> blocks, bool all_or_nothing);
+  // What place_all would find, without placing anything: rows the blocks not
+  // yet resident need, and how many of them would find no room.
+  struct Shortfall {
+    uint64_t rows_needed = 0, rows_short = 0, free_rows = 0, evictable_rows = 0;
+    std::string describe(const Geometry& g) const;  // the refusal's message
+  };
+  Shortfall shortfall(std::span<const Request> blocks);
+  // Takes up to `tiles` whole tiles (the last ones) as scratch rows of
+  // `owner`, evicting earlier processes' blocks there (logged); worn-out rows
+  // stay out. Returns, per tile taken, its free runs (tile, first row, rows).
+  std::vector<Gap> reserve_tiles(MvmEngine& engine, uint32_t tiles, const void* owner);
   void release_scratch(const void* owner);
   // Reads every catalogued block back through `engine`: true where the rows
   // still hold the bytes of the block's hash.
@@ -68,6 +102,8 @@ class NvmResidency {
   std::vector<ResidentBlock> blocks() const;
   ResidencyCounters counters() const;
   uint32_t used_rows() const;
+  // NVM rows neither used nor worn out.
+  uint64_t free_rows() const;
   const Geometry& geometry() const { return catalog_.geometry(); }
   const std::filesystem::path& catalog_path() const { return catalog_.path(); }
 
@@ -76,10 +112,32 @@ class NvmResidency {
     uint32_t tile, row, rows;
     const void* owner;
   };
-  bool find_room(MvmEngine& engine, uint32_t rows, std::pair<uint32_t, uint32_t>* at);
+  // `spread`: tiles to avoid (all the way, or among equal gaps with `ties_only`).
+  bool find_room(MvmEngine& engine, uint32_t rows, std::pair<uint32_t, uint32_t>* at,
+                 const std::set<uint32_t>* spread = nullptr, bool ties_only = false);
   std::vector<uint64_t>& wear_of(MvmEngine& engine, uint32_t tile);
   bool evict_one(const std::string& why);
-  std::vector<Span> taken(uint32_t tile) const;
+  void drop_block(std::vector<ResidentBlock>::iterator it);  // rows become free
+  // The catalogued block holding `hash` if its rows still hold `rows` (read
+  // back once per process); a stale entry is dropped. Counts and marks use.
+  std::optional<std::pair<uint32_t, uint32_t>> find_resident(MvmEngine& engine,
+                                                             std::span<const uint8_t> rows,
+                                                             const std::string& hash, uint32_t n);
+  // Programs `rows` at `at` (moving on when a row turns out worn out) and
+  // records the block.
+  std::pair<uint32_t, uint32_t> program_at(MvmEngine& engine, std::span<const uint8_t> rows,
+                                           std::pair<uint32_t, uint32_t> at,
+                                           const std::string& label, const std::string& hash,
+                                           bool constant, const void* owner);
+  FreeRows& free_map();  // built from the catalog and scratch on first use
+  // Placing blocks `todo` (indices into blocks/sizes) on paper, spread or
+  // dense; catalogued blocks with a hash in `keep` are not evictable.
+  Shortfall trial(std::span<const size_t> todo, std::span<const Request> blocks,
+                  std::span<const uint32_t> sizes, const std::vector<std::string>& keep,
+                  bool spread);
+  // Blocks of `blocks` not catalogued, largest first; fills their hashes and sizes.
+  std::vector<size_t> to_place(std::span<const Request> blocks, std::vector<std::string>& hashes,
+                               std::vector<uint32_t>& sizes) const;
   uint32_t used_rows_locked() const;
   void save_if_changed();  // with mu_ held
 
@@ -88,7 +146,8 @@ class NvmResidency {
   ResidencyLog log_;
   std::vector<Span> scratch_;
   std::set<std::string> verified_;  // hashes read back and matched in this process
-  uint32_t cursor_ = 0;             // next tile to try first
+  uint32_t cursor_ = 0;             // tile to try first among equal gaps
+  std::optional<FreeRows> free_;    // rows not catalogued, not scratch, not worn out
   // Per tile, per NVM row: programs so far (kWornOut: refused by the device);
   // empty until first needed.
   std::vector<std::vector<uint64_t>> wear_;

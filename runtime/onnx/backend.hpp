@@ -33,6 +33,44 @@ struct PreparedB {
   std::unique_ptr<cim::CimMatrix> on_tiles;  // CIM backend only
 };
 
+// Where a model's weights live when they do not all fit the NVM
+// (docs/runtime.md "Placement"): kResident refuses such a model, naming the
+// shortfall, before anything is programmed; kStream reprograms NVM rows of a
+// stream region between layers; kAuto streams only when it has to.
+enum class Placement { kAuto, kResident, kStream };
+// "auto" | "resident" | "stream"; RuntimeError naming the value otherwise.
+Placement parse_placement(const std::string& name);
+const char* to_string(Placement p);
+
+struct PlacementOptions {
+  Placement policy = Placement::kAuto;
+  // Tiles of the stream region when streaming (the last tiles; 0: all). All
+  // tiles stream fastest (more blocks programmed and multiplied side by
+  // side); fewer keep the rest resident and write fewer rows per inference.
+  uint32_t stream_tiles = 0;
+};
+
+// What placing a model's weights decided and what streaming them costs.
+struct PlacementReport {
+  // Programs each stream-region row takes per run, on average, and the runs
+  // the region lasts at the row endurance (0 when nothing streams).
+  double wear_per_run() const {
+    return stream_region_rows ? double(streamed_rows) / double(stream_region_rows) : 0.0;
+  }
+  double lifetime_runs() const {
+    return wear_per_run() > 0 ? double(nvm_endurance) / wear_per_run() : 0.0;
+  }
+  Placement chosen = Placement::kResident;  // kResident or kStream once placed
+  uint64_t weight_rows = 0;                 // NVM rows of all constant weights
+  uint64_t resident_rows = 0;               // of them, resident
+  uint64_t streamed_rows = 0;               // of them, programmed again per run
+  uint32_t stream_tiles = 0;                // tiles of the stream region
+  uint64_t stream_region_rows = 0;          // and its NVM rows
+  uint64_t nvm_endurance = 0;               // programs a row takes (0: unknown)
+  uint64_t stream_rows_written = 0;         // rows streamed so far, every run together
+  uint64_t device_rows = 0, used_rows = 0;  // the device's NVM rows, and in use now
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -47,6 +85,16 @@ class Backend {
   virtual void multiply(const PreparedB& b, std::span<const uint8_t> a, uint32_t m, bool asigned,
                         std::span<int32_t> c) = 0;
   virtual void end_run() { per_run_.clear(); }
+  // Placement planning (Session::run, first time): while collecting, weights
+  // are prepared but not placed and products are zeros; place_collected()
+  // then places everything prepared at once, densely, by the policy.
+  virtual bool plans_placement() const { return false; }
+  virtual void begin_collect() {}
+  virtual void place_collected() {}
+  virtual void abort_collect() {}
+  // NVM rows programmed so far (placement and streaming); 0 on the CPU.
+  virtual uint64_t nvm_rows_written() const { return 0; }
+  virtual PlacementReport placement() const { return {}; }
   // Pipelined runs (Session::run_many): `participants` threads multiply at
   // the same time; until end_pipeline() their products are gathered into
   // common device batches. Each participant calls leave_pipeline() when it
@@ -91,7 +139,8 @@ std::unique_ptr<Backend> make_cpu_backend();
 // another process placing weights on the same device.
 std::unique_ptr<Backend> make_cim_backend(
     std::unique_ptr<cim::MvmEngine> engine, cim::ResidencyLog log = {},
-    std::chrono::milliseconds lock_timeout = std::chrono::milliseconds(30000));
+    std::chrono::milliseconds lock_timeout = std::chrono::milliseconds(30000),
+    PlacementOptions placement = {});
 
 // Fills col_sums from data.
 void compute_col_sums(PreparedB& b);

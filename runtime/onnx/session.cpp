@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "runtime/cim/driver_engine.hpp"
 #include "runtime/cim/multi_engine.hpp"
@@ -50,7 +51,8 @@ std::unique_ptr<Backend> make_backend(const SessionOptions& options) {
         for (const auto& uri : options.more_devices) group.push_back(open(uri));
         engine = std::make_unique<cim::MultiDeviceEngine>(std::move(group));
       }
-      return make_cim_backend(std::move(engine), options.residency_log, options.lock_timeout);
+      return make_cim_backend(std::move(engine), options.residency_log, options.lock_timeout,
+                              options.placement);
     } catch (const cim::EngineError& e) {
       throw RuntimeError(e.what());
     }
@@ -111,8 +113,35 @@ void Session::check_inputs(const TensorMap& inputs) const {
       throw RuntimeError(fmt::format("'{}' is not an input of {}", name, graph_.source));
 }
 
+void Session::plan_placement(const TensorMap& inputs) {
+  // One pass over the graph with the products left out collects every weight
+  // the kernels prepare, so the backend can place them all at once (densely,
+  // or streamed) before any is programmed, and refuse a model that does not
+  // fit before touching the NVM.
+  Ranges* observed = std::exchange(observed_, nullptr);
+  backend_->begin_collect();
+  try {
+    TensorMap values = inputs;
+    for (const Node& node : graph_.nodes) run_node(node, values, false);
+  } catch (...) {
+    observed_ = observed;
+    backend_->end_run();
+    backend_->abort_collect();
+    throw;
+  }
+  observed_ = observed;
+  backend_->end_run();
+  try {
+    backend_->place_collected();
+  } catch (const cim::EngineError& e) {
+    throw RuntimeError(fmt::format("{}: {}", graph_.source, e.what()));
+  }
+}
+
 TensorMap Session::run(const TensorMap& inputs) {
   check_inputs(inputs);
+  const uint64_t w0 = backend_->nvm_rows_written();
+  if (backend_->plans_placement()) plan_placement(inputs);
   stats_ = RunStats{};
   bounds_.clear();
   TensorMap values = inputs;
@@ -143,6 +172,7 @@ TensorMap Session::run(const TensorMap& inputs) {
   stats_.host_us =
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - run_start_)
           .count();
+  stats_.nvm_rows_written = backend_->nvm_rows_written() - w0;
   TensorMap out;
   for (const ValueInfo& v : graph_.outputs) {
     auto it = values.find(v.name);
@@ -190,6 +220,7 @@ void Session::run_node(const Node& node, TensorMap& values, bool collect) {
   const auto c0 = backend_->cycles(), p0 = backend_->program_cycles();
   const double e0 = backend_->energy_pj(), pe0 = backend_->program_energy_pj();
   const double t0 = backend_->device_time_ns(), pt0 = backend_->program_time_ns();
+  const uint64_t w0 = backend_->nvm_rows_written();
   const auto start = std::chrono::steady_clock::now();
   run_kernel(node, ctx);
   const auto end = std::chrono::steady_clock::now();
@@ -206,8 +237,13 @@ void Session::run_node(const Node& node, TensorMap& values, bool collect) {
     layer.on_device = layer.on_device || c1[t] != c0[t];
   }
   if (layer.on_device) {
-    layer.energy_pj = (backend_->energy_pj() - e0) - (backend_->program_energy_pj() - pe0);
-    layer.sim_ns = (backend_->device_time_ns() - t0) - (backend_->program_time_ns() - pt0);
+    layer.program_energy_pj = backend_->program_energy_pj() - pe0;
+    layer.program_sim_ns = backend_->program_time_ns() - pt0;
+    layer.energy_pj = (backend_->energy_pj() - e0) - layer.program_energy_pj;
+    layer.sim_ns = (backend_->device_time_ns() - t0) - layer.program_sim_ns;
+    for (size_t t = 0; t < p1.size(); ++t)
+      layer.program_cycles = std::max(layer.program_cycles, p1[t] - p0[t]);
+    layer.nvm_rows_written = backend_->nvm_rows_written() - w0;
   }
   stats_.cycles += layer.cycles;
   stats_.layers.push_back(layer);
@@ -232,6 +268,7 @@ void Session::store_outputs(const Node& node, ExecContext& ctx, TensorMap& value
 
 std::vector<TensorMap> Session::run_many(const std::vector<TensorMap>& requests, size_t depth) {
   for (const TensorMap& r : requests) check_inputs(r);
+  if (!requests.empty() && backend_->plans_placement()) plan_placement(requests.front());
   pipeline_ = PipelineStats{};
   bounds_.clear();
   depth = std::max<size_t>(1, std::min(depth, requests.size()));

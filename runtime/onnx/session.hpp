@@ -30,6 +30,9 @@ struct SessionOptions {
   // Further devices: with any, the model is spread over the tiles of all
   // (MultiDeviceEngine; one tile geometry).
   std::vector<std::string> more_devices;
+  // Whether weights must all stay resident, may stream, or stream when
+  // they must (backend.hpp Placement); tiles only.
+  PlacementOptions placement;
   cim::ResidencyLog residency_log;                // eviction notes; default: stderr
   std::chrono::milliseconds lock_timeout{30000};  // another process placing weights
 };
@@ -44,6 +47,11 @@ struct LayerStats {
   double energy_pj = 0;               // modelled device energy of this node's MVMs
   double host_start_us = 0;           // since the run started, on the host clock
   double host_us = 0;                 // wall time on the host, simulation included
+  // NVM programming in this node (streamed weights, late placement): the
+  // slowest tile's cycles, device time, energy and rows written.
+  uint64_t program_cycles = 0;
+  double program_sim_ns = 0, program_energy_pj = 0;
+  uint64_t nvm_rows_written = 0;
 };
 
 struct RunStats {
@@ -55,6 +63,7 @@ struct RunStats {
   double program_energy_pj = 0;  // and of its NVM programming
   double program_sim_us = 0;     // device time spent placing weights
   double host_us = 0;            // wall time of the whole run
+  uint64_t nvm_rows_written = 0;  // NVM rows programmed: placement and streaming
   std::vector<LayerStats> layers;
 };
 
@@ -101,6 +110,7 @@ class Session {
   // outputs of float operators that ran quantized (0 or absent: exact).
   const std::map<std::string, double>& error_bounds() const { return bounds_; }
   std::string plan() const { return backend_->plan(); }
+  PlacementReport placement() const { return backend_->placement(); }
   std::string device() const { return backend_->describe(); }
 
   // Ranges of float activations quantized for the device: from the model's
@@ -113,6 +123,7 @@ class Session {
 
  private:
   void check_supported() const;
+  void plan_placement(const TensorMap& inputs);
   void check_inputs(const TensorMap& inputs) const;
   void run_node(const Node& node, TensorMap& values, bool collect);
   void run_kernel(const Node& node, ExecContext& ctx);

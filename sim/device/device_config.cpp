@@ -29,11 +29,30 @@ const char* to_string(EngineKind kind) {
   return kind == EngineKind::kSystemc ? "systemc" : "functional";
 }
 
+const spec::device::DevicePreset& device_preset(const std::string& name) {
+  for (const auto& p : spec::device::kDevicePresets)
+    if (name == p.name) return p;
+  std::string known;
+  for (const auto& p : spec::device::kDevicePresets) known += (known.empty() ? "" : ", ") + std::string(p.name);
+  throw DeviceError(fmt::format("device.preset: '{}' is not a preset (known: {})", name, known));
+}
+
 DeviceConfig DeviceConfig::from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw DeviceError("device: expected a JSON object");
   DeviceConfig c;
+  if (j.contains("preset")) {
+    // A preset names the size; restating it is refused rather than guessed at.
+    const auto& p = device_preset(get<std::string>(j["preset"], "preset"));
+    for (const char* key : {"tiles", "tile_config"})
+      if (j.contains(key))
+        throw DeviceError(fmt::format("device.{}: given with preset '{}', which sets it", key, p.name));
+    c.tiles = p.tiles;
+    c.tile_config = p.tile_config;
+  }
   for (const auto& [key, v] : j.items()) {
-    if (key == "tile_config")
+    if (key == "preset")
+      continue;
+    else if (key == "tile_config")
       c.tile_config = get<std::string>(v, key);
     else if (key == "tiles")
       c.tiles = get<uint32_t>(v, key);
@@ -65,8 +84,8 @@ nlohmann::json DeviceConfig::to_json() const {
 }
 
 void DeviceConfig::validate() const {
-  if (tiles < 1 || tiles > 256)
-    throw DeviceError(fmt::format("device.tiles: {} not in 1..256", tiles));
+  if (tiles < 1 || tiles > spec::device::kMaxTiles)
+    throw DeviceError(fmt::format("device.tiles: {} not in 1..{}", tiles, spec::device::kMaxTiles));
   try {
     tile::named_config(tile_config);
   } catch (const tile::TileError& e) {

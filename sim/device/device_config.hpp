@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "hycim/spec/device_spec.hpp"
 #include "sim/device/tile_factory.hpp"
 #include "sim/device/timing_config.hpp"
 
@@ -21,9 +22,12 @@ enum class EngineKind { kFunctional, kSystemc };
 EngineKind parse_engine_kind(const std::string& name);
 const char* to_string(EngineKind kind);
 
+// The spec's named device `name`; DeviceError listing the known ones otherwise.
+const spec::device::DevicePreset& device_preset(const std::string& name);
+
 struct DeviceConfig {
   std::string tile_config = "default";  // a named config of spec/hycim.json
-  uint32_t tiles = 4;                   // 1..256 (the record's tile field is a byte)
+  uint32_t tiles = 4;                   // 1..spec::device::kMaxTiles
   TileKind tile_kind = TileKind::kModel;
   std::filesystem::path nvm_image;  // empty: NVM rows are not kept after the run
   TimingConfig timing;
@@ -36,7 +40,8 @@ struct DeviceConfig {
   // HYCIM_TRACE environment variable decides (docs/device.md, "Waveforms").
   std::filesystem::path trace;
 
-  // Keys: tile_config, tiles, tile_kind ("model"|"rtl"), nvm_image, timing
+  // Keys: preset (a spec preset: sets tiles and tile_config, which may then
+  // not be given), tile_config, tiles, tile_kind ("model"|"rtl"), nvm_image, timing
   // (TimingConfig keys), engine ("functional"|"systemc"), trace. Throws DeviceError naming a bad or
   // unknown key.
   static DeviceConfig from_json(const nlohmann::json& j);

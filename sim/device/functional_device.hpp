@@ -50,6 +50,7 @@ class FunctionalDevice {
   HostMemory memory_;
   std::unique_ptr<Port> processor_port_;      // fetches, refused/NOP/FENCE completions
   std::vector<std::unique_ptr<Port>> tiles_;  // a tile's commands and their completions
+  double latest_tile_ns_ = 0;                 // the latest of the tiles' clocks
 };
 
 }  // namespace hycim::device

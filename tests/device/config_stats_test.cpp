@@ -77,6 +77,18 @@ TEST(DeviceConfig, BadTimingKeysAreNamed) {
   EXPECT_EQ(err(R"([1])"), "timing: expected a JSON object");
 }
 
+TEST(DeviceConfig, PresetsSetTheSize) {
+  const DeviceConfig xl = DeviceConfig::from_json(json::parse(R"({"preset": "xl"})"));
+  EXPECT_EQ(xl.tiles, spec::device::kMaxTiles);
+  EXPECT_EQ(xl.tile_config, "default");
+  const DeviceConfig cnn =
+      DeviceConfig::from_json(json::parse(R"({"preset": "cnn", "tile_kind": "model"})"));
+  EXPECT_EQ(cnn.tiles, 1024u);
+  // 16 MiB of int8 weights: 1024 tiles x 512 NVM rows x 32 lanes.
+  EXPECT_EQ(uint64_t{cnn.tiles} * spec::kDefaultTile.nvm_rows * spec::kDefaultTile.lanes,
+            uint64_t{16} << 20);
+}
+
 TEST(DeviceConfig, DeviceKeysAreNamed) {
   const DeviceConfig c = DeviceConfig::from_json(json::parse(
       R"({"tile_config": "small", "tiles": 3, "tile_kind": "model", "timing": {"clock_mhz": 150}})"));
@@ -87,7 +99,12 @@ TEST(DeviceConfig, DeviceKeysAreNamed) {
     return error_of([&] { DeviceConfig::from_json(json::parse(text)); });
   };
   EXPECT_EQ(err(R"({"tile": 1})"), "device.tile: unknown key");
-  EXPECT_EQ(err(R"({"tiles": 0})"), "device.tiles: 0 not in 1..256");
+  EXPECT_EQ(err(R"({"tiles": 4097})"), "device.tiles: 4097 not in 1..4096");
+  EXPECT_EQ(err(R"({"preset": "huge"})"),
+            "device.preset: 'huge' is not a preset (known: default, edge, cnn, xl)");
+  EXPECT_EQ(err(R"({"preset": "cnn", "tiles": 8})"),
+            "device.tiles: given with preset 'cnn', which sets it");
+  EXPECT_EQ(err(R"({"tiles": 0})"), "device.tiles: 0 not in 1..4096");
   EXPECT_EQ(err(R"({"tiles": "many"})"), "device.tiles: wrong type (\"many\")");
   EXPECT_EQ(err(R"({"tile_kind": "fpga"})"), "tile_kind 'fpga': expected 'model' or 'rtl'");
   EXPECT_NE(err(R"({"tile_config": "huge"})").find("device.tile_config:"), std::string::npos);

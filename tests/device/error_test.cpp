@@ -25,7 +25,7 @@ std::vector<Case> static_cases() {
   return {
       {"unknown opcode", with(cmd::nop(1), [](auto& c) { c.opcode = 8; }), DevStatus::kBadOpcode},
       {"opcode 255", with(cmd::nop(1), [](auto& c) { c.opcode = 255; }), DevStatus::kBadOpcode},
-      {"reserved0", with(cmd::nop(1), [](auto& c) { c.reserved0[2] = 1; }), DevStatus::kBadField},
+      {"reserved0", with(cmd::nop(1), [](auto& c) { c.reserved0[1] = 1; }), DevStatus::kBadField},
       {"reserved1", with(cmd::fence(1), [](auto& c) { c.reserved1[23] = 1; }),
        DevStatus::kBadField},
       {"unknown flag", with(cmd::mvm(1, 0, 0, 1, kSram0, 0, 0), [](auto& c) { c.flags |= 8; }),

@@ -25,6 +25,22 @@ TEST_P(DriverApi, OpenReadsCapabilities) {
   EXPECT_EQ(c.max_queue_entries, sd::kMaxQueueEntries);
 }
 
+TEST(DriverFormat, RefusesADeviceOfAnotherCommandFormat) {
+  Capabilities c{};
+  c.version = sd::fields::Version{.minor = 3, .major = 1}.pack();  // 1.x: 8-bit tile field
+  try {
+    check_command_format(c, "unix:///tmp/old.sock");
+    FAIL() << "a 1.3 device was accepted";
+  } catch (const DriverError& e) {
+    EXPECT_EQ(e.status, Status::kProtocol);
+    EXPECT_EQ(std::string(e.what()),
+              "device unix:///tmp/old.sock speaks command format 1.3; this driver builds format " +
+                  std::to_string(sd::kVersionMajor) + ".x records (spec/hycim.json VERSION_MAJOR)");
+  }
+  c.version = sd::fields::Version{.minor = 7, .major = sd::kVersionMajor}.pack();
+  EXPECT_NO_THROW(check_command_format(c, "sim://"));  // minor versions only add
+}
+
 TEST_P(DriverApi, InfoCountsContexts) {
   DeviceInfo info;
   ASSERT_EQ(dev_->info(&info), Status::kOk);

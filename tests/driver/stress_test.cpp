@@ -23,7 +23,7 @@ int client(const std::string& uri, int id) {
   auto dev = Device::open(uri);
   const uint32_t lanes = dev->capabilities().lanes, nvm = dev->capabilities().nvm_rows;
   const uint32_t k = 4, batch = 24;
-  const uint8_t tile = static_cast<uint8_t>(id % dev->capabilities().tiles);
+  const uint16_t tile = static_cast<uint16_t>(id % dev->capabilities().tiles);
   const uint32_t w_row = (id / 2) * k;  // own NVM rows on a tile shared with one other client
   std::mt19937 rng(id);
   std::vector<int8_t> w(k * lanes);

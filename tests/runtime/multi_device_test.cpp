@@ -34,7 +34,8 @@ TEST(MultiDevice, MatrixOverTwoDevicesIsExact) {
   std::vector<uint8_t> a(m * k), w(k * n);
   for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<uint8_t>(i * 37 + 11);
   for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<uint8_t>(i * 53 + 5);
-  CimMatrix mat(g, residency, w, k, n, true, "w", true, nullptr);
+  CimMatrix mat(g, w, k, n, true, "w");
+  mat.place(residency, true, nullptr);
   std::set<uint32_t> tiles;
   for (const Block& b : mat.blocks()) tiles.insert(b.tile);
   EXPECT_EQ(tiles, (std::set<uint32_t>{0, 1, 2, 3, 4}));

@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 
+#include "runtime/cim/free_rows.hpp"
 #include "runtime/cim/weight_plan.hpp"
 #include "runtime/onnx/backend.hpp"
 #include "tests/runtime/device_engines.hpp"
@@ -45,7 +46,8 @@ TEST_F(Plan, SplitsRowsLanesAndTilesExactly) {
   for (bool as : {false, true})
     for (bool ws : {false, true}) {
       const auto p = random_product(3, 70, 20, as, ws, 7u + as * 2u + ws);
-      CimMatrix w(engine, residency, p.w, 70, 20, ws, "w", false, this);
+      CimMatrix w(engine, p.w, 70, 20, ws, "w");
+      w.place(residency, false, this);
       ASSERT_EQ(w.blocks().size(), 9u);
       std::vector<int32_t> c(3 * 20);
       w.multiply(p.a, 3, as, c);
@@ -68,7 +70,8 @@ TEST_F(Plan, FullDeviceIsAnExplicitError) {
   NvmResidency residency(ResidentCatalog(engine.geometry()));
   std::vector<uint8_t> w(size_t{40} * 8, 1);
   try {
-    CimMatrix m(engine, residency, w, 40, 8, true, "big", true, nullptr);
+    CimMatrix m(engine, w, 40, 8, true, "big");
+    m.place(residency, true, nullptr);
     FAIL() << "no error";
   } catch (const EngineError& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("big k[32,40) n[0,8): no tile has 8 free NVM rows "
@@ -93,11 +96,111 @@ TEST_F(Plan, CpuAndTileBackendsGiveTheSameIntegers) {
   EXPECT_EQ(cc, p.expect);
   EXPECT_THAT(tiles->plan(), ::testing::HasSubstr("w 40x13:"));
   // Per-run weights are freed at the end of a run; constant ones stay.
-  EXPECT_THAT(tiles->plan(), ::testing::HasSubstr("NVM rows in use: 80 of 192"));
+  EXPECT_THAT(tiles->plan(), ::testing::HasSubstr("NVM rows in use: 80 of 192 (41.7%)"));
   tiles->prepare("tmp", false, build);
   EXPECT_THAT(tiles->plan(), ::testing::HasSubstr("NVM rows in use: 160 of 192"));
   tiles->end_run();
   EXPECT_THAT(tiles->plan(), ::testing::HasSubstr("NVM rows in use: 80 of 192"));
+}
+
+TEST(FreeRows, BestFitTakesTheShortestGapAndMergesOnGive) {
+  FreeRows f(3, 32);
+  EXPECT_EQ(f.free_rows(), 96u);
+  ASSERT_TRUE(f.take(0, 0, 20));  // tile 0: 12 free at 20
+  ASSERT_TRUE(f.take(1, 8, 8));   // tile 1: 8 free at 0, 16 free at 16
+  EXPECT_FALSE(f.take(1, 10, 2)) << "rows already taken";
+  EXPECT_FALSE(f.take(3, 0, 1)) << "no tile 3";
+  auto g = f.best_fit(10);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->tile, 0u);  // 12 rows: the shortest gap of at least 10
+  EXPECT_EQ(g->row, 20u);
+  g = f.best_fit(14);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->tile, 1u);
+  EXPECT_EQ(g->row, 16u);
+  EXPECT_FALSE(f.best_fit(33));
+  f.give(1, 8, 8);  // merges with both neighbours: the whole tile again
+  ASSERT_EQ(f.gaps(1).size(), 1u);
+  EXPECT_EQ(f.gaps(1)[0].rows, 32u);
+  // Equal gaps rotate from the tile asked for.
+  EXPECT_EQ(f.best_fit(32, 2)->tile, 2u);
+  EXPECT_EQ(f.best_fit(32, 0)->tile, 1u);
+  EXPECT_EQ(f.free_rows(), 76u);
+}
+
+// A model's blocks in layer order, small ones first, as MobileNetV2's are:
+// one block at a time (first fit in model order) strands the big blocks;
+// placed together, largest first, they fill the device.
+TEST(DensePlacement, PlaceAllFillsTheDeviceWhereBlockByBlockFails) {
+  auto owner = test::device_engine(8);  // small: 8 tiles x 32 NVM rows x 8 lanes = 256 rows
+  DriverEngine& engine = *owner;
+  std::vector<uint32_t> sizes;
+  for (int i = 0; i < 7; ++i) sizes.push_back(9);   // depthwise-like: 63 rows
+  for (int i = 0; i < 4; ++i) sizes.push_back(4);   // 16 rows
+  for (int i = 0; i < 4; ++i) sizes.push_back(23);  // 92 rows
+  for (int i = 0; i < 3; ++i) sizes.push_back(28);  // 84 rows: 255 of 256 in all (99.6 %)
+  std::vector<std::vector<uint8_t>> data;
+  std::vector<NvmResidency::Request> requests;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    data.emplace_back(size_t{sizes[i]} * 8, static_cast<uint8_t>(i + 1));
+    data.back()[0] = static_cast<uint8_t>(100 + i);  // distinct contents
+  }
+  for (size_t i = 0; i < sizes.size(); ++i) requests.push_back({data[i], fmt::format("b{}", i)});
+  {
+    NvmResidency one_by_one(ResidentCatalog(engine.geometry()), [](const std::string&) {});
+    EXPECT_THROW(
+        for (const auto& r : requests) one_by_one.place(engine, r.rows, r.label, true, nullptr),
+        EngineError);
+  }
+  NvmResidency residency(ResidentCatalog(engine.geometry()));
+  EXPECT_EQ(residency.shortfall(requests).rows_short, 0u);
+  const auto at = residency.place_all(engine, requests, true);
+  for (size_t i = 0; i < at.size(); ++i) {
+    ASSERT_TRUE(at[i]) << requests[i].label;
+    std::vector<uint8_t> back(data[i].size());
+    engine.read(at[i]->first, at[i]->second, back);
+    EXPECT_EQ(back, data[i]) << requests[i].label;
+  }
+  EXPECT_EQ(residency.used_rows(), 255u);
+  EXPECT_GE(double(residency.used_rows()) / 256.0, 0.95);
+  // One more block of 9 rows does not fit: refused whole, naming the shortfall, nothing programmed.
+  std::vector<uint8_t> extra(9 * 8, 77);
+  const NvmResidency::Request more[] = {{extra, "extra"}};
+  try {
+    residency.place_all(engine, more, true);
+    FAIL() << "no error";
+  } catch (const EngineError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("they need 9 more rows, 1 rows are free"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("9 rows (1 tiles' worth) short"));
+  }
+  EXPECT_EQ(residency.counters().blocks_programmed, sizes.size());
+}
+
+// Streamed blocks are programmed group by group into the stream region and
+// give the same integers as resident ones; each block is written once per
+// multiply however many input rows there are.
+TEST(WeightStreaming, StreamedProductsEqualResidentOnes) {
+  // Default tile (512 rows x 32 lanes): 1100 x 70 is 3 row blocks x 3 lane blocks.
+  const auto p = random_product(6, 1100, 70, true, true, 11);
+  auto owner = test::device_engine(3, "default");
+  DriverEngine& engine = *owner;
+  NvmResidency residency(ResidentCatalog(engine.geometry()));
+  WeightStream stream(residency.reserve_tiles(engine, 2, &stream));  // tiles 1 and 2
+  EXPECT_EQ(stream.region_tiles(), 2u);
+  EXPECT_EQ(stream.region_rows(), 1024u);
+  EXPECT_EQ(residency.free_rows(), 512u);  // tile 0 is left for resident weights
+  CimMatrix w(engine, p.w, 1100, 70, true, "w");
+  w.stream_through(&stream);
+  EXPECT_EQ(w.streamed_rows(), 3u * 1100);
+  std::vector<int32_t> c(6 * 70);
+  w.multiply(p.a, 6, true, c);
+  EXPECT_EQ(c, p.expect);
+  EXPECT_EQ(stream.rows_written(), 3300u);  // every block once, for all 6 input rows
+  EXPECT_EQ(stream.groups(), 5u);           // one block per tile at a time: 9 blocks over 2
+  EXPECT_THAT(describe(w), ::testing::HasSubstr("k[0,512) n[0,32)->streamed;"));
+  w.multiply(p.a, 6, true, c);
+  EXPECT_EQ(c, p.expect);
+  EXPECT_EQ(stream.rows_written(), 6600u);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ namespace hycim::driver::wire {
 
 inline constexpr uint32_t kMagic = 0x44594348;  // "HCYD" little-endian
 // 2: the HELLO and USAGE replies carry hycim_caps and hycim_usage whole.
-inline constexpr uint16_t kVersion = 2;
+inline constexpr uint16_t kVersion = 3;  // 3: command records of device format 2.x (16-bit tile)
 inline constexpr size_t kMaxFds = 3;
 inline constexpr size_t kMaxMessage = 512;
 
