@@ -86,6 +86,24 @@ std::optional<Gap> FreeRows::best_fit(uint32_t rows, uint32_t from_tile,
   return best_fit(rows, from_tile);
 }
 
+std::optional<Gap> FreeRows::worst_fit(uint32_t rows, uint32_t from_tile,
+                                       const std::function<bool(uint32_t)>& avoid) const {
+  std::optional<Gap> any;
+  for (auto it = by_length_.rbegin(); it != by_length_.rend() && std::get<0>(*it) >= rows;) {
+    const uint32_t len = std::get<0>(*it);
+    const auto first = by_length_.lower_bound({len, 0, 0});
+    const auto rotate = by_length_.lower_bound({len, from_tile, 0});
+    const auto next_len = by_length_.lower_bound({len + 1, 0, 0});
+    if (!any) any = Gap{std::get<1>(*first), std::get<2>(*first), len};
+    for (auto jt = rotate; jt != next_len; ++jt)
+      if (!avoid || !avoid(std::get<1>(*jt))) return Gap{std::get<1>(*jt), std::get<2>(*jt), len};
+    for (auto jt = first; jt != rotate; ++jt)
+      if (!avoid || !avoid(std::get<1>(*jt))) return Gap{std::get<1>(*jt), std::get<2>(*jt), len};
+    it = std::make_reverse_iterator(first);
+  }
+  return any;
+}
+
 std::vector<Gap> FreeRows::gaps(uint32_t tile) const {
   std::vector<Gap> out;
   for (const auto& [row, rows] : by_tile_.at(tile)) out.push_back({tile, row, rows});

@@ -42,6 +42,12 @@ class FreeRows {
   std::optional<Gap> best_fit(uint32_t rows, uint32_t from_tile,
                               const std::function<bool(uint32_t)>& avoid,
                               bool ties_only = false) const;
+  // The longest gap (worst fit) on a tile `avoid` does not name, equal
+  // lengths rotating from `from_tile`; any tile when those have no room.
+  // Spreads a model that fits comfortably evenly over every tile (and every
+  // device of a group), so its layers and requests overlap.
+  std::optional<Gap> worst_fit(uint32_t rows, uint32_t from_tile,
+                               const std::function<bool(uint32_t)>& avoid) const;
   // Free gaps of one tile, in row order.
   std::vector<Gap> gaps(uint32_t tile) const;
 

@@ -147,12 +147,19 @@ std::vector<uint64_t>& NvmResidency::wear_of(MvmEngine& engine, uint32_t tile) {
   return w;
 }
 
-bool NvmResidency::find_room(MvmEngine& engine, uint32_t rows, std::pair<uint32_t, uint32_t>* at,
-                             const std::set<uint32_t>* spread, bool ties_only) {
-  const Geometry& g = catalog_.geometry();
+std::optional<Gap> NvmResidency::choose(const FreeRows& free, uint32_t rows, uint32_t from_tile,
+                                        const std::set<uint32_t>* spread, Fit fit) {
   std::function<bool(uint32_t)> avoid;
   if (spread && !spread->empty()) avoid = [spread](uint32_t t) { return spread->count(t) != 0; };
-  const auto gap = free_map().best_fit(rows, cursor_, avoid, ties_only);
+  if (fit == Fit::kSpread) return free.worst_fit(rows, from_tile, avoid);
+  return free.best_fit(rows, from_tile, avoid, fit == Fit::kDense);
+}
+
+bool NvmResidency::find_room(MvmEngine& engine, uint32_t rows, std::pair<uint32_t, uint32_t>* at,
+                             const std::set<uint32_t>* spread, Fit fit) {
+  const Geometry& g = catalog_.geometry();
+  const bool ties_only = fit == Fit::kDense;
+  const auto gap = choose(free_map(), rows, cursor_, spread, fit);
   if (!gap) return false;
   const auto& wear = wear_of(engine, gap->tile);
   auto window_wear = [&](uint32_t from) {
@@ -334,10 +341,9 @@ NvmResidency::Shortfall NvmResidency::trial(std::span<const size_t> todo,
     const uint32_t n = sizes[i];
     out.rows_needed += n;
     const auto& used = group_tiles[blocks[i].group];
-    std::function<bool(uint32_t)> avoid;
-    if (!used.empty()) avoid = [&used](uint32_t t) { return used.count(t) != 0; };
+    const Fit fit = spread ? Fit::kSpread : Fit::kDense;
     std::optional<Gap> gap;
-    while (!(gap = copy.best_fit(n, cursor, avoid, !spread)) && next_victim < evictable.size()) {
+    while (!(gap = choose(copy, n, cursor, &used, fit)) && next_victim < evictable.size()) {
       const ResidentBlock* v = evictable[next_victim++];
       copy.give(v->tile, v->row, v->rows);
     }
@@ -430,7 +436,8 @@ std::vector<std::optional<std::pair<uint32_t, uint32_t>>> NvmResidency::place_al
     const std::string why = fmt::format("'{}' needs {} rows", blocks[i].label, sizes[i]);
     auto& used = group_tiles[blocks[i].group];
     bool room = false;
-    while (!(room = find_room(engine, sizes[i], &where, &used, /*ties_only=*/!spread)) &&
+    while (!(room = find_room(engine, sizes[i], &where, &used,
+                              spread ? Fit::kSpread : Fit::kDense)) &&
            evict_one(why)) {
     }
     if (room) {

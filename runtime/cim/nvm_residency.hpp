@@ -112,9 +112,14 @@ class NvmResidency {
     uint32_t tile, row, rows;
     const void* owner;
   };
-  // `spread`: tiles to avoid (all the way, or among equal gaps with `ties_only`).
+  // How find_room chooses a gap: kBestFit the shortest one on a tile not in
+  // `spread` (else any); kDense the shortest, `spread` only breaking ties
+  // (the densest packing); kSpread the longest on a tile not in `spread`.
+  enum class Fit { kBestFit, kDense, kSpread };
+  static std::optional<Gap> choose(const FreeRows& free, uint32_t rows, uint32_t from_tile,
+                                   const std::set<uint32_t>* spread, Fit fit);
   bool find_room(MvmEngine& engine, uint32_t rows, std::pair<uint32_t, uint32_t>* at,
-                 const std::set<uint32_t>* spread = nullptr, bool ties_only = false);
+                 const std::set<uint32_t>* spread = nullptr, Fit fit = Fit::kBestFit);
   std::vector<uint64_t>& wear_of(MvmEngine& engine, uint32_t tile);
   bool evict_one(const std::string& why);
   void drop_block(std::vector<ResidentBlock>::iterator it);  // rows become free

@@ -50,6 +50,12 @@ def build(name):
         return torchvision.models.squeezenet1_1(num_classes=10), torch.randn(1, 3, 64, 64), 13
     if name == "mobilenet_v2":
         return torchvision.models.mobilenet_v2(num_classes=10, width_mult=0.25), torch.randn(1, 3, 64, 64), 13
+    if name == "resnet18":  # torchvision's, 11.7 M weights; a small image keeps tests quick
+        return torchvision.models.resnet18(), torch.randn(1, 3, 32, 32), 13
+    if name == "resnet18_224":  # the same at its ImageNet size (bench/runtime/capacity.py)
+        return torchvision.models.resnet18(), torch.randn(1, 3, 224, 224), 13
+    if name == "mobilenet_v2_full":  # width 1.0: 3.5 M weights
+        return torchvision.models.mobilenet_v2(), torch.randn(1, 3, 64, 64), 13
     if name == "mobilenet_v3_small":
         return torchvision.models.mobilenet_v3_small(num_classes=10), torch.randn(1, 3, 64, 64), 13
     if name in ("transformer_opset13", "transformer_opset17"):
