@@ -22,29 +22,14 @@ root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(root, "tests", "runtime"))
 import torch_models  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hycim_timing import bench_args, hycim_run  # noqa: E402
+
 MODELS = ["resnet_small", "squeezenet1_1", "transformer_opset13", "transformer_opset17"]
 
 
-def hycim_run(hycim, model, x, runs, *options):
-    """(host ms of one warm inference, its stats, output): the median over
-    `runs` processes of the last of two runs (the first places the weights),
-    timed inside hycim (host_us), so process start-up is not counted."""
-    out = model + ".hycim.npy"
-    args = [hycim, "run", model, "-i", x, "-o", out, "--json", "--runs", "2", *options]
-    times, st = [], None
-    for _ in range(runs):
-        r = subprocess.run(args, check=True, capture_output=True, text=True)
-        st = json.loads(r.stdout)
-        times.append(st["host_us"] / 1000)
-    return float(np.median(times)), st, np.load(out).astype(np.float64).ravel()
-
-
 def main():
-    build = sys.argv[1] if len(sys.argv) > 1 else "build"
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 9
-    hycim = os.path.join(build, "host-tools", "hycim")
-    ort_js = os.path.join(root, "tests", "reference", "ort_run.js")
-    env = dict(os.environ, NODE_PATH=os.path.join(root, "build", "reference-npm", "node_modules"))
+    hycim, runs, ort_js, env = bench_args(root, sys.argv, 9)
     print("| model | cosine vs torch | tiles ms/inf | host-executor ms/inf | ORT 1-thread ms/inf | "
           "tiles / ORT | cycles | simulated us | energy nJ |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -55,6 +40,7 @@ def main():
             want = np.load(f"{work}/{name}.expected.npy").astype(np.float64).ravel()
             nvm = f"{work}/{name}.nvm"
             tiles_ms, st, got = hycim_run(hycim, model, x, runs, "--tiles", "256", "--nvm", nvm)
+            got = got.astype(np.float64).ravel()
             cpu_ms, _, _ = hycim_run(hycim, model, x, runs, "--backend", "cpu")
             r = subprocess.run(["node", ort_js, model, work, str(runs), x], check=True, capture_output=True,
                                text=True, env=env)

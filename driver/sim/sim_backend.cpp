@@ -128,9 +128,10 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
     else if (key == "trace")
       j["trace"] = value;
     else
-      throw DriverError(Status::kInvalid,
-                        "sim:// URI: unknown key '" + key +
-                            "' (known: preset, tile, config, tiles, nvm, timing, engine, trace, instance)");
+      throw DriverError(
+          Status::kInvalid,
+          "sim:// URI: unknown key '" + key +
+              "' (known: preset, tile, config, tiles, nvm, timing, engine, trace, instance)");
   }
   try {
     device::DeviceConfig c = device::DeviceConfig::from_json(j);

@@ -11,8 +11,8 @@
 #include <set>
 
 #include "driver/driver.hpp"
-#include "hycim/spec/tile_spec.hpp"
 #include "host-tools/command_registry.hpp"
+#include "hycim/spec/tile_spec.hpp"
 
 namespace {
 

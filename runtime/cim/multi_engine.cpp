@@ -20,6 +20,12 @@ MultiDeviceEngine::MultiDeviceEngine(std::vector<std::unique_ptr<MvmEngine>> dev
           "devices {} and {} differ in tile geometry ({} lanes x {} NVM rows vs {} x {}): a "
           "device group needs one tile configuration",
           devices_[0]->describe(), d->describe(), g0.lanes, g0.nvm_rows, g.lanes, g.nvm_rows));
+    for (size_t e = 0; e < first_tile_.size(); ++e)
+      if (devices_[e]->device_id() == d->device_id())
+        throw EngineError(fmt::format(
+            "{} is in the device group twice (device {}): a group needs distinct devices "
+            "(sim:// URIs differ by instance=NAME)",
+            d->describe(), d->device_id()));
     first_tile_.push_back(geometry_.tiles);
     geometry_.tiles += g.tiles;
     id_ += (id_.empty() ? "" : "+") + d->device_id();
@@ -55,8 +61,7 @@ void MultiDeviceEngine::on_device(uint32_t tile, Op op) {
   advance(before);
 }
 
-void MultiDeviceEngine::program(uint32_t tile, uint32_t first_row,
-                                std::span<const uint8_t> rows) {
+void MultiDeviceEngine::program(uint32_t tile, uint32_t first_row, std::span<const uint8_t> rows) {
   on_device(tile, [&](MvmEngine& e, uint32_t t) { e.program(t, first_row, rows); });
 }
 

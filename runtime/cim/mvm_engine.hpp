@@ -24,9 +24,9 @@ struct WornOutError : EngineError {
 
 struct Geometry {
   uint32_t tiles = 0;
-  uint32_t lanes = 0;     // outputs of one MVM (columns of a weight block)
-  uint32_t nvm_rows = 0;  // weight rows per tile (K of one block at most)
-  uint32_t max_k = 0;     // inputs one MVM accepts (<= nvm_rows; SRAM holds them)
+  uint32_t lanes = 0;          // outputs of one MVM (columns of a weight block)
+  uint32_t nvm_rows = 0;       // weight rows per tile (K of one block at most)
+  uint32_t max_k = 0;          // inputs one MVM accepts (<= nvm_rows; SRAM holds them)
   uint64_t nvm_endurance = 0;  // programs an NVM row takes before it wears out (0: unknown)
 };
 

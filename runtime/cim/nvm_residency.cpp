@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <deque>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 
 #include "runtime/cim/content_hash.hpp"
 
@@ -220,10 +220,10 @@ std::optional<std::pair<uint32_t, uint32_t>> NvmResidency::find_resident(
     same = std::equal(back.begin(), back.end(), rows.begin());
   }
   if (!same) {
-    log_(fmt::format(
-        "catalogued block '{}' ({}) at tile {} row {} no longer holds its bytes; "
-        "programming it again",
-        it->label, hash.substr(0, 12), it->tile, it->row));
+    log_(
+        fmt::format("catalogued block '{}' ({}) at tile {} row {} no longer holds its bytes; "
+                    "programming it again",
+                    it->label, hash.substr(0, 12), it->tile, it->row));
     drop_block(it);
     ++counters_.blocks_stale;
     return std::nullopt;
@@ -236,12 +236,9 @@ std::optional<std::pair<uint32_t, uint32_t>> NvmResidency::find_resident(
   return std::pair{it->tile, it->row};
 }
 
-std::pair<uint32_t, uint32_t> NvmResidency::program_at(MvmEngine& engine,
-                                                       std::span<const uint8_t> rows,
-                                                       std::pair<uint32_t, uint32_t> at,
-                                                       const std::string& label,
-                                                       const std::string& hash, bool constant,
-                                                       const void* owner) {
+std::pair<uint32_t, uint32_t> NvmResidency::program_at(
+    MvmEngine& engine, std::span<const uint8_t> rows, std::pair<uint32_t, uint32_t> at,
+    const std::string& label, const std::string& hash, bool constant, const void* owner) {
   const Geometry& g = catalog_.geometry();
   const auto n = static_cast<uint32_t>(rows.size() / g.lanes);
   const std::string why = fmt::format("'{}' needs {} rows", label, n);
@@ -383,7 +380,8 @@ std::vector<size_t> NvmResidency::to_place(std::span<const Request> blocks,
       todo.push_back(i);
   }
   // Largest first, into the shortest gap: best fit decreasing.
-  std::stable_sort(todo.begin(), todo.end(), [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  std::stable_sort(todo.begin(), todo.end(),
+                   [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
   return todo;
 }
 
@@ -436,15 +434,14 @@ std::vector<std::optional<std::pair<uint32_t, uint32_t>>> NvmResidency::place_al
     const std::string why = fmt::format("'{}' needs {} rows", blocks[i].label, sizes[i]);
     auto& used = group_tiles[blocks[i].group];
     bool room = false;
-    while (!(room = find_room(engine, sizes[i], &where, &used,
-                              spread ? Fit::kSpread : Fit::kDense)) &&
-           evict_one(why)) {
+    while (
+        !(room = find_room(engine, sizes[i], &where, &used, spread ? Fit::kSpread : Fit::kDense)) &&
+        evict_one(why)) {
     }
     if (room) {
       at[i] = program_at(engine, blocks[i].rows, where, blocks[i].label, hashes[i], true, nullptr);
       used.insert(at[i]->first);
-    }
-    else if (all_or_nothing)  // the trial fitted; worn rows found while programming did not
+    } else if (all_or_nothing)  // the trial fitted; worn rows found while programming did not
       throw EngineError(fmt::format("{}: no tile has {} free NVM rows that are not worn out",
                                     blocks[i].label, sizes[i]));
   }
@@ -479,8 +476,8 @@ std::vector<Gap> NvmResidency::reserve_tiles(MvmEngine& /*engine*/, uint32_t til
   }
   for (const Span& s : scratch_)
     if (s.tile >= first)
-      throw EngineError(fmt::format("cannot stream weights through tile {}: it holds scratch rows",
-                                    s.tile));
+      throw EngineError(
+          fmt::format("cannot stream weights through tile {}: it holds scratch rows", s.tile));
   FreeRows& f = free_map();
   std::vector<Gap> out;
   for (uint32_t t = first; t < g.tiles; ++t) {

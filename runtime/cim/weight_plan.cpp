@@ -30,7 +30,8 @@ CimMatrix::CimMatrix(MvmEngine& engine, std::span<const uint8_t> w, uint32_t k, 
 
 std::span<const uint8_t> CimMatrix::block_rows(size_t i) const {
   if (packed_.empty()) throw EngineError(fmt::format("{}: block rows already released", name_));
-  return std::span(packed_).subspan(offset_[i], size_t{blocks_[i].rows()} * engine_.geometry().lanes);
+  return std::span(packed_).subspan(offset_[i],
+                                    size_t{blocks_[i].rows()} * engine_.geometry().lanes);
 }
 
 void CimMatrix::set_home(size_t i, uint32_t tile, uint32_t row) {

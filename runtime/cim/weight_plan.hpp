@@ -68,8 +68,8 @@ class CimMatrix {
   uint32_t k_, n_;
   bool wsigned_;
   std::vector<Block> blocks_;
-  std::vector<uint8_t> packed_;      // every block's rows, in block order
-  std::vector<size_t> offset_;       // block i's first byte in packed_
+  std::vector<uint8_t> packed_;  // every block's rows, in block order
+  std::vector<size_t> offset_;   // block i's first byte in packed_
   WeightStream* stream_ = nullptr;
 };
 

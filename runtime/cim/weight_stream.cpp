@@ -4,7 +4,6 @@
 
 #include <set>
 
-
 namespace hycim::cim {
 
 WeightStream::WeightStream(std::vector<Gap> region) : region_(std::move(region)) {
@@ -56,7 +55,8 @@ void WeightStream::for_each_group(std::span<const uint32_t> sizes, const Group& 
       while (gap < region_.size() && region_[gap].rows < sizes[i]) ++gap;
       if (gap == region_.size())
         throw EngineError(fmt::format(
-            "a streamed block of {} rows is longer than every free run of the stream region", sizes[i]));
+            "a streamed block of {} rows is longer than every free run of the stream region",
+            sizes[i]));
     }
     which.push_back(i);
     where.emplace_back(region_[gap].tile, region_[gap].row + used);

@@ -28,8 +28,8 @@ class WeightStream {
   // region together, and calls `group(which, where)` for each: `which` the
   // block indices, `where` their (tile, first row). Throws EngineError for a
   // block longer than every run of the region.
-  using Group = std::function<void(std::span<const size_t>,
-                                   std::span<const std::pair<uint32_t, uint32_t>>)>;
+  using Group =
+      std::function<void(std::span<const size_t>, std::span<const std::pair<uint32_t, uint32_t>>)>;
   void for_each_group(std::span<const uint32_t> sizes, const Group& group);
 
   // Programs one group's blocks (all tiles at once), through the accounting

@@ -52,7 +52,8 @@ class CimBackend final : public Backend {
       std::fill(c.begin(), c.end(), 0);
       return;
     }
-    if (b.on_tiles->streamed_rows() == 0) return b.on_tiles->multiply(a, m, asigned, c, gather_.get());
+    if (b.on_tiles->streamed_rows() == 0)
+      return b.on_tiles->multiply(a, m, asigned, c, gather_.get());
     // Streaming programs the engine between MVMs: past the gathering, with
     // the engine to itself.
     std::unique_lock<std::mutex> engine_lock;
@@ -161,10 +162,10 @@ void CimBackend::place_collected() {
     matrices.push_back(b->on_tiles.get());
     for (size_t i = 0; i < b->on_tiles->blocks().size(); ++i) {
       const cim::Block& blk = b->on_tiles->blocks()[i];
-      requests.push_back({b->on_tiles->block_rows(i),
-                          fmt::format("{} k[{},{}) n[{},{})", b->on_tiles->name(), blk.k0, blk.k1,
-                                      blk.n0, blk.n1),
-                          matrices.size() - 1});
+      requests.push_back(
+          {b->on_tiles->block_rows(i),
+           fmt::format("{} k[{},{}) n[{},{})", b->on_tiles->name(), blk.k0, blk.k1, blk.n0, blk.n1),
+           matrices.size() - 1});
       owner.emplace_back(b->on_tiles.get(), i);
     }
   }
@@ -174,10 +175,11 @@ void CimBackend::place_collected() {
   std::vector<std::optional<std::pair<uint32_t, uint32_t>>> at;
   placing([&] {
     if (chosen_ == Placement::kStream) {
-      const uint32_t tiles = options_.stream_tiles ? options_.stream_tiles : engine_->geometry().tiles;
+      const uint32_t tiles =
+          options_.stream_tiles ? options_.stream_tiles : engine_->geometry().tiles;
       // The region's rows are scratch of &stream_ for the backend's lifetime.
-      stream_ = std::make_unique<cim::WeightStream>(
-          residency_->reserve_tiles(*engine_, tiles, &stream_));
+      stream_ =
+          std::make_unique<cim::WeightStream>(residency_->reserve_tiles(*engine_, tiles, &stream_));
       stream_->set_accounting([this](const std::function<void()>& f) { placing(f); });
     }
     at = residency_->place_all(*engine_, requests, chosen_ == Placement::kResident);
@@ -228,8 +230,9 @@ std::string CimBackend::plan() const {
   s += fmt::format(
       "  NVM rows in use: {} of {} ({:.1f}%); blocks found resident {} ({} rows), programmed {} "
       "({} rows), evicted {}\n",
-      p.used_rows, p.device_rows, p.device_rows ? 100.0 * double(p.used_rows) / double(p.device_rows) : 0.0,
-      r.blocks_found, r.rows_found, r.blocks_programmed, r.rows_programmed, r.blocks_evicted);
+      p.used_rows, p.device_rows,
+      p.device_rows ? 100.0 * double(p.used_rows) / double(p.device_rows) : 0.0, r.blocks_found,
+      r.rows_found, r.blocks_programmed, r.rows_programmed, r.blocks_evicted);
   return s;
 }
 }  // namespace
@@ -271,8 +274,7 @@ Placement parse_placement(const std::string& name) {
   if (name == "auto") return Placement::kAuto;
   if (name == "resident") return Placement::kResident;
   if (name == "stream") return Placement::kStream;
-  throw RuntimeError(
-      fmt::format("placement '{}': expected 'auto', 'resident' or 'stream'", name));
+  throw RuntimeError(fmt::format("placement '{}': expected 'auto', 'resident' or 'stream'", name));
 }
 
 const char* to_string(Placement p) {

@@ -55,14 +55,14 @@ struct LayerStats {
 };
 
 struct RunStats {
-  uint64_t cycles = 0;           // sum over layers of LayerStats::cycles: device latency
-  uint64_t tile_cycles = 0;      // all tiles' MVM cycles summed: device work
-  uint64_t program_cycles = 0;   // NVM programming during this run (first run, per-run weights)
-  double sim_us = 0;             // device simulated time of the run's MVMs and their DMA
-  double energy_pj = 0;          // modelled device energy of the run's MVMs
-  double program_energy_pj = 0;  // and of its NVM programming
-  double program_sim_us = 0;     // device time spent placing weights
-  double host_us = 0;            // wall time of the whole run
+  uint64_t cycles = 0;            // sum over layers of LayerStats::cycles: device latency
+  uint64_t tile_cycles = 0;       // all tiles' MVM cycles summed: device work
+  uint64_t program_cycles = 0;    // NVM programming during this run (first run, per-run weights)
+  double sim_us = 0;              // device simulated time of the run's MVMs and their DMA
+  double energy_pj = 0;           // modelled device energy of the run's MVMs
+  double program_energy_pj = 0;   // and of its NVM programming
+  double program_sim_us = 0;      // device time spent placing weights
+  double host_us = 0;             // wall time of the whole run
   uint64_t nvm_rows_written = 0;  // NVM rows programmed: placement and streaming
   std::vector<LayerStats> layers;
 };

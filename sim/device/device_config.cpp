@@ -33,7 +33,8 @@ const spec::device::DevicePreset& device_preset(const std::string& name) {
   for (const auto& p : spec::device::kDevicePresets)
     if (name == p.name) return p;
   std::string known;
-  for (const auto& p : spec::device::kDevicePresets) known += (known.empty() ? "" : ", ") + std::string(p.name);
+  for (const auto& p : spec::device::kDevicePresets)
+    known += (known.empty() ? "" : ", ") + std::string(p.name);
   throw DeviceError(fmt::format("device.preset: '{}' is not a preset (known: {})", name, known));
 }
 
@@ -45,7 +46,8 @@ DeviceConfig DeviceConfig::from_json(const nlohmann::json& j) {
     const auto& p = device_preset(get<std::string>(j["preset"], "preset"));
     for (const char* key : {"tiles", "tile_config"})
       if (j.contains(key))
-        throw DeviceError(fmt::format("device.{}: given with preset '{}', which sets it", key, p.name));
+        throw DeviceError(
+            fmt::format("device.{}: given with preset '{}', which sets it", key, p.name));
     c.tiles = p.tiles;
     c.tile_config = p.tile_config;
   }

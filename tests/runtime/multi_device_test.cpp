@@ -85,5 +85,19 @@ TEST(MultiDevice, DifferentGeometriesAreRefused) {
   EXPECT_THROW(group_of(1, 1).cycles(2), EngineError);
 }
 
+TEST(MultiDevice, TheSameDeviceTwiceIsRefused) {
+  DriverEngineOptions o;
+  o.uri = test::fresh_device_uri(2);
+  std::vector<std::unique_ptr<MvmEngine>> d;
+  d.push_back(std::make_unique<DriverEngine>(o));
+  d.push_back(std::make_unique<DriverEngine>(o));  // a second context of the same device
+  try {
+    MultiDeviceEngine g(std::move(d));
+    FAIL() << "no error";
+  } catch (const EngineError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("is in the device group twice"));
+  }
+}
+
 }  // namespace
 }  // namespace hycim::cim

@@ -148,9 +148,9 @@ TEST(DensePlacement, PlaceAllFillsTheDeviceWhereBlockByBlockFails) {
   for (size_t i = 0; i < sizes.size(); ++i) requests.push_back({data[i], fmt::format("b{}", i)});
   {
     NvmResidency one_by_one(ResidentCatalog(engine.geometry()), [](const std::string&) {});
-    EXPECT_THROW(
-        for (const auto& r : requests) one_by_one.place(engine, r.rows, r.label, true, nullptr),
-        EngineError);
+    EXPECT_THROW(for (const auto& r
+                      : requests) one_by_one.place(engine, r.rows, r.label, true, nullptr),
+                 EngineError);
   }
   NvmResidency residency(ResidentCatalog(engine.geometry()));
   EXPECT_EQ(residency.shortfall(requests).rows_short, 0u);
@@ -201,6 +201,34 @@ TEST(WeightStreaming, StreamedProductsEqualResidentOnes) {
   w.multiply(p.a, 6, true, c);
   EXPECT_EQ(c, p.expect);
   EXPECT_EQ(stream.rows_written(), 6600u);
+}
+
+}  // namespace
+}  // namespace hycim::cim
+
+namespace hycim::cim {
+namespace {
+
+// Format 2.0's 16-bit tile field: tiles past 255 are their own (a byte would
+// have wrapped tile 299 onto tile 43), and one past the device is refused.
+TEST(WideTileIndex, TilesPast255AreAddressedExactly) {
+  auto owner = test::device_engine(300);
+  DriverEngine& engine = *owner;
+  EXPECT_EQ(engine.geometry().tiles, 300u);
+  const std::vector<uint8_t> rows(2 * 8, 0x5a), zero(2 * 8, 0);
+  engine.program(299, 3, rows);
+  std::vector<uint8_t> back(rows.size());
+  engine.read(299, 3, back);
+  EXPECT_EQ(back, rows);
+  engine.read(299 - 256, 3, back);
+  EXPECT_EQ(back, zero);
+  try {
+    engine.read(300, 0, back);
+    FAIL() << "no error";
+  } catch (const EngineError& e) {
+    EXPECT_THAT(e.what(),
+                ::testing::HasSubstr("tile 300: READ_SRAM (rows 0.., count 2) answered BAD_TILE"));
+  }
 }
 
 }  // namespace
