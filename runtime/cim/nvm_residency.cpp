@@ -313,7 +313,7 @@ std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<c
   return program_at(engine, rows, at, label, hash, constant, owner);
 }
 
-NvmResidency::Shortfall NvmResidency::trial(std::span<const size_t> todo,
+NvmResidency::Shortfall NvmResidency::trial(std::span<const size_t> order,
                                             std::span<const Request> blocks,
                                             std::span<const uint32_t> sizes,
                                             const std::vector<std::string>& keep, bool spread) {
@@ -334,7 +334,7 @@ NvmResidency::Shortfall NvmResidency::trial(std::span<const size_t> todo,
   std::map<size_t, std::set<uint32_t>> group_tiles;
   uint32_t cursor = cursor_;
   size_t next_victim = 0;
-  for (size_t i : todo) {
+  for (size_t i : order) {
     const uint32_t n = sizes[i];
     out.rows_needed += n;
     const auto& used = group_tiles[blocks[i].group];

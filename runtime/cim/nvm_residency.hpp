@@ -135,9 +135,9 @@ class NvmResidency {
                                            const std::string& label, const std::string& hash,
                                            bool constant, const void* owner);
   FreeRows& free_map();  // built from the catalog and scratch on first use
-  // Placing blocks `todo` (indices into blocks/sizes) on paper, spread or
+  // Placing the blocks `order` lists (indices into blocks/sizes) on paper, spread or
   // dense; catalogued blocks with a hash in `keep` are not evictable.
-  Shortfall trial(std::span<const size_t> todo, std::span<const Request> blocks,
+  Shortfall trial(std::span<const size_t> order, std::span<const Request> blocks,
                   std::span<const uint32_t> sizes, const std::vector<std::string>& keep,
                   bool spread);
   // Blocks of `blocks` not catalogued, largest first; fills their hashes and sizes.
