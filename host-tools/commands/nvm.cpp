@@ -61,14 +61,17 @@ void list(const NvmOptions& o) {
                      {"catalog", d.residency->catalog_path().string()},
                      {"rows_total", g.tiles * g.nvm_rows},
                      {"rows_used", d.residency->used_rows()},
+                     {"rows_free", d.residency->free_rows()},  // neither used nor worn out
+                     {"utilization", double(d.residency->used_rows()) / (g.tiles * g.nvm_rows)},
                      {"blocks", nlohmann::json::array()}};
     for (const auto& b : blocks) j["blocks"].push_back(to_json(b));
     fmt::print("{}\n", j.dump(2));
     return;
   }
-  fmt::print("{}\ncatalog {}: {} blocks, {} of {} NVM rows used\n", d.engine->describe(),
-             d.residency->catalog_path().string(), blocks.size(), d.residency->used_rows(),
-             g.tiles * g.nvm_rows);
+  fmt::print("{}\ncatalog {}: {} blocks, {} of {} NVM rows used ({:.1f}%), {} free\n",
+             d.engine->describe(), d.residency->catalog_path().string(), blocks.size(),
+             d.residency->used_rows(), g.tiles * g.nvm_rows,
+             100.0 * d.residency->used_rows() / (g.tiles * g.nvm_rows), d.residency->free_rows());
   if (!blocks.empty())
     fmt::print("{:>4} {:>11} {:>5} {:<12} {}\n", "tile", "rows", "used", "hash", "block");
   for (const auto& b : blocks)

@@ -30,6 +30,9 @@ img=$tmp/nvm.img
 
 "$hycim" nvm list --nvm "$img" --json >"$tmp/list.json"
 [ "$(field "$tmp/list.json" "['rows_used']")" = 576 ] || fail "nvm list: $(cat "$tmp/list.json")"
+[ "$(field "$tmp/list.json" "['rows_free']")" = 1472 ] || fail "nvm list free: $(cat "$tmp/list.json")"
+"$hycim" nvm list --nvm "$img" | grep -q "576 of 2048 NVM rows used (28.1%), 1472 free" ||
+  fail "nvm list utilization: $("$hycim" nvm list --nvm "$img")"
 "$hycim" nvm verify --nvm "$img" | grep -q "7 blocks checked, 0 mismatched" || fail "nvm verify"
 
 # Erase one block (and wipe its rows): the next run programs exactly that one.
