@@ -7,7 +7,7 @@
  * problem (thread-local, valid until the next call on the same thread).
  *
  * Devices are named by URI (docs/driver.md):
- *   sim://?tile=model|rtl&config=small|default&tiles=N&nvm=PATH&timing=FILE
+ *   sim://?preset=NAME&tile=model|rtl&config=small|default&tiles=N&nvm=PATH&timing=FILE
  *       the SystemC device inside this process (one configuration per
  *       process: SystemC elaborates once; later opens share it as new contexts)
  *   unix://PATH[?timeout_ms=N]
