@@ -13,7 +13,16 @@ if(NOT TARGET CLI11::CLI11)
   # Debian's libcli11-dev ships a header and a pkg-config file.
   add_library(CLI11::CLI11 INTERFACE IMPORTED)
 endif()
-find_package(Python3 REQUIRED COMPONENTS Interpreter)
+# Debian's interpreter: the one with numpy, onnx and torch (the python3 first
+# on PATH may be another), and the one the Python package is built for.
+if(NOT DEFINED Python3_EXECUTABLE AND EXISTS /usr/bin/python3)
+  set(Python3_EXECUTABLE /usr/bin/python3)
+endif()
+set(_hycim_python_components Interpreter)
+if(HYCIM_BUILD_PYTHON)
+  list(APPEND _hycim_python_components Development.Module)
+endif()
+find_package(Python3 REQUIRED COMPONENTS ${_hycim_python_components})
 
 pkg_check_modules(SYSTEMC REQUIRED IMPORTED_TARGET systemc)
 # SystemC 2.3.4 from Debian is built as C++17; its headers pick an ABI symbol by

@@ -5,14 +5,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "driver/driver.hpp"
 #include "host-tools/command_registry.hpp"
-#include "hycim/spec/tile_spec.hpp"
+#include "runtime/cim/device_report.hpp"
 
 namespace {
 
@@ -26,94 +23,10 @@ struct InfoOptions {
   bool presets = false;
 };
 
-// Weights a device's NVM holds: every tile's NVM rows x lanes, WBITS each.
-struct Capacity {
-  uint64_t weights, bytes;
-};
-Capacity capacity(uint64_t tiles, uint64_t nvm_rows, uint64_t lanes, uint64_t wbits) {
-  const uint64_t w = tiles * nvm_rows * lanes;
-  return {w, w * wbits / 8};
-}
-
 std::string human_bytes(uint64_t n) {
   if (n >= (uint64_t{1} << 20)) return fmt::format("{:g} MiB", double(n) / double(1 << 20));
   if (n >= (uint64_t{1} << 10)) return fmt::format("{:g} KiB", double(n) / double(1 << 10));
   return fmt::format("{} B", n);
-}
-
-nlohmann::json presets_json() {
-  nlohmann::json all = nlohmann::json::array();
-  for (const auto& p : spec::device::kDevicePresets) {
-    const auto& named = spec::kNamedTileConfigs;
-    const spec::TileConfig& t = *std::find_if(named.begin(), named.end(), [&](const auto& c) {
-      return c.name == p.tile_config;  // gen_spec checked that it exists
-    });
-    const Capacity cap = capacity(p.tiles, t.nvm_rows, t.lanes, t.wbits);
-    all.push_back({{"name", p.name},
-                   {"uri", fmt::format("sim://?preset={}", p.name)},
-                   {"tiles", p.tiles},
-                   {"tile_config", p.tile_config},
-                   {"weights", cap.weights},
-                   {"bytes", cap.bytes},
-                   {"doc", p.doc}});
-  }
-  return all;
-}
-
-// What the runtime keeps resident in a persistent NVM, from its catalog next
-// to the image (runtime/cim/resident_catalog.hpp), read without taking its
-// lock: a summary, `hycim nvm list` has the blocks. Null when there is none.
-nlohmann::json resident_summary(const std::string& image) {
-  if (image.empty()) return nullptr;
-  std::ifstream in(image + ".resident.json");
-  if (!in) return nullptr;
-  const auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("blocks") || !j["blocks"].is_array())
-    return {{"error", "catalog is not readable JSON"}};
-  std::set<std::string> models;
-  uint64_t rows = 0;
-  for (const auto& b : j["blocks"]) {
-    const std::string label = b.value("label", "");
-    models.insert(label.substr(0, label.find(':')));
-    rows += b.value("rows", uint64_t{0});
-  }
-  return {{"blocks", j["blocks"].size()}, {"rows", rows}, {"models", models}};
-}
-
-nlohmann::json describe(const std::string& uri, const Capabilities& c, const DeviceInfo& i) {
-  namespace sd = spec::device;
-  const auto version = sd::fields::Version::unpack(c.version);
-  return {
-      {"uri", uri},
-      {"backend", i.backend},
-      {"id", fmt::format("{:#010x}", c.id)},
-      {"version", fmt::format("{}.{}", version.major, version.minor)},
-      {"capabilities",
-       {{"tiles", c.tiles},
-        {"tile_config", i.tile_config},
-        {"tile_kind", i.tile_kind},
-        {"lanes", c.lanes},
-        {"nvm_rows", c.nvm_rows},
-        {"sram_rows", c.sram_rows},
-        {"wbits", c.wbits},
-        {"xbits", c.xbits},
-        {"acc_bits", c.acc_bits},
-        {"rows_per_cycle", c.rows_per_cycle},
-        {"dma_windows", c.dma_windows},
-        {"max_queue_entries", c.max_queue_entries},
-        {"rtl_tiles", (c.flags & sd::cap_flags::kRtlTiles) != 0}}},
-      {"capacity",
-       {{"weights", capacity(c.tiles, c.nvm_rows, c.lanes, c.wbits).weights},
-        {"bytes", capacity(c.tiles, c.nvm_rows, c.lanes, c.wbits).bytes}}},
-      {"nvm",
-       {{"persistent", (c.flags & sd::cap_flags::kPersistentNvm) != 0},
-        {"image", i.nvm_image},
-        {"rows_programmed", i.nvm_rows_programmed},
-        {"max_wear", i.nvm_max_wear},
-        {"resident", resident_summary(i.nvm_image)}}},
-      {"contexts", i.contexts},
-      {"commands_completed", i.commands},
-  };
 }
 
 void print_text(const nlohmann::json& d) {
@@ -151,7 +64,7 @@ void print_text(const nlohmann::json& d) {
 
 void run(const InfoOptions& o) {
   if (o.presets) {
-    const nlohmann::json all = presets_json();
+    const nlohmann::json all = cim::presets_report();
     if (o.json) {
       fmt::print("{}\n", nlohmann::json{{"presets", all}}.dump(2));
       return;
@@ -176,7 +89,7 @@ void run(const InfoOptions& o) {
     DeviceInfo info;
     if (auto st = dev->info(&info); st != driver::Status::kOk)
       throw cli::CliError(fmt::format("{}: reading device info: {}", uri, driver::to_string(st)));
-    all.push_back(describe(uri, dev->capabilities(), info));
+    all.push_back(cim::device_report(uri, dev->capabilities(), info));
   }
   if (o.json) {
     fmt::print("{}\n", nlohmann::json{{"devices", all}}.dump(2));

@@ -11,6 +11,7 @@
 
 #include "host-tools/command_registry.hpp"
 #include "host-tools/commands/runtime_cli.hpp"
+#include "runtime/cim/device_report.hpp"
 #include "runtime/cim/driver_engine.hpp"
 #include "runtime/cim/nvm_residency.hpp"
 
@@ -47,25 +48,12 @@ Opened open_device(const NvmOptions& o) {
   return d;
 }
 
-nlohmann::json to_json(const cim::ResidentBlock& b) {
-  return {{"tile", b.tile},   {"row", b.row},   {"rows", b.rows},
-          {"label", b.label}, {"hash", b.hash}, {"last_used", b.last_used}};
-}
-
 void list(const NvmOptions& o) {
   const Opened d = open_device(o);
   const auto blocks = d.residency->blocks();
   const cim::Geometry g = d.engine->geometry();
   if (o.json) {
-    nlohmann::json j{{"device", d.engine->describe()},
-                     {"catalog", d.residency->catalog_path().string()},
-                     {"rows_total", g.tiles * g.nvm_rows},
-                     {"rows_used", d.residency->used_rows()},
-                     {"rows_free", d.residency->free_rows()},  // neither used nor worn out
-                     {"utilization", double(d.residency->used_rows()) / (g.tiles * g.nvm_rows)},
-                     {"blocks", nlohmann::json::array()}};
-    for (const auto& b : blocks) j["blocks"].push_back(to_json(b));
-    fmt::print("{}\n", j.dump(2));
+    fmt::print("{}\n", cim::nvm_listing(*d.engine, *d.residency).dump(2));
     return;
   }
   fmt::print("{}\ncatalog {}: {} blocks, {} of {} NVM rows used ({:.1f}%), {} free\n",
@@ -87,7 +75,7 @@ void verify(const NvmOptions& o) {
   for (const auto& [b, ok] : checked) {
     bad += !ok;
     if (o.json)
-      j.push_back({{"block", to_json(b)}, {"ok", ok}});
+      j.push_back({{"block", cim::nvm_listing_block(b)}, {"ok", ok}});
     else
       fmt::print("{} tile {} rows {}..{} {}\n", ok ? "OK      " : "MISMATCH", b.tile, b.row,
                  b.row + b.rows - 1, b.label);

@@ -13,6 +13,7 @@
 #include "runtime/onnx/chrome_trace.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
+#include "runtime/onnx/stats_report.hpp"
 
 namespace {
 
@@ -64,48 +65,8 @@ void run(const RunOptions& o) {
   }
   const auto residency = s.residency();
   if (o.json) {
-    nlohmann::json j = {{"cycles", st.cycles},
-                        {"tile_cycles", st.tile_cycles},
-                        {"program_cycles", st.program_cycles},
-                        {"sim_us", st.sim_us},
-                        {"program_sim_us", st.program_sim_us},
-                        {"energy_pj", st.energy_pj},
-                        {"program_energy_pj", st.program_energy_pj},
-                        {"host_us", st.host_us}};
-    if (residency)
-      j["nvm"] = {{"blocks_programmed", residency->blocks_programmed},
-                  {"rows_programmed", residency->rows_programmed},
-                  {"blocks_found", residency->blocks_found},
-                  {"rows_found", residency->rows_found},
-                  {"blocks_evicted", residency->blocks_evicted}};
-    if (residency) {
-      const auto p = s.placement();
-      j["placement"] = {{"policy", runtime::to_string(p.chosen)},
-                        {"weight_rows", p.weight_rows},
-                        {"resident_rows", p.resident_rows},
-                        {"streamed_rows", p.streamed_rows},
-                        {"stream_tiles", p.stream_tiles},
-                        {"stream_region_rows", p.stream_region_rows},
-                        {"nvm_rows_written", st.nvm_rows_written},
-                        {"wear_per_run", p.wear_per_run()},
-                        {"lifetime_runs", p.lifetime_runs()},
-                        {"device_rows", p.device_rows},
-                        {"used_rows", p.used_rows}};
-    }
+    nlohmann::json j = runtime::run_stats_report(s);
     for (const auto& v : go) j["outputs"][v.name] = runtime::shape_string(out.at(v.name).shape());
-    for (const auto& l : st.layers)
-      j["layers"].push_back({{"node", l.node},
-                             {"op", l.op},
-                             {"device", l.on_device},
-                             {"cycles", l.cycles},
-                             {"tile_cycles", l.tile_cycles},
-                             {"sim_ns", l.sim_ns},
-                             {"energy_pj", l.energy_pj},
-                             {"program_cycles", l.program_cycles},
-                             {"program_sim_ns", l.program_sim_ns},
-                             {"program_energy_pj", l.program_energy_pj},
-                             {"nvm_rows_written", l.nvm_rows_written},
-                             {"host_us", l.host_us}});
     fmt::print("{}\n", j.dump(2));
     return;
   }

@@ -246,7 +246,7 @@ void DriverEngine::mvm_slice(std::span<const MvmJob> jobs) {
   }
 }
 
-const driver::Usage& DriverEngine::usage() const {
+const driver::Usage& DriverEngine::cached_usage() const {
   if (!usage_) {
     driver::Usage u{};
     const driver::Status st = device_->usage(&u);
@@ -259,11 +259,27 @@ const driver::Usage& DriverEngine::usage() const {
 }
 
 double DriverEngine::energy_pj() const {
-  return usage().energy_total_pj;
+  return cached_usage().energy_total_pj;
 }
 
 double DriverEngine::device_time_ns() const {
-  return usage().device_time_ns;
+  return cached_usage().device_time_ns;
+}
+
+void add_usage(driver::Usage& into, const driver::Usage& u) {
+  into.commands += u.commands;
+  into.tile_cycles += u.tile_cycles;
+  into.macs += u.macs;
+  into.row_activations += u.row_activations;
+  into.nvm_programs += u.nvm_programs;
+  into.dma_bytes += u.dma_bytes;
+  into.energy_array_pj += u.energy_array_pj;
+  into.energy_shift_add_pj += u.energy_shift_add_pj;
+  into.energy_sram_pj += u.energy_sram_pj;
+  into.energy_nvm_program_pj += u.energy_nvm_program_pj;
+  into.energy_dma_pj += u.energy_dma_pj;
+  into.energy_total_pj += u.energy_total_pj;
+  into.device_time_ns = std::max(into.device_time_ns, u.device_time_ns);
 }
 
 }  // namespace hycim::cim

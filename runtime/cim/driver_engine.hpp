@@ -45,6 +45,10 @@ class DriverEngine final : public MvmEngine {
   const driver::Capabilities& capabilities() const { return device_->capabilities(); }
   // Throws EngineError when the device cannot answer.
   driver::DeviceInfo info() const;
+  // The context's usage counters, asked for once per change: every query
+  // crosses to the device thread (or the daemon), and the session asks for
+  // energy and time around every node.
+  driver::Usage usage() const override { return cached_usage(); }
 
  private:
   // The staging buffer holds at least `bytes`; grows (and is remapped) if not.
@@ -53,10 +57,7 @@ class DriverEngine final : public MvmEngine {
   // them; throws EngineError naming the first command that failed.
   void run(std::vector<spec::device::CommandRecord>& cmds, const char* what);
   void mvm_slice(std::span<const MvmJob> jobs);
-  // The context's usage counters, asked for once per change: every query
-  // crosses to the device thread (or the daemon), and the session asks for
-  // energy and time around every node.
-  const driver::Usage& usage() const;
+  const driver::Usage& cached_usage() const;
 
   DriverEngineOptions options_;
   std::unique_ptr<driver::Device> device_;

@@ -41,6 +41,7 @@ class GatheringEngine final : public MvmEngine {
   void read_wear(uint32_t, uint32_t, std::span<uint32_t>) override;
   uint64_t cycles(uint32_t tile) const override { return inner_.cycles(tile); }
   double energy_pj() const override { return inner_.energy_pj(); }
+  driver::Usage usage() const override { return inner_.usage(); }
   double device_time_ns() const override { return inner_.device_time_ns(); }
   std::string nvm_store() const override { return inner_.nvm_store(); }
   std::string device_id() const override { return inner_.device_id(); }

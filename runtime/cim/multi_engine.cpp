@@ -125,6 +125,12 @@ double MultiDeviceEngine::energy_pj() const {
   return e;
 }
 
+driver::Usage MultiDeviceEngine::usage() const {
+  driver::Usage u{};
+  for (const auto& d : devices_) add_usage(u, d->usage());
+  return u;
+}
+
 std::string MultiDeviceEngine::describe() const {
   std::string s = fmt::format("{} devices, {} tiles:", devices_.size(), geometry_.tiles);
   for (size_t d = 0; d < devices_.size(); ++d)

@@ -29,6 +29,7 @@ class MultiDeviceEngine final : public MvmEngine {
   void mvm(std::span<const MvmJob> jobs) override;
   uint64_t cycles(uint32_t tile) const override;
   double energy_pj() const override;
+  driver::Usage usage() const override;
   double device_time_ns() const override { return time_ns_; }
   std::string nvm_store() const override { return {}; }
   std::string device_id() const override { return id_; }

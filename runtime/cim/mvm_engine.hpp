@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "driver/driver.hpp"
+
 namespace hycim::cim {
 
 struct EngineError : std::runtime_error {
@@ -72,6 +74,9 @@ class MvmEngine {
   virtual double energy_pj() const = 0;
   // The device's simulated time now, ns.
   virtual double device_time_ns() const = 0;
+  // What this engine's commands made its device(s) do: the driver's usage
+  // counters of its context(s), summed over a group (zero: no driver below).
+  virtual driver::Usage usage() const { return driver::Usage{}; }
   // Where the NVM contents persist ("" when they do not outlive the device):
   // the key under which resident weights are catalogued.
   virtual std::string nvm_store() const = 0;
@@ -81,5 +86,9 @@ class MvmEngine {
   // "4 x fast-model tile 'default' (512 NVM rows x 32 lanes)" for reports.
   virtual std::string describe() const = 0;
 };
+
+// Adds every counter and energy of `u` to `into`; device_time_ns becomes the
+// later of the two clocks (devices of a group run side by side).
+void add_usage(driver::Usage& into, const driver::Usage& u);
 
 }  // namespace hycim::cim

@@ -95,6 +95,7 @@ class CimBackend final : public Backend {
   double program_time_ns() const override { return program_ns_; }
   double program_energy_pj() const override { return program_energy_; }
   double energy_pj() const override { return engine_->energy_pj(); }
+  std::optional<driver::Usage> usage() const override { return engine_->usage(); }
   std::optional<cim::ResidencyCounters> residency() const override {
     return residency_->counters();
   }

@@ -116,6 +116,8 @@ class Backend {
   virtual double program_time_ns() const { return 0; }
   // Modelled device energy so far, pJ, all tiles; and the part spent placing.
   virtual double energy_pj() const { return 0; }
+  // The device usage counters of this backend's contexts (nullopt: the CPU).
+  virtual std::optional<driver::Usage> usage() const { return std::nullopt; }
   virtual double program_energy_pj() const { return 0; }
   // NVM residency of the weights placed so far (nullptr on the CPU backend).
   virtual std::optional<cim::ResidencyCounters> residency() const { return std::nullopt; }

@@ -101,19 +101,34 @@ ValueInfo value_info(const onnx::ValueInfoProto& v, const std::string& source) {
   return info;
 }
 
-onnx::ModelProto parse_checked(const std::string& path) {
-  const std::string bytes = read_file(path);
+// `source` names the bytes in messages (a file name, or "<bytes>").
+onnx::ModelProto parse_checked_bytes(const std::string& bytes, const std::string& source) {
   onnx::ModelProto model;
   if (bytes.empty() || !model.ParseFromString(bytes))
     throw RuntimeError(
-        fmt::format("{}: not an ONNX model (protobuf parse failed; truncated file?)", path));
+        fmt::format("{}: not an ONNX model (protobuf parse failed; truncated file?)", source));
   try {
     onnx::checker::check_model(model);
     onnx::shape_inference::InferShapes(model);
   } catch (const std::exception& e) {
-    throw RuntimeError(fmt::format("{}: ONNX checker: {}", path, e.what()));
+    throw RuntimeError(fmt::format("{}: ONNX checker: {}", source, e.what()));
   }
   return model;
+}
+
+onnx::ModelProto parse_checked(const std::string& path) {
+  return parse_checked_bytes(read_file(path), path);
+}
+
+void set_metadata(onnx::ModelProto& model, const std::map<std::string, std::string>& metadata) {
+  for (const auto& [key, value] : metadata) {
+    onnx::StringStringEntryProto* entry = nullptr;
+    for (auto& kv : *model.mutable_metadata_props())
+      if (kv.key() == key) entry = &kv;
+    if (!entry) entry = model.add_metadata_props();
+    entry->set_key(key);
+    entry->set_value(value);
+  }
 }
 
 Node node_from_proto(const onnx::NodeProto& n, size_t index, const std::string& source) {
@@ -129,10 +144,7 @@ Node node_from_proto(const onnx::NodeProto& n, size_t index, const std::string& 
   return node;
 }
 
-}  // namespace
-
-Graph load_model(const std::string& path) {
-  const onnx::ModelProto model = parse_checked(path);
+Graph graph_of(const onnx::ModelProto& model, const std::string& path) {
   Graph g;
   g.source = path;
   for (const auto& op : model.opset_import())
@@ -159,20 +171,31 @@ Graph load_model(const std::string& path) {
   return g;
 }
 
+}  // namespace
+
+Graph load_model(const std::string& path) { return graph_of(parse_checked(path), path); }
+
+Graph load_model_bytes(const std::string& bytes, const std::string& source) {
+  return graph_of(parse_checked_bytes(bytes, source), source);
+}
+
 void save_model_with_metadata(const std::string& path, const std::string& out_path,
                               const std::map<std::string, std::string>& metadata) {
   onnx::ModelProto model = parse_checked(path);
-  for (const auto& [key, value] : metadata) {
-    onnx::StringStringEntryProto* entry = nullptr;
-    for (auto& kv : *model.mutable_metadata_props())
-      if (kv.key() == key) entry = &kv;
-    if (!entry) entry = model.add_metadata_props();
-    entry->set_key(key);
-    entry->set_value(value);
-  }
+  set_metadata(model, metadata);
   std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
   if (!out || !model.SerializeToOstream(&out) || !out.flush())
     throw RuntimeError(fmt::format("{}: cannot write", out_path));
+}
+
+std::string model_bytes_with_metadata(const std::string& bytes, const std::string& source,
+                                      const std::map<std::string, std::string>& metadata) {
+  onnx::ModelProto model = parse_checked_bytes(bytes, source);
+  set_metadata(model, metadata);
+  std::string out;
+  if (!model.SerializeToString(&out))
+    throw RuntimeError(fmt::format("{}: cannot serialize the model", source));
+  return out;
 }
 
 Tensor read_tensor_pb(const std::string& path, std::string* name) {

@@ -101,6 +101,9 @@ class Session {
   }
   // NVM residency of this session's backend (nullopt on the CPU).
   std::optional<cim::ResidencyCounters> residency() const { return backend_->residency(); }
+  // What this session's commands made the device do since it opened (the
+  // driver's usage counters of its contexts; nullopt on the CPU).
+  std::optional<driver::Usage> device_usage() const { return backend_->usage(); }
 
   // The graph as it runs (after the passes) and what the passes changed.
   const Graph& graph() const { return graph_; }

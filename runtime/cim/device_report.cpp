@@ -1,0 +1,134 @@
+#include "runtime/cim/device_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "hycim/spec/tile_spec.hpp"
+#include "runtime/cim/driver_engine.hpp"
+#include "runtime/cim/nvm_residency.hpp"
+
+namespace hycim::cim {
+namespace {
+
+// What the runtime keeps resident in a persistent NVM, from its catalog next
+// to the image (resident_catalog.hpp), read without taking its lock: a
+// summary; nvm_listing() has the blocks. Null when there is none.
+nlohmann::json resident_summary(const std::string& image) {
+  if (image.empty()) return nullptr;
+  std::ifstream in(image + ".resident.json");
+  if (!in) return nullptr;
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.contains("blocks") || !j["blocks"].is_array())
+    return {{"error", "catalog is not readable JSON"}};
+  std::set<std::string> models;
+  uint64_t rows = 0;
+  for (const auto& b : j["blocks"]) {
+    const std::string label = b.value("label", "");
+    models.insert(label.substr(0, label.find(':')));
+    rows += b.value("rows", uint64_t{0});
+  }
+  return {{"blocks", j["blocks"].size()}, {"rows", rows}, {"models", models}};
+}
+
+}  // namespace
+
+nlohmann::json nvm_listing_block(const ResidentBlock& b) {
+  return {{"tile", b.tile},   {"row", b.row},   {"rows", b.rows},
+          {"label", b.label}, {"hash", b.hash}, {"last_used", b.last_used}};
+}
+
+Capacity weight_capacity(uint64_t tiles, uint64_t nvm_rows, uint64_t lanes, uint64_t wbits) {
+  const uint64_t w = tiles * nvm_rows * lanes;
+  return {w, w * wbits / 8};
+}
+
+nlohmann::json device_report(const std::string& uri, const driver::Capabilities& c,
+                             const driver::DeviceInfo& i) {
+  namespace sd = spec::device;
+  const auto version = sd::fields::Version::unpack(c.version);
+  const Capacity cap = weight_capacity(c.tiles, c.nvm_rows, c.lanes, c.wbits);
+  return {
+      {"uri", uri},
+      {"backend", i.backend},
+      {"id", fmt::format("{:#010x}", c.id)},
+      {"instance", i.id},
+      {"version", fmt::format("{}.{}", version.major, version.minor)},
+      {"capabilities",
+       {{"tiles", c.tiles},
+        {"tile_config", i.tile_config},
+        {"tile_kind", i.tile_kind},
+        {"lanes", c.lanes},
+        {"nvm_rows", c.nvm_rows},
+        {"sram_rows", c.sram_rows},
+        {"wbits", c.wbits},
+        {"xbits", c.xbits},
+        {"acc_bits", c.acc_bits},
+        {"rows_per_cycle", c.rows_per_cycle},
+        {"dma_windows", c.dma_windows},
+        {"max_queue_entries", c.max_queue_entries},
+        {"rtl_tiles", (c.flags & sd::cap_flags::kRtlTiles) != 0}}},
+      {"capacity", {{"weights", cap.weights}, {"bytes", cap.bytes}}},
+      {"nvm",
+       {{"persistent", (c.flags & sd::cap_flags::kPersistentNvm) != 0},
+        {"image", i.nvm_image},
+        {"rows_programmed", i.nvm_rows_programmed},
+        {"max_wear", i.nvm_max_wear},
+        {"resident", resident_summary(i.nvm_image)}}},
+      {"contexts", i.contexts},
+      {"commands_completed", i.commands},
+  };
+}
+
+nlohmann::json usage_report(const driver::Usage& u) {
+  return {{"commands", u.commands},
+          {"tile_cycles", u.tile_cycles},
+          {"macs", u.macs},
+          {"row_activations", u.row_activations},
+          {"nvm_programs", u.nvm_programs},
+          {"dma_bytes", u.dma_bytes},
+          {"energy_array_pj", u.energy_array_pj},
+          {"energy_shift_add_pj", u.energy_shift_add_pj},
+          {"energy_sram_pj", u.energy_sram_pj},
+          {"energy_nvm_program_pj", u.energy_nvm_program_pj},
+          {"energy_dma_pj", u.energy_dma_pj},
+          {"energy_total_pj", u.energy_total_pj},
+          {"device_time_ns", u.device_time_ns}};
+}
+
+nlohmann::json nvm_listing(const DriverEngine& engine, const NvmResidency& residency) {
+  const Geometry g = engine.geometry();
+  const uint64_t total = uint64_t{g.tiles} * g.nvm_rows;
+  nlohmann::json j{{"device", engine.describe()},
+                   {"catalog", residency.catalog_path().string()},
+                   {"rows_total", total},
+                   {"rows_used", residency.used_rows()},
+                   {"rows_free", residency.free_rows()},  // neither used nor worn out
+                   {"utilization", double(residency.used_rows()) / double(total)},
+                   {"blocks", nlohmann::json::array()}};
+  for (const auto& b : residency.blocks()) j["blocks"].push_back(nvm_listing_block(b));
+  return j;
+}
+
+nlohmann::json presets_report() {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& p : spec::device::kDevicePresets) {
+    const auto& named = spec::kNamedTileConfigs;
+    const spec::TileConfig& t = *std::find_if(named.begin(), named.end(), [&](const auto& c) {
+      return c.name == p.tile_config;  // gen_spec checked that it exists
+    });
+    const Capacity cap = weight_capacity(p.tiles, t.nvm_rows, t.lanes, t.wbits);
+    all.push_back({{"name", p.name},
+                   {"uri", fmt::format("sim://?preset={}", p.name)},
+                   {"tiles", p.tiles},
+                   {"tile_config", p.tile_config},
+                   {"weights", cap.weights},
+                   {"bytes", cap.bytes},
+                   {"doc", p.doc}});
+  }
+  return all;
+}
+
+}  // namespace hycim::cim
