@@ -29,7 +29,9 @@ runtime::Graph load(const py::object& model, const std::string& name) {
   }
   const std::string path = py::str(model).cast<std::string>();
   py::gil_scoped_release free;
-  return runtime::load_model(path);
+  runtime::Graph g = runtime::load_model(path);
+  if (!name.empty()) g.source = name;  // the name residency labels and messages use
+  return g;
 }
 
 TensorMap tensors_of(const py::dict& arrays, const std::string& what) {

@@ -136,8 +136,7 @@ class Device:
 def _model_source(model: ModelLike, name: Optional[str]) -> tuple:
     if isinstance(model, (bytes, bytearray, memoryview)):
         return bytes(model), name or "<model bytes>"
-    path = os.fspath(model)
-    return path, name or path
+    return os.fspath(model), name or ""
 
 
 class Session:
@@ -162,13 +161,13 @@ class Session:
         uris = [d.uri if isinstance(d, Device) else str(d) for d in devices]
         self._devices = [d for d in devices if isinstance(d, Device)]
         source, label = _model_source(model, name)
-        self._name = label
+        self._name = label or source
         # Calibration samples given as lists are matched to the graph's
         # inputs by order, so the inputs are read first.
         samples: List[Dict[str, np.ndarray]] = []
         if calibration is not None:
             names = [v.name for v in _peek_inputs(source, label)]
-            samples = [_as_feed(names, s, label) for s in calibration]
+            samples = [_as_feed(names, s, self._name) for s in calibration]
         self._native = _native.NativeSession(source, label, backend, uris[0], uris[1:], placement,
                                              stream_tiles, samples)
         self.inputs = [ValueInfo(n, t, list(s)) for n, t, s in self._native.inputs()]
@@ -286,7 +285,8 @@ def calibrate(model: ModelLike, calibration: Iterable[Arrays], *, name: Optional
     device operator over ``calibration``, computed on the CPU in float."""
     source, label = _model_source(model, name)
     names = [v.name for v in _peek_inputs(source, label)]
-    return _native.calibrate(source, label, [_as_feed(names, s, label) for s in calibration])
+    return _native.calibrate(source, label,
+                             [_as_feed(names, s, label or source) for s in calibration])
 
 
 def quantize(model: ModelLike, calibration: Iterable[Arrays], output: Optional[Union[str, os.PathLike]] = None,
@@ -301,7 +301,7 @@ def quantize(model: ModelLike, calibration: Iterable[Arrays], output: Optional[U
     else:
         with open(source, "rb") as f:
             data = f.read()
-    out = _native.with_ranges(data, label, ranges)
+    out = _native.with_ranges(data, label or source, ranges)
     if output is not None:
         with open(output, "wb") as f:
             f.write(out)
