@@ -2,7 +2,7 @@
 """The layering rule, checked: each layer includes only itself and the layer
 below it, and that one only through its public headers (docs/architecture.md).
 
-    host-tools -> runtime -> driver (public headers) -> [driver/sim ->] sim -> spec
+    host-tools, python -> runtime -> driver (public headers) -> [driver/sim ->] sim -> spec
 
 Usage: check_layers.py SOURCE_DIR. Prints every include that breaks the rule
 (file:line: what) and exits 1; exits 0 when there is none.
@@ -22,6 +22,7 @@ RULES = [
     ("driver/", ["driver/lib/", "driver/daemon/", "driver/sim/"] + DRIVER_PUBLIC + SPEC),
     ("runtime/", ["runtime/"] + DRIVER_PUBLIC + SPEC),
     ("host-tools/", ["host-tools/", "runtime/"] + DRIVER_PUBLIC + SPEC),
+    ("python/", ["python/", "runtime/"] + DRIVER_PUBLIC + SPEC),
     ("kernels/", ["kernels/"]),
 ]
 # Parts of a layer that its own lower parts must not reach into: the driver's
