@@ -17,12 +17,11 @@ struct Kind {
   py::ssize_t size;
   DType type;
 };
-constexpr Kind kKinds[] = {{'f', 4, DType::kFloat},  {'f', 8, DType::kDouble},
-                           {'u', 1, DType::kUint8},  {'i', 1, DType::kInt8},
-                           {'i', 2, DType::kInt16},  {'u', 2, DType::kUint16},
-                           {'i', 4, DType::kInt32},  {'u', 4, DType::kUint32},
-                           {'i', 8, DType::kInt64},  {'u', 8, DType::kUint64},
-                           {'b', 1, DType::kBool}};
+constexpr Kind kKinds[] = {
+    {'f', 4, DType::kFloat},  {'f', 8, DType::kDouble}, {'u', 1, DType::kUint8},
+    {'i', 1, DType::kInt8},   {'i', 2, DType::kInt16},  {'u', 2, DType::kUint16},
+    {'i', 4, DType::kInt32},  {'u', 4, DType::kUint32}, {'i', 8, DType::kInt64},
+    {'u', 8, DType::kUint64}, {'b', 1, DType::kBool}};
 
 template <typename T>
 Tensor copy_in(const py::array& a, runtime::Shape shape) {
@@ -49,16 +48,26 @@ Tensor tensor_from_array(const py::array& a, const std::string& what) {
   for (const Kind& k : kKinds) {
     if (dt.kind() != k.kind || dt.itemsize() != k.size) continue;
     switch (k.type) {
-      case DType::kFloat: return copy_in<float>(a, shape);
-      case DType::kUint8: return copy_in<uint8_t>(a, shape);
-      case DType::kInt8: return copy_in<int8_t>(a, shape);
-      case DType::kInt32: return copy_in<int32_t>(a, shape);
-      case DType::kInt64: return copy_in<int64_t>(a, shape);
-      case DType::kDouble: return copy_in<double>(a, shape);
-      case DType::kInt16: return copy_in<int16_t>(a, shape);
-      case DType::kUint16: return copy_in<uint16_t>(a, shape);
-      case DType::kUint32: return copy_in<uint32_t>(a, shape);
-      case DType::kUint64: return copy_in<uint64_t>(a, shape);
+      case DType::kFloat:
+        return copy_in<float>(a, shape);
+      case DType::kUint8:
+        return copy_in<uint8_t>(a, shape);
+      case DType::kInt8:
+        return copy_in<int8_t>(a, shape);
+      case DType::kInt32:
+        return copy_in<int32_t>(a, shape);
+      case DType::kInt64:
+        return copy_in<int64_t>(a, shape);
+      case DType::kDouble:
+        return copy_in<double>(a, shape);
+      case DType::kInt16:
+        return copy_in<int16_t>(a, shape);
+      case DType::kUint16:
+        return copy_in<uint16_t>(a, shape);
+      case DType::kUint32:
+        return copy_in<uint32_t>(a, shape);
+      case DType::kUint64:
+        return copy_in<uint64_t>(a, shape);
       case DType::kBool: {
         const auto c = py::array_t<bool, py::array::c_style>::ensure(a);
         std::vector<bool> v(c.data(), c.data() + c.size());
@@ -75,16 +84,26 @@ Tensor tensor_from_array(const py::array& a, const std::string& what) {
 py::array array_from_tensor(Tensor&& t) {
   const runtime::Shape shape = t.shape();
   switch (t.dtype()) {
-    case DType::kFloat: return hand_over(std::move(t.values<float>()), shape);
-    case DType::kUint8: return hand_over(std::move(t.values<uint8_t>()), shape);
-    case DType::kInt8: return hand_over(std::move(t.values<int8_t>()), shape);
-    case DType::kInt32: return hand_over(std::move(t.values<int32_t>()), shape);
-    case DType::kInt64: return hand_over(std::move(t.values<int64_t>()), shape);
-    case DType::kDouble: return hand_over(std::move(t.values<double>()), shape);
-    case DType::kInt16: return hand_over(std::move(t.values<int16_t>()), shape);
-    case DType::kUint16: return hand_over(std::move(t.values<uint16_t>()), shape);
-    case DType::kUint32: return hand_over(std::move(t.values<uint32_t>()), shape);
-    case DType::kUint64: return hand_over(std::move(t.values<uint64_t>()), shape);
+    case DType::kFloat:
+      return hand_over(std::move(t.values<float>()), shape);
+    case DType::kUint8:
+      return hand_over(std::move(t.values<uint8_t>()), shape);
+    case DType::kInt8:
+      return hand_over(std::move(t.values<int8_t>()), shape);
+    case DType::kInt32:
+      return hand_over(std::move(t.values<int32_t>()), shape);
+    case DType::kInt64:
+      return hand_over(std::move(t.values<int64_t>()), shape);
+    case DType::kDouble:
+      return hand_over(std::move(t.values<double>()), shape);
+    case DType::kInt16:
+      return hand_over(std::move(t.values<int16_t>()), shape);
+    case DType::kUint16:
+      return hand_over(std::move(t.values<uint16_t>()), shape);
+    case DType::kUint32:
+      return hand_over(std::move(t.values<uint32_t>()), shape);
+    case DType::kUint64:
+      return hand_over(std::move(t.values<uint64_t>()), shape);
     case DType::kBool: {
       const auto& v = t.values<bool>();
       std::vector<py::ssize_t> dims(shape.begin(), shape.end());

@@ -41,9 +41,9 @@ std::string pack(const std::filesystem::path& out, const py::list& samples,
                     std::to_string(samples.size()) + " samples but " +
                         std::to_string(labels.size()) + " labels");
   if (!names.empty() && names.size() != samples.size())
-    throw DataError(out.string(), kNoSample,
-                    std::to_string(samples.size()) + " samples but " +
-                        std::to_string(names.size()) + " names");
+    throw DataError(
+        out.string(), kNoSample,
+        std::to_string(samples.size()) + " samples but " + std::to_string(names.size()) + " names");
   auto bytes = std::make_shared<std::vector<std::vector<std::byte>>>();
   std::vector<PackItem> items;
   for (size_t i = 0; i < samples.size(); ++i) {
@@ -92,7 +92,8 @@ NativeBatch to_python(Batch&& b) {
     const auto size = static_cast<py::ssize_t>(b.samples[0].bytes.size());
     py::array_t<uint8_t> data({n, size});
     for (py::ssize_t i = 0; i < n; ++i)
-      if (size) std::memcpy(data.mutable_data(i, 0), b.samples[size_t(i)].bytes.data(), size_t(size));
+      if (size)
+        std::memcpy(data.mutable_data(i, 0), b.samples[size_t(i)].bytes.data(), size_t(size));
     nb.data = data;
   } else {
     py::list l;
@@ -159,12 +160,12 @@ void bind_data(py::module_& m) {
           py::gil_scoped_release free;
           r = d.verify();
         }
-        return nlohmann::json{{"ok", r.ok},
-                              {"file", r.file},
-                              {"sample", r.sample == UINT64_MAX ? nlohmann::json(nullptr)
-                                                                : nlohmann::json(r.sample)},
-                              {"message", r.message},
-                              {"bytes_checked", r.bytes_checked}}
+        return nlohmann::json{
+            {"ok", r.ok},
+            {"file", r.file},
+            {"sample", r.sample == UINT64_MAX ? nlohmann::json(nullptr) : nlohmann::json(r.sample)},
+            {"message", r.message},
+            {"bytes_checked", r.bytes_checked}}
             .dump();
       });
 
@@ -191,8 +192,8 @@ void bind_data(py::module_& m) {
              return std::make_unique<Loader>(d, o);
            }),
            py::arg("dataset"), py::arg("batch_size"), py::arg("seed"), py::arg("rank"),
-           py::arg("world"), py::arg("pad"), py::arg("drop_last_batch"),
-           py::arg("capacity_bytes"), py::arg("workers"), py::keep_alive<1, 2>())
+           py::arg("world"), py::arg("pad"), py::arg("drop_last_batch"), py::arg("capacity_bytes"),
+           py::arg("workers"), py::keep_alive<1, 2>())
       .def("batches_per_epoch", &Loader::batches_per_epoch)
       .def("sequence", &Loader::sequence)
       .def("start_epoch", &Loader::start_epoch, py::arg("epoch"), py::arg("first_batch") = 0,

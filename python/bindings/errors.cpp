@@ -28,8 +28,8 @@ void register_errors(py::module_& m) {
     } catch (const data::DataError& e) {
       py::object ex = py::handle(data_error.ptr())(e.what());
       ex.attr("file") = e.file();
-      ex.attr("sample") = e.sample() == data::kNoSample ? py::object(py::none())
-                                                        : py::object(py::int_(e.sample()));
+      ex.attr("sample") =
+          e.sample() == data::kNoSample ? py::object(py::none()) : py::object(py::int_(e.sample()));
       PyErr_SetObject(data_error.ptr(), ex.ptr());
     } catch (const runtime::RuntimeError& e) {
       PyErr_SetString(error.ptr(), e.what());

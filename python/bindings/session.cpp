@@ -2,6 +2,8 @@
 // bytes, run with the GIL released (one run at a time per session; sessions
 // run side by side from Python threads), outputs handed to numpy without a
 // copy, stats as `hycim run --json` prints them.
+#include "runtime/onnx/session.hpp"
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -13,7 +15,6 @@
 #include "runtime/cim/device_report.hpp"
 #include "runtime/onnx/graph_passes.hpp"
 #include "runtime/onnx/onnx_io.hpp"
-#include "runtime/onnx/session.hpp"
 #include "runtime/onnx/stats_report.hpp"
 
 namespace hycim::python {
@@ -62,7 +63,8 @@ class NativeSession {
                 const runtime::SessionOptions& options, const py::list& calibration) {
     runtime::Graph g = load(model, name);
     std::vector<TensorMap> samples;
-    for (const auto& s : calibration) samples.push_back(tensors_of(s.cast<py::dict>(), "calibration input"));
+    for (const auto& s : calibration)
+      samples.push_back(tensors_of(s.cast<py::dict>(), "calibration input"));
     py::gil_scoped_release free;
     runtime::Ranges ranges;
     if (!samples.empty()) ranges = runtime::calibrate(g, samples);

@@ -173,7 +173,9 @@ Graph graph_of(const onnx::ModelProto& model, const std::string& path) {
 
 }  // namespace
 
-Graph load_model(const std::string& path) { return graph_of(parse_checked(path), path); }
+Graph load_model(const std::string& path) {
+  return graph_of(parse_checked(path), path);
+}
 
 Graph load_model_bytes(const std::string& bytes, const std::string& source) {
   return graph_of(parse_checked_bytes(bytes, source), source);

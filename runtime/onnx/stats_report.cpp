@@ -50,9 +50,13 @@ nlohmann::json run_stats_report(const Session& s) {
 }
 
 nlohmann::json pipeline_stats_report(const PipelineStats& p) {
-  return {{"requests", p.requests},         {"depth", p.depth},  {"device_batches", p.device_batches},
-          {"mvms", p.mvms},                 {"tile_cycles", p.tile_cycles},
-          {"sim_us", p.sim_us},             {"energy_pj", p.energy_pj},
+  return {{"requests", p.requests},
+          {"depth", p.depth},
+          {"device_batches", p.device_batches},
+          {"mvms", p.mvms},
+          {"tile_cycles", p.tile_cycles},
+          {"sim_us", p.sim_us},
+          {"energy_pj", p.energy_pj},
           {"host_us", p.host_us}};
 }
 
