@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "host-tools/command_registry.hpp"
+#include "runtime/memplan/device_offload.hpp"
 #include "runtime/memplan/evaluate.hpp"
 #include "runtime/memplan/executor.hpp"
 #include "runtime/memplan/link_probe.hpp"
@@ -26,7 +27,7 @@ namespace mp = hycim::memplan;
 using nlohmann::json;
 
 struct Common {
-  std::string trace, hardware, budget, out, plan, chrome, record;
+  std::string trace, hardware, budget, out, plan, chrome, record, device_profile;
   double fraction = 0, time_limit = 10, cim_slowdown = 2.0;
   std::string planner = "ilp";
   bool json_out = false, offload = false, measure = false;
@@ -109,7 +110,11 @@ void add_budget(CLI::App* s, Common& c) {
   s->add_option("--hardware", c.hardware, "hardware model JSON (see docs/memplan.md)");
   s->add_flag("--offload", c.offload, "run fixed-weight (inference) ops on the CIM device");
   s->add_option("--cim-slowdown", c.cim_slowdown,
-                "CIM device time relative to the GPU for offloaded ops");
+                "what-if: CIM device time relative to the GPU for offloaded ops");
+  s->add_option("--device-profile", c.device_profile,
+                "offload with the device's own figures per op (hycim-device-profile JSON, "
+                "from a run on the device); implies --offload")
+      ->check(CLI::ExistingFile);
   s->add_flag("--json", c.json_out, "machine-readable output");
 }
 
@@ -134,21 +139,29 @@ mp::Plan load_plan(const mp::Trace& t, const std::string& path) {
   }
 }
 
-// `cim` owns the offload target the settings point at, when --offload.
-mp::EvalSettings settings(const Common& c, std::unique_ptr<mp::ModelOffloadTarget>& cim) {
+// `cim` owns the offload target the settings point at, when --offload or
+// --device-profile.
+mp::EvalSettings settings(const Common& c, std::unique_ptr<mp::OffloadTarget>& cim) {
   mp::EvalSettings s;
   s.hw = load_hardware(c.hardware);
   s.time_limit_s = c.time_limit;
-  if (c.offload) {
+  if (!c.device_profile.empty()) {
+    try {
+      cim = std::make_unique<mp::DeviceOffloadTarget>(mp::load_device_profile(c.device_profile));
+    } catch (const std::runtime_error& e) {
+      throw CliError(e.what());
+    }
+    s.offload = cim.get();
+  } else if (c.offload) {
     cim = std::make_unique<mp::ModelOffloadTarget>(~std::uint64_t{0}, c.cim_slowdown);
     s.offload = cim.get();
   }
   return s;
 }
 
-void report(const Common& c, const mp::Evaluation& e) {
+void report(const Common& c, const mp::Evaluation& e, const mp::Trace* trace = nullptr) {
   if (c.json_out)
-    std::cout << mp::evaluation_to_json(e).dump(1) << "\n";
+    std::cout << mp::evaluation_to_json(e, trace).dump(1) << "\n";
   else
     print_row(e);
 }
@@ -162,25 +175,25 @@ void run_trace(const Common& c) {
 
 void run_plan(const Common& c) {
   const Loaded l = load(c);
-  std::unique_ptr<mp::ModelOffloadTarget> cim;
+  std::unique_ptr<mp::OffloadTarget> cim;
   const auto e =
       mp::evaluate(l.trace, l.lt, c.planner, budget_of(c, l.trace, l.lt), settings(c, cim));
   if (!c.out.empty()) write_json(mp::plan_to_json(l.trace, e.outcome.plan), c.out);
-  report(c, e);
+  report(c, e, &l.trace);
   if (!e.ok())
     throw CliError(fmt::format("planner '{}' found no plan within the budget", c.planner));
 }
 
 void run_simulate(const Common& c) {
   const Loaded l = load(c);
-  std::unique_ptr<mp::ModelOffloadTarget> cim;
+  std::unique_ptr<mp::OffloadTarget> cim;
   const auto s = settings(c, cim);
   mp::Evaluation e;
   e.outcome.plan = load_plan(l.trace, c.plan);
   e.planner = e.outcome.plan.planner;
   e.sim = mp::simulate(l.trace, l.lt, e.outcome.plan, s.hw, budget_of(c, l.trace, l.lt), s.offload);
   if (!c.chrome.empty()) write_json(mp::chrome_trace(l.trace, e.sim), c.chrome);
-  report(c, e);
+  report(c, e, &l.trace);
   if (!e.sim.valid) throw CliError("invalid plan: " + e.sim.error);
   if (!e.sim.within_budget)
     throw CliError(fmt::format("plan exceeds the budget at op '{}'",
@@ -189,7 +202,7 @@ void run_simulate(const Common& c) {
 
 void run_compare(const Common& c) {
   const Loaded l = load(c);
-  std::unique_ptr<mp::ModelOffloadTarget> cim;
+  std::unique_ptr<mp::OffloadTarget> cim;
   const auto s = settings(c, cim);
   const auto budget = budget_of(c, l.trace, l.lt);
   const auto off =

@@ -9,5 +9,6 @@ namespace py = pybind11;
 void bind_device(py::module_& m);
 void bind_session(py::module_& m);
 void bind_data(py::module_& m);
+void bind_memplan(py::module_& m);
 
 }  // namespace hycim::python

@@ -10,4 +10,5 @@ PYBIND11_MODULE(_native, m) {
   hycim::python::bind_device(m);
   hycim::python::bind_session(m);
   hycim::python::bind_data(m);
+  hycim::python::bind_memplan(m);
 }

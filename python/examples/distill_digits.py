@@ -13,7 +13,12 @@ in PyTorch (on the CPU, or a GPU where one exists).
     into NVM once and resident from then on;
   - student: a 64-12-10 MLP trained three ways with the same seed and batches:
     distilled from the teacher on the device, distilled from the same teacher
-    on the CPU, and from the labels alone.
+    on the CPU, and from the labels alone;
+  - memory: the GPU memory planner plans one training step (a trace of the
+    student's forward and backward and the teacher's inference) with the
+    teacher's nodes offloaded at the device's own figures (the session's
+    device profile: simulated time per node), against the same step with
+    the teacher on the GPU.
 
 Prints (and with --json writes) the students' test accuracy, the teacher's
 agreement between device and CPU, steps per second, and the device's
@@ -36,6 +41,7 @@ import torch.nn.functional as F
 
 import hycim
 import hycim.data
+import hycim.memplan
 import hycim.torch
 
 
@@ -131,6 +137,99 @@ class DeviceTeacherMeter:
         return out
 
 
+def op_us(fn, reps: int = 20) -> float:
+    """Measured time of one call of `fn`, in microseconds (best of reps)."""
+    best = float("inf")
+    with torch.no_grad():
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - t0)
+    return best * 1e6
+
+
+def step_trace(teacher, student, profile: Dict[str, Any], batch: int) -> Dict[str, Any]:
+    """One distillation step as a hycim-memplan-trace: the teacher's nodes
+    (phase inference, named as the device profile names them, so the planner
+    finds their device figures), the student's forward, the loss and the
+    backward. Times are measured here on the host (the backward at twice the
+    forward, the usual estimate); sizes are float32 at `batch`."""
+    f4 = 4
+    tensors = [{"name": "x", "kind": "input", "bytes": batch * 64 * f4},
+               {"name": "y", "kind": "input", "bytes": batch * 8}]
+    ops = []
+    x = torch.zeros(batch, 64)
+    prev, prev_t, width = "x", x, 64
+    for node in profile["ops"]:
+        layer = teacher[int(node.split("/")[1])]
+        reads = [prev]
+        if isinstance(layer, torch.nn.Linear):
+            w = f"teacher{node}.w"
+            tensors.append({"name": w, "kind": "weight",
+                            "bytes": (layer.in_features + 1) * layer.out_features * f4})
+            reads.append(w)
+            width = layer.out_features
+        out = f"teacher{node}.out"
+        tensors.append({"name": out, "kind": "activation", "bytes": batch * width * f4})
+        ops.append({"name": node, "phase": "inference",
+                    "compute_us": op_us(lambda l=layer, t=prev_t: l(t)),
+                    "reads": reads, "writes": [out]})
+        with torch.no_grad():
+            prev_t = layer(prev_t)
+        prev = out
+    soft = prev
+    prev, prev_t = "x", x
+    fwd = []
+    for i, layer in enumerate(student):
+        name = f"student.{i}"
+        reads = [prev]
+        if isinstance(layer, torch.nn.Linear):
+            tensors.append({"name": name + ".w", "kind": "weight",
+                            "bytes": (layer.in_features + 1) * layer.out_features * f4})
+            tensors.append({"name": name + ".dw", "kind": "weight_grad",
+                            "bytes": (layer.in_features + 1) * layer.out_features * f4})
+            reads.append(name + ".w")
+        with torch.no_grad():
+            out_t = layer(prev_t)
+        tensors.append({"name": name + ".out", "kind": "activation",
+                        "bytes": out_t.numel() * f4})
+        us = op_us(lambda l=layer, t=prev_t: l(t))
+        ops.append({"name": name, "phase": "forward", "compute_us": us, "reads": reads,
+                    "writes": [name + ".out"]})
+        fwd.append((name, layer, prev, us))
+        prev, prev_t = name + ".out", out_t
+    tensors.append({"name": "loss", "kind": "activation", "bytes": f4})
+    ops.append({"name": "loss", "phase": "forward", "compute_us": 5.0,
+                "reads": [prev, soft, "y"], "writes": ["loss"]})
+    grad = "loss"
+    for name, layer, inp, us in reversed(fwd):
+        g = f"{name}.grad_in"
+        tensors.append({"name": g, "kind": "gradient",
+                        "bytes": next(t["bytes"] for t in tensors if t["name"] == inp)})
+        reads = [grad, inp, name + ".out"]
+        writes = [g]
+        if isinstance(layer, torch.nn.Linear):
+            reads.append(name + ".w")
+            writes.append(name + ".dw")
+        ops.append({"name": name + ".backward", "phase": "backward", "compute_us": 2 * us,
+                    "reads": reads, "writes": writes})
+        grad = g
+    return {"format": "hycim-memplan-trace", "version": 1, "network": "distill-digits",
+            "batch": batch, "tensors": tensors, "ops": ops}
+
+
+def plan_memory(teacher, student, offloaded, batch: int) -> Dict[str, Any]:
+    """The memory planner on one step: teacher on the device (its figures
+    from the session's profile of a full batch) vs teacher on the GPU."""
+    with torch.no_grad():
+        offloaded(torch.zeros(batch, 64))
+    profile = offloaded.session.device_profile()
+    trace = step_trace(teacher, student, profile, batch)
+    on_device = hycim.memplan.plan(trace, device_profile=profile)
+    on_gpu = hycim.memplan.plan(trace)
+    return {"profile": profile, "teacher_on_device": on_device, "teacher_on_gpu": on_gpu}
+
+
 def run(epochs: int = 30, teacher_epochs: int = 40, batch: int = 64, seed: int = 7,
         device: str = "sim://", workdir: Optional[str] = None) -> Dict[str, Any]:
     xtr, ytr, xte, yte = digits_split()
@@ -156,6 +255,7 @@ def run(epochs: int = 30, teacher_epochs: int = 40, batch: int = 64, seed: int =
             on_device = train_student(loader, epochs, seed, meter)
             usage = dev.usage()
             prefetch = loader.stats()
+            memory = plan_memory(teacher, on_device["student"], offloaded, batch)
         on_cpu = train_student(loader, epochs, seed, teacher)
         alone = train_student(loader, epochs, seed, None)
 
@@ -180,6 +280,13 @@ def run(epochs: int = 30, teacher_epochs: int = 40, batch: int = 64, seed: int =
                    "nvm_programs_during_training": usage["nvm_programs"] - usage_before["nvm_programs"],
                    "host_wall_s_in_teacher": on_device["teacher_wall_s"]},
         "prefetch_last_epoch": {"hit_rate": prefetch["hit_rate"], "stall_ns": prefetch["stall_ns"]},
+        "memory_plan": {
+            "device_profile": memory["profile"],
+            "teacher_on_device": {k: memory["teacher_on_device"][k] for k in
+                                  ("peak_bytes", "total_us", "device_us", "offloaded", "fits")},
+            "teacher_on_gpu": {k: memory["teacher_on_gpu"][k] for k in
+                               ("peak_bytes", "total_us", "fits")},
+        },
     }
 
 

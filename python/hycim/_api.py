@@ -160,6 +160,8 @@ class Session:
             raise Error("a session needs at least one device")
         uris = [d.uri if isinstance(d, Device) else str(d) for d in devices]
         self._devices = [d for d in devices if isinstance(d, Device)]
+        self._uris = uris
+        self._last_batch = 0
         source, label = _model_source(model, name)
         self._name = label or source
         # Calibration samples given as lists are matched to the graph's
@@ -180,7 +182,10 @@ class Session:
         """Runs the model once. ``inputs``: a dict name -> array, a list in
         graph-input order, or one array for a one-input model. Returns the
         outputs in graph-output order (``self.outputs``)."""
-        return self._native.run(_as_feed(self._input_names, inputs, self._name))
+        feed = _as_feed(self._input_names, inputs, self._name)
+        first = next(iter(feed.values()), None)
+        self._last_batch = int(first.shape[0]) if first is not None and first.ndim else 0
+        return self._native.run(feed)
 
     def run_many(self, requests: Sequence[Arrays], depth: int = 4) -> List[List[np.ndarray]]:
         """Runs independent requests ``depth`` at a time, their products
@@ -224,6 +229,24 @@ class Session:
         its elements in the last run, for each float operator that ran
         quantized on the device."""
         return self._native.error_bounds()
+
+    def device_profile(self) -> Dict[str, Any]:
+        """The last run's figures per node, as the memory planner reads them
+        (hycim-device-profile, :mod:`hycim.memplan`): simulated device time
+        for the nodes the tiles ran, measured host time for the others, and
+        the NVM capacity of the session's device(s)."""
+        st = self.stats
+        if not st["layers"]:
+            raise Error(f"{self._name}: run the session once before asking for its profile")
+        capacity = 0
+        for uri in self._uris:
+            with Device(uri) as d:
+                capacity += d.capacity["bytes"]
+        return {"format": "hycim-device-profile", "version": 1, "device": self.device,
+                "nvm_weight_bytes": capacity, "batch": self._last_batch,
+                "placement": st.get("placement", {}).get("policy", "cpu"),
+                "ops": {(l["name"] or l["node"]): {"on_device": l["device"], "sim_us": l["sim_ns"] / 1e3,
+                                    "host_us": l["host_us"]} for l in st["layers"]}}
 
     def plan(self) -> str:
         """Where each weight block sits on the device (``hycim run --plan``)."""

@@ -22,7 +22,7 @@ std::uint64_t unmanaged_peak(const Trace& tr, const std::vector<Lifetime>& lt) {
   return peak(memory_profile(tr, lt, Plan::keep_all(tr)));
 }
 
-nlohmann::json evaluation_to_json(const Evaluation& e) {
+nlohmann::json evaluation_to_json(const Evaluation& e, const Trace* trace) {
   const SimResult& r = e.sim;
   int swapped = 0, recomputed = 0, compressed = 0;
   for (const auto& t : e.outcome.plan.tensors) {
@@ -53,6 +53,18 @@ nlohmann::json evaluation_to_json(const Evaluation& e) {
     j["objective_us"] = e.outcome.objective;
     j["bound_us"] = e.outcome.bound;
     j["gap"] = e.outcome.gap;
+  }
+  if (trace && r.valid && r.ops.size() == trace->ops.size()) {
+    nlohmann::json off = nlohmann::json::array();
+    double device_us = 0;
+    for (std::size_t k = 0; k < trace->ops.size(); ++k)
+      if (k < e.outcome.plan.offloaded.size() && e.outcome.plan.offloaded[k]) {
+        const double us = r.ops[k].end_us - r.ops[k].start_us;
+        off.push_back({{"op", trace->ops[k].name}, {"device_us", us}});
+        device_us += us;
+      }
+    j["offloaded"] = off;
+    j["device_us"] = device_us;
   }
   return j;
 }

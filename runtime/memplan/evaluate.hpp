@@ -29,6 +29,8 @@ Evaluation evaluate(const Trace& trace, const std::vector<Lifetime>& lt, const s
 // Peak of the unmanaged run (keep everything, nothing offloaded).
 std::uint64_t unmanaged_peak(const Trace& trace, const std::vector<Lifetime>& lt);
 
-nlohmann::json evaluation_to_json(const Evaluation& e);
+// With `trace`, also the offloaded ops by name and the device time of each
+// ("offloaded": [{"op", "device_us"}], "device_us": their sum).
+nlohmann::json evaluation_to_json(const Evaluation& e, const Trace* trace = nullptr);
 
 }  // namespace hycim::memplan

@@ -1,8 +1,10 @@
 // Offloading fixed-weight forward passes (evaluation, a distillation teacher)
-// to the CIM device. The runtime that will run them on the device is not
-// written yet, so this is the seam it is to implement: which ops it takes and
-// how long they take there. An offloaded op's weights and the activations only
-// offloaded ops touch never occupy GPU memory, and the planners count them free.
+// to the CIM device: which ops a target takes and how long they take there.
+// An offloaded op's weights and the activations only offloaded ops touch never
+// occupy GPU memory, and the planners count them free. DeviceOffloadTarget
+// (device_offload.hpp) reads the device's own figures, measured by running
+// the model on it; ModelOffloadTarget is the what-if model for traces of
+// networks never run on the device.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -21,8 +23,8 @@ class OffloadTarget {
   virtual double device_us(const Trace& trace, int op) const = 0;
 };
 
-// Stand-in until the runtime exists: takes every inference op whose weights
-// fit `max_weight_bytes` of NVM, at `slowdown` times its GPU time.
+// What-if: takes every inference op whose weights fit `max_weight_bytes` of
+// NVM, at `slowdown` times its GPU time.
 class ModelOffloadTarget final : public OffloadTarget {
  public:
   ModelOffloadTarget(std::uint64_t max_weight_bytes, double slowdown)

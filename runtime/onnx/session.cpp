@@ -227,6 +227,7 @@ void Session::run_node(const Node& node, TensorMap& values, bool collect) {
   const auto end = std::chrono::steady_clock::now();
   LayerStats layer;
   layer.node = node.label();
+  layer.name = node.name;
   layer.op = node.op_type;
   layer.host_start_us = std::chrono::duration<double, std::micro>(start - run_start_).count();
   layer.host_us = std::chrono::duration<double, std::micro>(end - start).count();

@@ -39,6 +39,7 @@ struct SessionOptions {
 
 struct LayerStats {
   std::string node;  // label
+  std::string name;  // the node's own name in the model ("" when it has none)
   std::string op;    // operator type
   bool on_device = false;
   uint64_t cycles = 0;                // slowest tile's cycles for this node (tiles run in parallel)

@@ -35,6 +35,7 @@ nlohmann::json run_stats_report(const Session& s) {
   }
   for (const auto& l : st.layers)
     j["layers"].push_back({{"node", l.node},
+                           {"name", l.name},
                            {"op", l.op},
                            {"device", l.on_device},
                            {"cycles", l.cycles},

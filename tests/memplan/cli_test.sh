@@ -29,4 +29,27 @@ expect_fail 1 "is below the" "$HYCIM" memplan plan "$T/r.json" --fraction 0.05
 expect_fail 2 "not a positive size" "$HYCIM" memplan plan "$T/r.json" --budget 12XB
 expect_fail 1 "unknown planner 'magic'" "$HYCIM" memplan plan "$T/r.json" --fraction 0.8 --planner magic
 expect_fail 1 "exceeds the budget" "$HYCIM" memplan simulate "$T/r.json" "$T/p.json" --fraction 0.6
+
+# --device-profile: a distillation step with the teacher at the device's own
+# figures (each teacher op 2.5 us); the report lists every teacher op at that time.
+"$HYCIM" memplan trace --network vgg16 --teacher resnet50 --batch 2 -o "$T/d.json"
+/usr/bin/python3 - "$T/d.json" "$T/prof.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+ops = {o["name"]: {"on_device": True, "sim_us": 2.5, "host_us": 9.0}
+       for o in t["ops"] if o["phase"] == "inference"}
+json.dump({"format": "hycim-device-profile", "version": 1, "device": "cli-test",
+           "nvm_weight_bytes": 1 << 24, "ops": ops}, open(sys.argv[2], "w"))
+PY
+"$HYCIM" memplan plan "$T/d.json" --fraction 1 --planner none --device-profile "$T/prof.json" \
+  --json > "$T/dp.json"
+/usr/bin/python3 - "$T/dp.json" "$T/prof.json" <<'PY'
+import json, sys
+r, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert {o["op"] for o in r["offloaded"]} == set(p["ops"]), r["offloaded"]
+assert all(o["device_us"] == 2.5 for o in r["offloaded"])
+PY
+echo '{"format": "hycim-device-profile", "version": 1, "nvm_weight_bytes": 1, "ops": {}}' > "$T/badprof.json"
+expect_fail 1 "'ops' must be an object" "$HYCIM" memplan plan "$T/d.json" --fraction 1 \
+  --device-profile "$T/badprof.json"
 echo "memplan CLI: ok"

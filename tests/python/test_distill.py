@@ -27,3 +27,17 @@ def test_student_learns_from_the_teacher_on_the_device(tmp_path, uri):
     assert dev["nvm_programs_during_training"] == 0
     assert dev["sim_us_per_step"] > 0 and dev["energy_nj_per_step"] > 0
     assert r["prefetch_last_epoch"]["hit_rate"] > 0.5
+    # The memory planner planned the step with the teacher at the device's
+    # own figures: every teacher node offloaded, each at its profiled time.
+    mp = r["memory_plan"]
+    profile = mp["device_profile"]["ops"]
+    off = {o["op"]: o["device_us"] for o in mp["teacher_on_device"]["offloaded"]}
+    assert set(off) == set(profile)
+    for name, node in profile.items():
+        want = node["sim_us"] if node["on_device"] else node["host_us"]
+        assert off[name] == pytest.approx(want, rel=1e-12), name
+    assert any(n["on_device"] for n in profile.values())
+    assert mp["teacher_on_device"]["device_us"] == pytest.approx(sum(off.values()))
+    # The teacher's weights and activations left GPU memory.
+    assert mp["teacher_on_device"]["peak_bytes"] < mp["teacher_on_gpu"]["peak_bytes"]
+    assert mp["teacher_on_device"]["fits"] and mp["teacher_on_gpu"]["fits"]
