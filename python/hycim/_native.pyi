@@ -1,4 +1,4 @@
-# Type stub of hycim._native, the pybind11 module under the hycim package
+# Type declarations of hycim._native, the pybind11 module under the hycim package
 # (python/bindings). Reports cross as JSON text; hycim's classes parse them.
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 import os
