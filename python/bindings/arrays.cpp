@@ -23,10 +23,18 @@ constexpr Kind kKinds[] = {
     {'i', 4, DType::kInt32},  {'u', 4, DType::kUint32}, {'i', 8, DType::kInt64},
     {'u', 8, DType::kUint64}, {'b', 1, DType::kBool}};
 
+// A C-contiguous view (a copy only when the array is strided or of the
+// other byte order); null when numpy cannot make one.
 template <typename T>
-Tensor copy_in(const py::array& a, runtime::Shape shape) {
-  // A C-contiguous view (a copy only when the array is strided).
-  const auto c = py::array_t<T, py::array::c_style>::ensure(a);
+py::array_t<T, py::array::c_style> contiguous(const py::array& a, const std::string& what) {
+  auto c = py::array_t<T, py::array::c_style>::ensure(a);
+  if (!c) throw py::type_error(what + ": numpy cannot give this array as a contiguous buffer");
+  return c;
+}
+
+template <typename T>
+Tensor copy_in(const py::array& a, runtime::Shape shape, const std::string& what) {
+  const auto c = contiguous<T>(a, what);
   std::vector<T> v(static_cast<size_t>(c.size()));
   if (!v.empty()) std::memcpy(v.data(), c.data(), v.size() * sizeof(T));
   return Tensor(std::move(shape), std::move(v));
@@ -49,27 +57,27 @@ Tensor tensor_from_array(const py::array& a, const std::string& what) {
     if (dt.kind() != k.kind || dt.itemsize() != k.size) continue;
     switch (k.type) {
       case DType::kFloat:
-        return copy_in<float>(a, shape);
+        return copy_in<float>(a, shape, what);
       case DType::kUint8:
-        return copy_in<uint8_t>(a, shape);
+        return copy_in<uint8_t>(a, shape, what);
       case DType::kInt8:
-        return copy_in<int8_t>(a, shape);
+        return copy_in<int8_t>(a, shape, what);
       case DType::kInt32:
-        return copy_in<int32_t>(a, shape);
+        return copy_in<int32_t>(a, shape, what);
       case DType::kInt64:
-        return copy_in<int64_t>(a, shape);
+        return copy_in<int64_t>(a, shape, what);
       case DType::kDouble:
-        return copy_in<double>(a, shape);
+        return copy_in<double>(a, shape, what);
       case DType::kInt16:
-        return copy_in<int16_t>(a, shape);
+        return copy_in<int16_t>(a, shape, what);
       case DType::kUint16:
-        return copy_in<uint16_t>(a, shape);
+        return copy_in<uint16_t>(a, shape, what);
       case DType::kUint32:
-        return copy_in<uint32_t>(a, shape);
+        return copy_in<uint32_t>(a, shape, what);
       case DType::kUint64:
-        return copy_in<uint64_t>(a, shape);
+        return copy_in<uint64_t>(a, shape, what);
       case DType::kBool: {
-        const auto c = py::array_t<bool, py::array::c_style>::ensure(a);
+        const auto c = contiguous<bool>(a, what);
         std::vector<bool> v(c.data(), c.data() + c.size());
         return Tensor(std::move(shape), std::move(v));
       }

@@ -57,19 +57,32 @@ py::list describe(const std::vector<runtime::ValueInfo>& values) {
   return l;
 }
 
+// Calibration samples (dicts name -> array) and the ranges they give `g`,
+// computed with the GIL released.
+runtime::Ranges calibrate(const runtime::Graph& g, const py::list& calibration) {
+  std::vector<TensorMap> samples;
+  for (const auto& s : calibration)
+    samples.push_back(tensors_of(s.cast<py::dict>(), "calibration input"));
+  py::gil_scoped_release free;
+  return runtime::calibrate(g, samples);
+}
+
+std::map<std::string, std::pair<float, float>> as_pairs(const runtime::Ranges& r) {
+  std::map<std::string, std::pair<float, float>> out;
+  for (const auto& [k, v] : r) out[k] = {v.lo, v.hi};
+  return out;
+}
+
 class NativeSession {
  public:
   NativeSession(const py::object& model, const std::string& name,
                 const runtime::SessionOptions& options, const py::list& calibration) {
     runtime::Graph g = load(model, name);
-    std::vector<TensorMap> samples;
-    for (const auto& s : calibration)
-      samples.push_back(tensors_of(s.cast<py::dict>(), "calibration input"));
-    py::gil_scoped_release free;
     runtime::Ranges ranges;
-    if (!samples.empty()) ranges = runtime::calibrate(g, samples);
+    if (!calibration.empty()) ranges = calibrate(g, calibration);
+    py::gil_scoped_release free;
     session_ = std::make_unique<runtime::Session>(std::move(g), options);
-    if (!samples.empty()) session_->set_ranges(std::move(ranges));
+    if (!calibration.empty()) session_->set_ranges(std::move(ranges));
   }
 
   py::list run(const py::dict& inputs) {
@@ -125,9 +138,7 @@ class NativeSession {
   }
   std::map<std::string, std::pair<float, float>> ranges() {
     std::lock_guard lock(mu_);
-    std::map<std::string, std::pair<float, float>> r;
-    for (const auto& [k, v] : session_->ranges()) r[k] = {v.lo, v.hi};
-    return r;
+    return as_pairs(session_->ranges());
   }
   std::map<std::string, double> error_bounds() {
     std::lock_guard lock(mu_);
@@ -200,18 +211,7 @@ void bind_session(py::module_& m) {
   m.def(
       "calibrate",
       [](const py::object& model, const std::string& name, const py::list& calibration) {
-        runtime::Graph g = load(model, name);
-        std::vector<TensorMap> samples;
-        for (const auto& s : calibration)
-          samples.push_back(tensors_of(s.cast<py::dict>(), "calibration input"));
-        runtime::Ranges r;
-        {
-          py::gil_scoped_release free;
-          r = runtime::calibrate(g, samples);
-        }
-        std::map<std::string, std::pair<float, float>> out;
-        for (const auto& [k, v] : r) out[k] = {v.lo, v.hi};
-        return out;
+        return as_pairs(calibrate(load(model, name), calibration));
       },
       py::arg("model"), py::arg("name"), py::arg("calibration"));
   m.def(

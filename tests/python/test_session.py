@@ -147,3 +147,26 @@ def test_a_model_too_large_for_resident_placement_names_the_shortfall(tmp_path):
     x = np.random.default_rng(0).standard_normal((2, 256)).astype(np.float32)
     y = streamed.run(x)[0]
     assert y.shape == (2, 256) and streamed.stats["placement"]["streamed_rows"] > 0
+
+
+@pytest.mark.parametrize("dtype,onnx_type", [
+    ("float32", 1), ("uint8", 2), ("int8", 3), ("uint16", 4), ("int16", 5), ("int32", 6),
+    ("int64", 7), ("bool", 9), ("float64", 11), ("uint32", 12), ("uint64", 13)])
+def test_every_element_type_crosses_both_ways_exactly(dtype, onnx_type):
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper
+    g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "id",
+                          [helper.make_tensor_value_info("x", onnx_type, [2, 3])],
+                          [helper.make_tensor_value_info("y", onnx_type, [2, 3])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    s = hycim.Session(model.SerializeToString(), backend="cpu")
+    info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else None
+    x = (np.array([[0, 1, 0], [1, 1, 0]], dtype=dtype) if dtype == "bool" else
+         np.array([[info.min, info.max, 0], [1, 2, 3]], dtype=dtype) if info else
+         np.array([[-1.5, 3.25e30, 0], [1e-30, 2, 3]], dtype=dtype))
+    (y,) = s.run(x)
+    assert y.dtype == np.dtype(dtype) and y.shape == (2, 3) and np.array_equal(y, x)
+    assert s.inputs[0].shape == [2, 3]
+    with pytest.raises(hycim.Error, match="expected"):
+        s.run(np.zeros((2, 3), np.float32 if dtype != "float32" else np.int32))
