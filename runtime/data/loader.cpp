@@ -27,15 +27,35 @@ std::vector<uint32_t> Loader::sequence(uint64_t epoch) const {
 }
 
 void Loader::start_epoch(uint64_t epoch, uint64_t first_batch) {
+  const uint64_t first = std::min(first_batch, share_.batches);
+  if (started_ && epoch == epoch_ + 1 && first == 0 && cache_.position() == epoch_end_) {
+    // The cache has been walking into this epoch since the last one began:
+    // go on, and give it the epoch after this one to walk into.
+    epoch_end_ += share_.samples_per_rank;
+    cache_.append(sequence(epoch + 1));
+    cache_.reset_stats();
+  } else {
+    std::vector<uint32_t> seq = sequence(epoch);
+    const std::vector<uint32_t> after = sequence(epoch + 1);
+    seq.insert(seq.end(), after.begin(), after.end());
+    cache_.start(std::move(seq), first * opts_.batch_size);
+    epoch_end_ = share_.samples_per_rank;
+  }
   epoch_ = epoch;
-  batch_ = std::min(first_batch, share_.batches);
-  cache_.start(sequence(epoch), batch_ * opts_.batch_size);
+  batch_ = first;
+  started_ = true;
+}
+
+size_t Loader::next_epoch_ready() const {
+  const size_t pos = cache_.position();
+  const size_t ready = cache_.ready_ahead();
+  return pos + ready > epoch_end_ ? pos + ready - epoch_end_ : 0;
 }
 
 bool Loader::next(Batch& out) {
-  if (cache_.done()) return false;
   const size_t pos = cache_.position();
-  auto bytes = cache_.take_batch(opts_.batch_size);
+  if (!started_ || pos >= epoch_end_) return false;
+  auto bytes = cache_.take_batch(std::min<size_t>(opts_.batch_size, epoch_end_ - pos));
   out.epoch = epoch_;
   out.index = batch_++;
   for (auto& s : out.samples) cache_.recycle(std::move(s.bytes));

@@ -1,5 +1,8 @@
 // The training-side loader: epochs of equal-sized per-rank batches in a
 // seeded full-shuffle order, read through the shuffle-aware prefetch cache.
+// The next epoch's order is known too, so the cache reads on into it while
+// an epoch ends: starting epoch e+1 right after e continues the same cache
+// (no worker restart) and its first batches are already resident.
 //
 //   Loader loader(dataset, {.batch_size = 256, .seed = 7, .rank = r, .world = w});
 //   for (uint64_t e = 0; e < epochs; ++e) {
@@ -44,8 +47,11 @@ class Loader {
   // This rank's ids for `epoch`, in consumption order (computable ahead of time).
   std::vector<uint32_t> sequence(uint64_t epoch) const;
   // Starts (or resumes at batch first_batch of) an epoch; the order is the same
-  // whatever batch it starts from.
+  // whatever batch it starts from. Epoch e+1 from its first batch, right
+  // after epoch e was served to its end, continues the cache.
   void start_epoch(uint64_t epoch, uint64_t first_batch = 0);
+  // Samples of the next epoch already resident (read ahead across the boundary).
+  size_t next_epoch_ready() const;
   // Fills `out` with the next batch; false at the end of the epoch. The
   // buffers `out` held are reused: move bytes out to keep them.
   bool next(Batch& out);
@@ -57,6 +63,9 @@ class Loader {
   RankShare share_;
   PrefetchCache cache_;
   uint64_t epoch_ = 0, batch_ = 0;
+  bool started_ = false;
+  // Where this epoch ends in the cache's sequence (which runs on into the next).
+  size_t epoch_end_ = 0;
 };
 
 }  // namespace hycim::data

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <stdexcept>
 
 namespace hycim::data {
 
@@ -34,22 +35,64 @@ void PrefetchCache::stop() {
 
 void PrefetchCache::start(std::vector<uint32_t> sequence, size_t start) {
   stop();
-  seq_ = std::move(sequence);
+  seq_.assign(sequence.begin(), sequence.end());
   slots_.assign(seq_.size(), Slot{});
+  base_ = 0;
   plan_pos_ = take_pos_ = std::min(start, seq_.size());
   reserved_ = 0;
   queue_.clear();
   stop_ = consumer_waiting_ = false;
   idle_workers_ = 0;
   stats_ = CacheStats{};
+  stats_origin_ = 0;
   for (unsigned i = 0; i < opts_.workers; ++i) threads_.emplace_back([this] { worker(); });
+}
+
+void PrefetchCache::append(const std::vector<uint32_t>& more) {
+  {
+    std::lock_guard lk(mu_);
+    // Drop consumed positions: nothing refers to them any more, except a
+    // skipped one whose read is still in flight.
+    while (base_ < take_pos_ && (!slots_.front().skipped || slots_.front().landed)) {
+      seq_.pop_front();
+      slots_.pop_front();
+      ++base_;
+    }
+    seq_.insert(seq_.end(), more.begin(), more.end());
+    slots_.resize(seq_.size());
+  }
+  work_cv_.notify_all();
+}
+
+void PrefetchCache::reset_stats() {
+  std::lock_guard lk(mu_);
+  stats_ = CacheStats{};
+  stats_origin_ = take_pos_;
+}
+
+bool PrefetchCache::done() const {
+  std::lock_guard lk(mu_);
+  return take_pos_ >= end_pos();
+}
+
+uint32_t PrefetchCache::id_at(size_t pos) const {
+  std::lock_guard lk(mu_);
+  if (pos < base_ || pos >= end_pos()) throw std::out_of_range("prefetch cache: no such position");
+  return id(pos);
+}
+
+size_t PrefetchCache::ready_ahead() const {
+  std::lock_guard lk(mu_);
+  size_t n = 0;
+  for (size_t p = take_pos_; p < end_pos() && slots_[p - base_].ready; ++p) ++n;
+  return n;
 }
 
 // Caller holds mu_. A sample larger than the whole capacity is admitted when
 // nothing else is reserved, so a tiny cache still makes progress.
 bool PrefetchCache::can_plan() const {
-  if (plan_pos_ >= seq_.size()) return false;
-  const uint64_t len = src_.locate(seq_[plan_pos_]).length;
+  if (plan_pos_ >= end_pos()) return false;
+  const uint64_t len = src_.locate(id(plan_pos_)).length;
   return reserved_ == 0 || reserved_ + len <= opts_.capacity_bytes;
 }
 
@@ -57,7 +100,7 @@ bool PrefetchCache::can_plan() const {
 void PrefetchCache::plan_group() {
   std::vector<PendingRead> group;
   while (group.size() < opts_.group_samples && can_plan()) {
-    SampleRef r = src_.locate(seq_[plan_pos_]);
+    SampleRef r = src_.locate(id(plan_pos_));
     reserved_ += r.length;
     group.push_back({plan_pos_++, r});
   }
@@ -89,7 +132,7 @@ void PrefetchCache::worker() {
       lk.lock();
       continue;
     }
-    if (plan_pos_ >= seq_.size()) return;  // everything planned and started
+    // Everything planned and started: wait for more (append) or the stop.
     ++idle_workers_;
     work_cv_.wait(lk);
     --idle_workers_;
@@ -136,8 +179,9 @@ void PrefetchCache::read_one(const PendingRead& p) {
 
 // Caller holds mu_. A slot the consumer already skipped is dropped here.
 void PrefetchCache::place(const PendingRead& p, std::vector<std::byte>&& bytes) {
-  Slot& slot = slots_[p.pos];
+  Slot& slot = this->slot(p.pos);
   if (slot.skipped) {
+    slot.landed = true;
     reserved_ -= p.ref.length;
     if (idle_workers_) work_cv_.notify_one();
     return;
@@ -150,7 +194,7 @@ void PrefetchCache::place(const PendingRead& p, std::vector<std::byte>&& bytes) 
 
 void PrefetchCache::publish_error(const PendingRead& p, std::exception_ptr err) {
   std::lock_guard lk(mu_);
-  slots_[p.pos].error = err;
+  slot(p.pos).error = err;
   place(p, {});
 }
 
@@ -162,7 +206,7 @@ std::vector<std::byte> PrefetchCache::take() {
 
 std::vector<std::vector<std::byte>> PrefetchCache::take_batch(size_t n) {
   std::unique_lock lk(mu_);
-  const size_t end = std::min(seq_.size(), take_pos_ + n);
+  const size_t end = std::min(end_pos(), take_pos_ + n);
   std::vector<std::vector<std::byte>> out;
   std::exception_ptr first_error;
   while (take_pos_ < end) {
@@ -172,7 +216,7 @@ std::vector<std::vector<std::byte>> PrefetchCache::take_batch(size_t n) {
     std::vector<uint8_t> hit(wait_end_ - take_pos_);
     wait_missing_ = 0;
     for (size_t p = take_pos_; p < wait_end_; ++p)
-      wait_missing_ += !(hit[p - take_pos_] = slots_[p].ready);
+      wait_missing_ += !(hit[p - take_pos_] = slot(p).ready);
     if (wait_missing_ > 0) {
       const auto t0 = std::chrono::steady_clock::now();
       consumer_waiting_ = true;
@@ -196,8 +240,8 @@ std::vector<std::vector<std::byte>> PrefetchCache::take_batch(size_t n) {
 
 std::optional<std::vector<std::byte>> PrefetchCache::try_take() {
   std::unique_lock lk(mu_);
-  if (take_pos_ >= seq_.size()) throw std::out_of_range("prefetch cache: sequence exhausted");
-  if (slots_[take_pos_].ready) {
+  if (take_pos_ >= end_pos()) throw std::out_of_range("prefetch cache: sequence exhausted");
+  if (slot(take_pos_).ready) {
     auto bytes = consume(true);
     const bool wake = idle_workers_ > 0;
     lk.unlock();
@@ -208,7 +252,7 @@ std::optional<std::vector<std::byte>> PrefetchCache::try_take() {
   // Not resident: skip it. An unplanned position is simply never read; a
   // planned one keeps its reservation until its read lands (place()).
   if (take_pos_ < plan_pos_)
-    slots_[take_pos_].skipped = true;
+    slot(take_pos_).skipped = true;
   else
     plan_pos_ = take_pos_ + 1;
   count(false);
@@ -220,7 +264,7 @@ std::optional<std::vector<std::byte>> PrefetchCache::try_take() {
 void PrefetchCache::count(bool hit) {
   stats_.requests++;
   stats_.hits += hit;
-  if (take_pos_ >= opts_.warmup_samples) {
+  if (take_pos_ - stats_origin_ >= opts_.warmup_samples) {
     stats_.requests_after_warmup++;
     stats_.hits_after_warmup += hit;
   }
@@ -229,12 +273,12 @@ void PrefetchCache::count(bool hit) {
 // Caller holds mu_. Evicts on consumption: the next use is in a later epoch,
 // so the space is worth more to a sample needed sooner.
 PrefetchCache::Taken PrefetchCache::consume(bool hit) {
-  Slot& slot = slots_[take_pos_];
+  Slot& s = slot(take_pos_);
   count(hit);
-  reserved_ -= src_.locate(seq_[take_pos_]).length;
+  reserved_ -= src_.locate(id(take_pos_)).length;
   ++take_pos_;
-  Taken t{std::move(slot.bytes), slot.error};
-  slot = Slot{};
+  Taken t{std::move(s.bytes), s.error};
+  s = Slot{};
   return t;
 }
 

@@ -6,6 +6,11 @@
 // entry is evicted at that moment (its next use is in a later epoch, so
 // keeping it would only take the place of a sample needed sooner).
 //
+// The sequence may grow while it is served (append()): the loader appends
+// the next epoch's order as an epoch starts, so the workers read into it as
+// the current epoch ends, without a restart, and positions consumed long ago
+// are dropped from the index as it grows.
+//
 // Memory: reserved bytes never exceed capacity_bytes, except that a single
 // sample larger than the capacity is still admitted when nothing else is
 // reserved, so a cache smaller than a shard, or than one sample, never
@@ -14,6 +19,7 @@
 #pragma once
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -57,9 +63,17 @@ class PrefetchCache {
   // Builds the index for `sequence` and prefetches from position `start` on;
   // stops whatever the previous sequence had in flight. Resets the stats.
   void start(std::vector<uint32_t> sequence, size_t start = 0);
-  bool done() const { return take_pos_ >= seq_.size(); }
+  // Appends positions to the sequence being served; the workers go on into
+  // them. Positions are never renumbered.
+  void append(const std::vector<uint32_t>& more);
+  // Zeroes the stats (the warm-up counts from the current position).
+  void reset_stats();
+  bool done() const;
   size_t position() const { return take_pos_; }
-  uint32_t id_at(size_t pos) const { return seq_.at(pos); }
+  // The sample id at a position not yet dropped (from the consumer's position on).
+  uint32_t id_at(size_t pos) const;
+  // How many positions from the consumer's on are resident, ready to take.
+  size_t ready_ahead() const;
   // The next sample's bytes, in sequence order; rethrows a read error (a
   // DataError naming file and sample) at the position it concerns.
   std::vector<std::byte> take();
@@ -82,7 +96,12 @@ class PrefetchCache {
     std::exception_ptr error;
     bool ready = false;
     bool skipped = false;
+    bool landed = false;  // a skipped position's read has come back
   };
+  // Caller holds mu_. Positions are absolute; the index keeps [base_, end_pos()).
+  size_t end_pos() const { return base_ + seq_.size(); }
+  Slot& slot(size_t pos) { return slots_[pos - base_]; }
+  uint32_t id(size_t pos) const { return seq_[pos - base_]; }
   void stop();
   void worker();
   bool can_plan() const;
@@ -101,9 +120,11 @@ class PrefetchCache {
 
   SampleSource& src_;
   CacheOptions opts_;
-  std::vector<uint32_t> seq_;
-  std::vector<Slot> slots_;
+  std::deque<uint32_t> seq_;
+  std::deque<Slot> slots_;
+  size_t base_ = 0;  // position of seq_.front()
   size_t plan_pos_ = 0, take_pos_ = 0;
+  size_t stats_origin_ = 0;  // the warm-up counts from here
   uint64_t reserved_ = 0;
   // Planned reads not yet started, as a min-heap on first_pos: workers always
   // start the read the consumer will need first.

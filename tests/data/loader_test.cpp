@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include "runtime/data/dataset.hpp"
@@ -122,15 +123,57 @@ TEST_F(DataLoader, WholeEpochWindowReadsEachShardOnceAndHitsEverything) {
   o.cache.max_gap_bytes = 1 << 20;
   Loader l(*ds_, o);
   l.start_epoch(0);
-  // Let the single planning round finish before consuming: every take is a hit.
-  while (l.epoch_stats().bytes_read < ds_->total_bytes()) std::this_thread::yield();
+  // Let the planning rounds finish before consuming: every take is a hit.
+  // The cache reads on into epoch 1 (its order is known), one window too.
+  while (l.epoch_stats().bytes_read < 2 * ds_->total_bytes()) std::this_thread::yield();
   for (Batch b; l.next(b);) {
   }
   CacheStats s = l.epoch_stats();
-  EXPECT_EQ(s.reads, ds_->shards().size());
-  EXPECT_EQ(s.bytes_read, ds_->total_bytes());
+  EXPECT_EQ(s.reads, 2 * ds_->shards().size());
+  EXPECT_EQ(s.bytes_read, 2 * ds_->total_bytes());
   EXPECT_EQ(s.hits, 96u);
   EXPECT_EQ(s.hit_rate_after_warmup(), 1.0);
+}
+
+TEST_F(DataLoader, TheNextEpochsFirstBatchIsServedFromTheCache) {
+  LoaderOptions o;
+  o.batch_size = 16;
+  o.seed = 5;
+  o.cache.capacity_bytes = 1ull << 30;  // room for the next epoch too
+  Loader l(*ds_, o);
+  for (uint64_t e = 0; e < 3; ++e) {
+    l.start_epoch(e);
+    Batch b;
+    std::vector<uint32_t> ids;
+    ASSERT_TRUE(l.next(b));
+    if (e > 0) {
+      // Read while the previous epoch ended: every sample of the first batch a hit.
+      const CacheStats first = l.epoch_stats();
+      EXPECT_EQ(first.requests, 16u);
+      EXPECT_EQ(first.hits, 16u) << "epoch " << e;
+    }
+    for (auto& s : b.samples) ids.push_back(s.id);
+    while (l.next(b))
+      for (auto& s : b.samples) {
+        EXPECT_EQ(s.bytes, content_for(ds_->name(s.id), ds_->entry(s.id).length));
+        ids.push_back(s.id);
+      }
+    // The epoch still ends where its own order does, in that order.
+    EXPECT_EQ(ids, epoch_order(5, e, 96)) << "epoch " << e;
+    EXPECT_EQ(l.epoch_stats().requests, 96u);
+    // The workers read on into the next epoch: wait (bounded) for its first batch.
+    for (int i = 0; i < 2000 && l.next_epoch_ready() < 16; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_GE(l.next_epoch_ready(), 16u) << "epoch " << e;
+  }
+  // Resuming elsewhere (not the epoch right after) restarts the cache and
+  // still serves the right order.
+  l.start_epoch(7, 2);
+  std::vector<uint32_t> rest;
+  for (Batch b; l.next(b);)
+    for (auto& s : b.samples) rest.push_back(s.id);
+  const auto order = epoch_order(5, 7, 96);
+  EXPECT_EQ(rest, std::vector<uint32_t>(order.begin() + 32, order.end()));
 }
 
 }  // namespace
