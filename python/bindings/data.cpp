@@ -195,6 +195,7 @@ void bind_data(py::module_& m) {
            py::arg("world"), py::arg("pad"), py::arg("drop_last_batch"), py::arg("capacity_bytes"),
            py::arg("workers"), py::keep_alive<1, 2>())
       .def("batches_per_epoch", &Loader::batches_per_epoch)
+      .def("next_epoch_ready", &Loader::next_epoch_ready)
       .def("sequence", &Loader::sequence)
       .def("start_epoch", &Loader::start_epoch, py::arg("epoch"), py::arg("first_batch") = 0,
            py::call_guard<py::gil_scoped_release>())

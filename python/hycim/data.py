@@ -104,7 +104,8 @@ class Loader:
     """Epochs of equal-sized per-rank batches in a seeded full-shuffle order
     (the same order for a seed whatever batch an epoch resumes at), read
     through the shuffle-aware prefetch cache: ``workers`` threads read
-    ahead in the epoch's known order into at most ``capacity_bytes``."""
+    ahead in the known order into at most ``capacity_bytes``, on into the
+    next epoch, so iterating epochs one after another never starts cold."""
 
     def __init__(self, dataset: Dataset, batch_size: int = 32, *, seed: int = 0, rank: int = 0,
                  world: int = 1, pad: bool = False, drop_last_batch: bool = False,
@@ -129,6 +130,11 @@ class Loader:
             if b is None:
                 return
             yield Batch(b)
+
+    def next_epoch_ready(self) -> int:
+        """Samples of the next epoch already resident: the cache reads on
+        across the boundary, so consecutive epochs start warm."""
+        return self._native.next_epoch_ready()
 
     def stats(self) -> Dict[str, Any]:
         """The prefetch cache's statistics for the current epoch: requests,

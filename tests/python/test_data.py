@@ -84,3 +84,20 @@ def test_corrupt_datasets_raise_data_errors_naming_the_file(packed, tmp_path):
     assert shard in e.value.file and e.value.sample is not None
     with pytest.raises(hycim.DataError, match="labels"):
         hd.pack(tmp_path / "ds2", [b"ab", b"cd"], [1])
+
+
+def test_the_next_epoch_starts_warm(packed):
+    import time
+    path, _, _ = packed
+    loader = hd.Loader(hd.Dataset(path), batch_size=32, seed=2)
+    for epoch in range(3):
+        batches = loader.epoch(epoch)
+        first = next(batches)
+        if epoch > 0:
+            assert loader.stats()["hits"] == len(first) == 32
+        for _ in batches:
+            pass
+        deadline = time.monotonic() + 10
+        while loader.next_epoch_ready() < 32 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert loader.next_epoch_ready() >= 32
