@@ -210,7 +210,8 @@ void bind_data(py::module_& m) {
              if (!more) return py::none();
              return py::cast(to_python(std::move(b)));
            })
-      .def("stats", [](const Loader& l) { return stats_json(l.epoch_stats()); });
+      .def("stats", [](const Loader& l) { return stats_json(l.epoch_stats()); })
+      .def("total_stats", [](const Loader& l) { return stats_json(l.total_stats()); });
 }
 
 }  // namespace hycim::python

@@ -138,5 +138,12 @@ class Loader:
 
     def stats(self) -> Dict[str, Any]:
         """The prefetch cache's statistics for the current epoch: requests,
-        hits and hit rate, time the consumer stalled, bytes and reads."""
+        hits and hit rate, time the consumer stalled, bytes and reads. The
+        reads include those made ahead into the next epoch, while this one
+        ran."""
         return json.loads(self._native.stats())
+
+    def total_stats(self) -> Dict[str, Any]:
+        """The same counts since the loader was made (no epoch boundary
+        splits them)."""
+        return json.loads(self._native.total_stats())

@@ -55,7 +55,11 @@ class Loader {
   // Fills `out` with the next batch; false at the end of the epoch. The
   // buffers `out` held are reused: move bytes out to keep them.
   bool next(Batch& out);
+  // What the cache did since this epoch began; its reads include those it
+  // made ahead into the next epoch.
   CacheStats epoch_stats() const { return cache_.stats(); }
+  // Since the loader was made: the sum no epoch boundary splits.
+  CacheStats total_stats() const { return cache_.total_stats(); }
 
  private:
   SampleSource& src_;

@@ -43,6 +43,7 @@ void PrefetchCache::start(std::vector<uint32_t> sequence, size_t start) {
   queue_.clear();
   stop_ = consumer_waiting_ = false;
   idle_workers_ = 0;
+  earlier_ += stats_;
   stats_ = CacheStats{};
   stats_origin_ = 0;
   for (unsigned i = 0; i < opts_.workers; ++i) threads_.emplace_back([this] { worker(); });
@@ -66,6 +67,7 @@ void PrefetchCache::append(const std::vector<uint32_t>& more) {
 
 void PrefetchCache::reset_stats() {
   std::lock_guard lk(mu_);
+  earlier_ += stats_;
   stats_ = CacheStats{};
   stats_origin_ = take_pos_;
 }
@@ -306,6 +308,24 @@ void PrefetchCache::recycle(std::vector<std::byte>&& buffer) {
 CacheStats PrefetchCache::stats() const {
   std::lock_guard lk(mu_);
   return stats_;
+}
+
+CacheStats PrefetchCache::total_stats() const {
+  std::lock_guard lk(mu_);
+  CacheStats t = earlier_;
+  return t += stats_;
+}
+
+CacheStats& CacheStats::operator+=(const CacheStats& o) {
+  requests += o.requests;
+  hits += o.hits;
+  requests_after_warmup += o.requests_after_warmup;
+  hits_after_warmup += o.hits_after_warmup;
+  stall_ns += o.stall_ns;
+  bytes_read += o.bytes_read;
+  reads += o.reads;
+  peak_reserved_bytes = std::max(peak_reserved_bytes, o.peak_reserved_bytes);
+  return *this;
 }
 
 }  // namespace hycim::data

@@ -47,6 +47,8 @@ struct CacheStats {
   uint64_t bytes_read = 0;  // from the source, including gaps read through
   uint64_t reads = 0;       // read_run calls
   uint64_t peak_reserved_bytes = 0;
+  // Adds another window's counts (peak: the larger of the two).
+  CacheStats& operator+=(const CacheStats& o);
   double hit_rate() const { return requests ? double(hits) / double(requests) : 1.0; }
   double hit_rate_after_warmup() const {
     return requests_after_warmup ? double(hits_after_warmup) / double(requests_after_warmup) : 1.0;
@@ -85,7 +87,11 @@ class PrefetchCache {
   // position is skipped (counted as a miss) and nullopt returned; the read in
   // flight is dropped when it lands and its reservation released then.
   std::optional<std::vector<std::byte>> try_take();
+  // Counts since the last start() or reset_stats().
   CacheStats stats() const;
+  // Counts since construction: no reset loses the reads the workers made
+  // between a caller's stats() and the next reset.
+  CacheStats total_stats() const;
   // Hands back a consumed sample's buffer for reuse by later reads: saves the
   // allocation, page faults and unmapping that dominate a warm read.
   void recycle(std::vector<std::byte>&& buffer);
@@ -135,6 +141,7 @@ class PrefetchCache {
   size_t wait_missing_ = 0;  // how many of them are not ready yet
   unsigned idle_workers_ = 0;
   CacheStats stats_;
+  CacheStats earlier_;  // windows closed by start() and reset_stats()
   mutable std::mutex mu_;
   std::condition_variable work_cv_, ready_cv_;
   std::vector<std::thread> threads_;

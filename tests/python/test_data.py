@@ -47,8 +47,12 @@ def test_loader_serves_each_sample_once_per_epoch_in_a_seeded_order(packed):
         assert sorted(seen) == list(range(203))
         assert seen == list(loader.sequence(epoch))
         orders.append(seen)
-        st = loader.stats()
-        assert st["requests"] == 203 and st["bytes_read"] >= 203 * 48
+        assert loader.stats()["requests"] == 203
+    # An epoch's stats count the reads made while it ran, ahead into the next
+    # epoch included, and one read may serve a sample in both epochs: only
+    # the total is fixed, and every byte was read once at least.
+    total = loader.total_stats()
+    assert total["requests"] == 2 * 203 and total["bytes_read"] >= 203 * 48
     assert orders[0] != orders[1]
     again = hd.Loader(ds, batch_size=32, seed=7)
     assert [int(i) for b in again.epoch(1) for i in b.ids] == orders[1]
