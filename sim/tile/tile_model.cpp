@@ -8,28 +8,12 @@
 #include "sim/tile/tile_timing.hpp"
 
 namespace hycim::tile {
-namespace {
-
-// acc[l] += sum_k x[k] * w[k][l], written as the plain GEMV loop the compiler
-// vectorizes best: inputs and weights are known to fit 16 bits (so it can use
-// 16x16->32 multiplies), the full-width signed case needs no decoding, and
-// __restrict says the accumulator does not alias the uint8_t rows.
-template <bool kInt8>
-void accumulate_rows(const uint8_t* __restrict w, size_t lanes, uint32_t k,
-                     const int16_t* __restrict x, LaneDecoder dw, int32_t* __restrict acc) {
-  for (uint32_t i = 0; i < k; ++i, w += lanes) {
-    const int32_t xv = x[i];
-    for (size_t l = 0; l < lanes; ++l)
-      acc[l] += xv * (kInt8 ? int32_t{static_cast<int8_t>(w[l])}
-                            : int32_t{static_cast<int16_t>(dw(w[l]))});
-  }
-}
-
-}  // namespace
-
-TileModel::TileModel(const TileConfig& cfg) : cfg_(cfg) {
+TileModel::TileModel(const TileConfig& cfg, MvmKernel kernel) : cfg_(cfg), kernel_(kernel) {
   validate(cfg_);
+  require_mvm_kernel(kernel_);
   mem_.assign(size_t{cfg_.rows()} * cfg_.lanes, 0);
+  if (kernel_ != MvmKernel::kPortable) packed_ = PackedRows(cfg_.rows(), cfg_.lanes);
+  scratch_.assign(mvm_scratch_size(cfg_.rows()), 0);
   wear_.assign(cfg_.nvm_rows, 0);
 }
 
@@ -113,33 +97,25 @@ uint64_t TileModel::run_program(const Command& c) {
 }
 
 uint64_t TileModel::run_mvm(const Command& c, Result& r) {
-  // Inputs are consecutive lanes of consecutive rows; a decoded lane fits 16
-  // bits, which lets the compiler use 16x16->32 multiplies.
-  std::vector<int16_t>& x = x_scratch_;
-  x.resize(c.count);
-  const LaneDecoder dx(c.xbits, c.xsigned);
-  const uint8_t* xs = row_ptr(c.row2);
-  for (uint32_t k = 0; k < c.count; ++k) x[k] = static_cast<int16_t>(dx(xs[k]));
-  const bool int8 = c.wbits == 8 && c.wsigned;
-  const LaneDecoder dw(c.wbits, c.wsigned);
-  if (int8)
-    accumulate_rows<true>(row_ptr(c.row), cfg_.lanes, c.count, x.data(), dw, r.lanes.data());
-  else
-    accumulate_rows<false>(row_ptr(c.row), cfg_.lanes, c.count, x.data(), dw, r.lanes.data());
+  // Inputs are consecutive lanes of consecutive rows, so one contiguous run
+  // of bytes from the first input row.
+  const ArrayView arrays{mem_.data(), &packed_, cfg_.lanes};
+  const MvmOperands op{c.row,   c.count,   row_ptr(c.row2), c.xbits,
+                       c.wbits, c.xsigned, c.wsigned,       scratch_.data()};
+  run_mvm_kernel(kernel_, arrays, op, r.lanes.data());
   return timing::mvm_cycles(cfg_, c.count, c.xbits);
 }
 
 uint64_t TileModel::run_emul(const Command& c, Result& r) const {
   const LaneDecoder da(c.wbits, c.wsigned), db(c.xbits, c.xsigned);
-  const uint8_t* a = row_ptr(c.row);
-  const uint8_t* b = row_ptr(c.row2);
-  for (uint32_t l = 0; l < cfg_.lanes; ++l) r.lanes[l] = da(a[l]) * db(b[l]);
+  run_emul_kernel(kernel_, row_ptr(c.row), da, row_ptr(c.row2), db, cfg_.lanes, r.lanes.data());
   return timing::emul_cycles(c.xbits);
 }
 
 void TileModel::store(uint32_t row, std::span<const uint8_t> lanes) {
   const uint8_t mask = static_cast<uint8_t>((1u << cfg_.wbits) - 1);
   std::transform(lanes.begin(), lanes.end(), row_ptr(row), [&](uint8_t v) { return v & mask; });
+  if (kernel_ != MvmKernel::kPortable) packed_.store(row, row_ptr(row));
 }
 
 std::vector<uint8_t> TileModel::peek_row(uint32_t row) const {

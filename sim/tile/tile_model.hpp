@@ -5,13 +5,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/tile/mvm_kernel.hpp"
 #include "sim/tile/tile.hpp"
 
 namespace hycim::tile {
 
 class TileModel final : public Tile {
  public:
-  explicit TileModel(const TileConfig& cfg);
+  // `kernel` picks the inner loops (mvm_kernel.hpp); TileError when this CPU
+  // cannot run it.
+  explicit TileModel(const TileConfig& cfg, MvmKernel kernel = default_mvm_kernel());
+  MvmKernel kernel() const { return kernel_; }
 
   const TileConfig& config() const override { return cfg_; }
   using Tile::execute;
@@ -41,12 +45,14 @@ class TileModel final : public Tile {
   uint64_t run_emul(const Command& cmd, Result& result) const;
 
   TileConfig cfg_;
+  MvmKernel kernel_;
   std::vector<uint8_t> mem_;    // rows() x LANES lane values, low WBITS bits
+  PackedRows packed_;           // the same rows grouped by four, for the SIMD kernels
   std::vector<uint32_t> wear_;  // per NVM row
   uint64_t now_ = 0;
   uint32_t prog_row_ = 0;
-  uint64_t prog_done_ = 0;          // program engine busy while now_ < prog_done_
-  std::vector<int16_t> x_scratch_;  // decoded MVM inputs, kept to avoid an allocation per MVM
+  uint64_t prog_done_ = 0;        // program engine busy while now_ < prog_done_
+  std::vector<int16_t> scratch_;  // the MVM kernels' decoded inputs
 };
 
 }  // namespace hycim::tile

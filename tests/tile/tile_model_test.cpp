@@ -12,11 +12,26 @@ namespace {
 
 using namespace testing;
 
-class TileModelTest : public ::testing::TestWithParam<TileConfig> {};
+// A configuration no product uses, so every tail of the SIMD kernels runs:
+// lanes not a multiple of 4 or 16, rows not a multiple of 4, narrow storage.
+constexpr TileConfig kOddTile{"odd", 21, 6, 5, 37, 7, 3, 32, 5, 8};
 
-TEST_P(TileModelTest, RandomMvmMatchesReferenceForEveryWidthAndSignedness) {
-  const TileConfig cfg = GetParam();
-  TileModel tile(cfg);
+// Every configuration on every kernel; kernels this CPU lacks are skipped.
+class TileModelTest : public ::testing::TestWithParam<std::tuple<TileConfig, MvmKernel>> {
+ protected:
+  void SetUp() override {
+    if (!mvm_kernel_available(std::get<1>(GetParam())))
+      GTEST_SKIP() << to_string(std::get<1>(GetParam())) << " is not available on this CPU";
+  }
+  static TileConfig config() { return std::get<0>(GetParam()); }
+  static TileModel make(const TileConfig& cfg) { return TileModel(cfg, std::get<1>(GetParam())); }
+};
+// The arithmetic, also on kOddTile.
+class TileKernelTest : public TileModelTest {};
+
+TEST_P(TileKernelTest, RandomMvmMatchesReferenceForEveryWidthAndSignedness) {
+  const TileConfig cfg = config();
+  TileModel tile = make(cfg);
   std::mt19937 rng(1);
   randomize(tile, rng);
   const Snapshot s = snapshot(tile);
@@ -31,9 +46,9 @@ TEST_P(TileModelTest, RandomMvmMatchesReferenceForEveryWidthAndSignedness) {
       }
 }
 
-TEST_P(TileModelTest, EmulMatchesReference) {
-  const TileConfig cfg = GetParam();
-  TileModel tile(cfg);
+TEST_P(TileKernelTest, EmulMatchesReference) {
+  const TileConfig cfg = config();
+  TileModel tile = make(cfg);
   std::mt19937 rng(2);
   randomize(tile, rng);
   const Snapshot s = snapshot(tile);
@@ -47,8 +62,8 @@ TEST_P(TileModelTest, EmulMatchesReference) {
 }
 
 TEST_P(TileModelTest, ExtremesMinusOneTwentyEightEverywhereAndZeros) {
-  const TileConfig cfg = GetParam();
-  TileModel tile(cfg);
+  const TileConfig cfg = config();
+  TileModel tile = make(cfg);
   const uint32_t k = std::min(cfg.rows(), cfg.sram_rows * cfg.lanes);
   for (uint32_t r = 0; r < cfg.rows(); ++r) tile.poke_row(r, std::vector<uint8_t>(cfg.lanes, 0x80));
   Result r = tile.execute(Command::mvm(0, k, cfg.nvm_rows, 8, true, 8, true));
@@ -63,8 +78,8 @@ TEST_P(TileModelTest, ExtremesMinusOneTwentyEightEverywhereAndZeros) {
 }
 
 TEST_P(TileModelTest, ProgramHoldsItsRowExactlyProgCyclesAndCountsWear) {
-  const TileConfig cfg = GetParam();
-  TileModel tile(cfg);
+  const TileConfig cfg = config();
+  TileModel tile = make(cfg);
   const auto data = std::vector<uint8_t>(cfg.lanes, 7);
   ASSERT_EQ(tile.execute(Command::program_nvm(3, data)).cycles, 1u);
   // The row is busy through PROG cycles after the program's own cycle.
@@ -81,8 +96,8 @@ TEST_P(TileModelTest, ProgramHoldsItsRowExactlyProgCyclesAndCountsWear) {
 }
 
 TEST_P(TileModelTest, WornOutRowRefusesFurtherPrograms) {
-  const TileConfig cfg = GetParam();
-  TileModel tile(cfg);
+  const TileConfig cfg = config();
+  TileModel tile = make(cfg);
   tile.poke_wear(2, cfg.nvm_endurance - 1);
   const auto data = std::vector<uint8_t>(cfg.lanes, 1);
   EXPECT_EQ(tile.execute(Command::program_nvm(2, data)).status, Status::kOk);
@@ -94,8 +109,8 @@ TEST_P(TileModelTest, WornOutRowRefusesFurtherPrograms) {
 }
 
 TEST_P(TileModelTest, IllegalCommandsAnswerTheirStatusInOneCycleAndChangeNothing) {
-  const TileConfig cfg = GetParam();
-  TileModel tile(cfg);
+  const TileConfig cfg = config();
+  TileModel tile = make(cfg);
   std::mt19937 rng(3);
   randomize(tile, rng);
   const uint32_t sram0 = cfg.nvm_rows, rows = cfg.rows();
@@ -133,8 +148,8 @@ TEST_P(TileModelTest, IllegalCommandsAnswerTheirStatusInOneCycleAndChangeNothing
 }
 
 TEST_P(TileModelTest, BusyRowRefusesMvmAndEmulThatReadIt) {
-  const TileConfig cfg = GetParam();
-  TileModel tile(cfg);
+  const TileConfig cfg = config();
+  TileModel tile = make(cfg);
   tile.execute(Command::program_nvm(1, std::vector<uint8_t>(cfg.lanes, 1)));
   EXPECT_EQ(tile.execute(Command::mvm(0, 2, cfg.nvm_rows, 8, true, 8, true)).status,
             Status::kRowBusy);
@@ -144,15 +159,100 @@ TEST_P(TileModelTest, BusyRowRefusesMvmAndEmulThatReadIt) {
 }
 
 TEST_P(TileModelTest, CommandsThatDoNotFitThePortAreRefusedByTheApi) {
-  const TileConfig cfg = GetParam();
-  TileModel tile(cfg);
+  const TileConfig cfg = config();
+  TileModel tile = make(cfg);
   EXPECT_THROW(tile.execute(Command::write_sram(cfg.nvm_rows, {1, 2})), TileError);
   EXPECT_THROW(tile.execute(Command::read_row(1u << 16)), TileError);
   EXPECT_EQ(tile.now(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Configs, TileModelTest, ::testing::ValuesIn(spec::kNamedTileConfigs),
-                         [](const auto& info) { return std::string(info.param.name); });
+TEST_P(TileKernelTest, EveryAlignmentLengthWidthAndSignednessMatchesTheReference) {
+  // The SIMD kernels read rows four at a time: start the block at each row of
+  // a group, end it at each, and cover every operand width and signedness.
+  const TileConfig cfg = config();
+  TileModel tile = make(cfg);
+  std::mt19937 rng(5);
+  randomize(tile, rng);
+  const Snapshot s = snapshot(tile);
+  const uint32_t max_k = std::min(cfg.rows(), cfg.sram_rows * cfg.lanes);
+  for (uint32_t row = 0; row < 4; ++row)
+    for (uint32_t k : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 16u, 17u, max_k - row}) {
+      if (k < 1 || k > max_k || row + k > cfg.rows()) continue;
+      for (uint8_t xb = 1; xb <= cfg.xbits; ++xb)
+        for (uint8_t wb = 1; wb <= cfg.wbits; ++wb)
+          for (int signs = 0; signs < 4; ++signs) {
+            const Command c = Command::mvm(row, k, cfg.nvm_rows, xb, signs & 1, wb, signs & 2);
+            const Result r = tile.execute(c);
+            ASSERT_EQ(r.status, Status::kOk);
+            ASSERT_EQ(widen(r.lanes), reference_result(s, cfg, c))
+                << "row=" << row << " K=" << k << " x" << int(xb) << (signs & 1 ? "s" : "u") << " w"
+                << int(wb) << (signs & 2 ? "s" : "u");
+          }
+    }
+}
+
+TEST_P(TileKernelTest, LargestUnsignedOperandsAndRowsWrittenAfterwards) {
+  // All ones in every lane, read unsigned at the widest widths (255 x 255 on
+  // 8-bit tiles: the case the VNNI kernel shifts by 128). Then rewrite rows
+  // through commands and the backdoor: the packed copy follows.
+  const TileConfig cfg = config();
+  TileModel tile = make(cfg);
+  const uint32_t k = std::min(cfg.rows(), cfg.sram_rows * cfg.lanes);
+  const auto xb = static_cast<uint8_t>(cfg.xbits), wb = static_cast<uint8_t>(cfg.wbits);
+  const int64_t xmax = (1 << xb) - 1, wmax = (1 << wb) - 1;
+  for (uint32_t r = 0; r < cfg.rows(); ++r) tile.poke_row(r, std::vector<uint8_t>(cfg.lanes, 0xFF));
+  Result r = tile.execute(Command::mvm(0, k, cfg.nvm_rows, xb, false, wb, false));
+  for (int32_t v : r.lanes) EXPECT_EQ(v, int64_t{k} * xmax * wmax);
+  r = tile.execute(Command::mvm(0, k, cfg.nvm_rows, xb, true, wb, false));  // x = -1
+  for (int32_t v : r.lanes) EXPECT_EQ(v, -int64_t{k} * wmax);
+  std::vector<uint8_t> row(cfg.lanes);
+  for (uint32_t l = 0; l < cfg.lanes; ++l) row[l] = static_cast<uint8_t>(l + 1);
+  ASSERT_EQ(tile.execute(Command::program_nvm(2, row)).status, Status::kOk);
+  tile.execute(Command::sync());
+  tile.poke_row(3, std::vector<uint8_t>(cfg.lanes, 0));
+  const Snapshot s = snapshot(tile);
+  const Command c = Command::mvm(1, 4, cfg.nvm_rows, xb, false, wb, true);
+  EXPECT_EQ(widen(tile.execute(c).lanes), reference_result(s, cfg, c));
+}
+
+std::string param_name(const ::testing::TestParamInfo<std::tuple<TileConfig, MvmKernel>>& info) {
+  return std::string(std::get<0>(info.param).name) + "_" + to_string(std::get<1>(info.param));
+}
+const auto kEveryKernel =
+    ::testing::Values(MvmKernel::kPortable, MvmKernel::kAvx2, MvmKernel::kAvx512Vnni);
+
+INSTANTIATE_TEST_SUITE_P(Configs, TileModelTest,
+                         ::testing::Combine(::testing::ValuesIn(spec::kNamedTileConfigs),
+                                            kEveryKernel),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Configs, TileKernelTest,
+                         ::testing::Combine(::testing::Values(spec::kSmallTile, spec::kDefaultTile,
+                                                              kOddTile),
+                                            kEveryKernel),
+                         param_name);
+
+TEST(MvmKernels, ChosenByTheEnvironmentAndRefusedByName) {
+  const TileConfig cfg = spec::kSmallTile;
+  ASSERT_EQ(setenv("HYCIM_MVM_KERNEL", "portable", 1), 0);
+  EXPECT_EQ(TileModel(cfg).kernel(), MvmKernel::kPortable);
+  ASSERT_EQ(setenv("HYCIM_MVM_KERNEL", "sse9", 1), 0);
+  try {
+    TileModel t(cfg);
+    ADD_FAILURE() << "an unknown kernel was accepted";
+  } catch (const TileError& e) {
+    EXPECT_NE(std::string(e.what()).find("HYCIM_MVM_KERNEL: MVM kernel 'sse9'"), std::string::npos)
+        << e.what();
+  }
+  ASSERT_EQ(unsetenv("HYCIM_MVM_KERNEL"), 0);
+  EXPECT_EQ(TileModel(cfg).kernel(), best_mvm_kernel());
+  EXPECT_EQ(available_mvm_kernels().front(), MvmKernel::kPortable);
+  for (MvmKernel k : {MvmKernel::kPortable, MvmKernel::kAvx2, MvmKernel::kAvx512Vnni}) {
+    EXPECT_EQ(parse_mvm_kernel(to_string(k)), k);
+    if (!mvm_kernel_available(k)) {
+      EXPECT_THROW(TileModel(cfg, k), TileError);
+    }
+  }
+}
 
 TEST(TileReference, BitSerialShiftAndAddEqualsTheDefinition) {
   std::mt19937 rng(4);

@@ -18,7 +18,13 @@ class Lockstep {
  public:
   // Options from the environment: HYCIM_TRACE=FILE writes each lock-step
   // tile's waveform (README, "Write a waveform of any RTL test").
-  explicit Lockstep(const TileConfig& cfg) : model_(cfg), rtl_(make_rtl_tile(cfg)) {}
+  // The model runs on the portable kernel, and each SIMD kernel this CPU has
+  // runs beside it on the same commands.
+  explicit Lockstep(const TileConfig& cfg)
+      : model_(cfg, MvmKernel::kPortable), rtl_(make_rtl_tile(cfg)) {
+    for (MvmKernel k : available_mvm_kernels())
+      if (k != MvmKernel::kPortable) kernels_.push_back(std::make_unique<TileModel>(cfg, k));
+  }
 
   // Runs `c` on both tiles; checks they agree and, for accepted MVM/EMUL, that
   // the lanes are the reference's.
@@ -28,6 +34,12 @@ class Lockstep {
     if (check_ref) before = snapshot(model_);
     const Result m = model_.execute(c);
     const Result r = rtl_->execute(c);
+    for (auto& k : kernels_) {
+      const Result s = k->execute(c);
+      EXPECT_EQ(s.status, m.status) << to_string(k->kernel()) << " " << describe(c);
+      EXPECT_EQ(s.cycles, m.cycles) << to_string(k->kernel()) << " " << describe(c);
+      EXPECT_EQ(s.lanes, m.lanes) << to_string(k->kernel()) << " " << describe(c);
+    }
     EXPECT_EQ(r.status, m.status) << describe(c);
     EXPECT_EQ(r.cycles, m.cycles) << describe(c);
     EXPECT_EQ(r.lanes, m.lanes) << describe(c);
@@ -41,14 +53,25 @@ class Lockstep {
   void idle(uint64_t n) {
     model_.idle(n);
     rtl_->idle(n);
+    for (auto& k : kernels_) k->idle(n);
   }
 
   void poke_row(uint32_t row, const std::vector<uint8_t>& v) {
     model_.poke_row(row, v);
     rtl_->poke_row(row, v);
+    for (auto& k : kernels_) k->poke_row(row, v);
   }
 
-  void expect_same_state() { EXPECT_EQ(snapshot(*rtl_), snapshot(model_)); }
+  void poke_wear(uint32_t row, uint32_t wear) {
+    model_.poke_wear(row, wear);
+    rtl_->poke_wear(row, wear);
+    for (auto& k : kernels_) k->poke_wear(row, wear);
+  }
+
+  void expect_same_state() {
+    EXPECT_EQ(snapshot(*rtl_), snapshot(model_));
+    for (auto& k : kernels_) EXPECT_EQ(snapshot(*k), snapshot(model_)) << to_string(k->kernel());
+  }
   TileModel& model() { return model_; }
   Tile& rtl() { return *rtl_; }
 
@@ -62,6 +85,7 @@ class Lockstep {
 
   TileModel model_;
   std::unique_ptr<Tile> rtl_;
+  std::vector<std::unique_ptr<TileModel>> kernels_;
 };
 
 class TileRtlTest : public ::testing::TestWithParam<TileConfig> {};
@@ -146,8 +170,7 @@ TEST_P(TileRtlTest, IllegalCommandsGiveTheSameStatusAndChangeNoState) {
   for (uint32_t r = 0; r < cfg.rows(); ++r) t.poke_row(r, random_lanes(rng, cfg.lanes));
   const uint32_t sram0 = cfg.nvm_rows, rows = cfg.rows();
   const auto lanes = std::vector<uint8_t>(cfg.lanes, 5);
-  t.model().poke_wear(7, cfg.nvm_endurance);
-  t.rtl().poke_wear(7, cfg.nvm_endurance);
+  t.poke_wear(7, cfg.nvm_endurance);
   Command bad_op;
   bad_op.op = static_cast<Opcode>(12);
   const std::vector<std::pair<Command, Status>> cases = {
