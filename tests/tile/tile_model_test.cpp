@@ -231,6 +231,43 @@ INSTANTIATE_TEST_SUITE_P(Configs, TileKernelTest,
                                             kEveryKernel),
                          param_name);
 
+// Cycle counts as literals worked out by hand from docs/device.md's table
+// (MVM: 1 + ceil(K / LANES) + xbits * ceil(K / ROWS_PER_CYCLE); EMUL:
+// 1 + xbits), not from the formula the model calls, so a changed formula
+// fails here.
+TEST(TileModelCycles, AreTheDocumentedLiterals) {
+  struct Case {
+    TileConfig cfg;
+    uint32_t k;
+    uint8_t xbits;
+    uint64_t cycles;
+  };
+  const Case cases[] = {
+      {spec::kDefaultTile, 576, 8, 91},  // 1 + 18 + 8 * 9
+      {spec::kDefaultTile, 1, 1, 3},     // 1 + 1 + 1 * 1
+      {spec::kDefaultTile, 64, 8, 11},   // 1 + 2 + 8 * 1
+      {spec::kDefaultTile, 65, 4, 12},   // 1 + 3 + 4 * 2
+      {spec::kSmallTile, 48, 8, 103},    // 1 + 6 + 8 * 12
+      {spec::kSmallTile, 5, 3, 8},       // 1 + 1 + 3 * 2
+  };
+  for (MvmKernel kernel : available_mvm_kernels())
+    for (const Case& c : cases) {
+      TileModel tile(c.cfg, kernel);
+      const Result r = tile.execute(Command::mvm(0, c.k, c.cfg.nvm_rows, c.xbits, true, 8, true));
+      ASSERT_EQ(r.status, Status::kOk);
+      EXPECT_EQ(r.cycles, c.cycles) << c.cfg.name << " K=" << c.k << " x" << int(c.xbits);
+      EXPECT_EQ(tile.now(), c.cycles);
+    }
+  TileModel tile(spec::kDefaultTile);
+  EXPECT_EQ(tile.execute(Command::emul(0, spec::kDefaultTile.nvm_rows, 8, true, 8, true)).cycles,
+            9u);
+  EXPECT_EQ(tile.execute(Command::emul(0, spec::kDefaultTile.nvm_rows, 1, true, 8, true)).cycles,
+            2u);
+  EXPECT_EQ(tile.execute(Command::nop()).cycles, 1u);
+  EXPECT_EQ(tile.execute(Command::read_row(0)).cycles, 1u);
+  EXPECT_EQ(tile.now(), 13u);
+}
+
 TEST(MvmKernels, ChosenByTheEnvironmentAndRefusedByName) {
   const TileConfig cfg = spec::kSmallTile;
   ASSERT_EQ(setenv("HYCIM_MVM_KERNEL", "portable", 1), 0);
