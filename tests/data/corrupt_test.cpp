@@ -62,6 +62,26 @@ TEST_F(DataCorrupt, FlippedByteIsRefusedNamingShardAndSample) {
   EXPECT_EQ(rep.sample, victim);
 }
 
+TEST_F(DataCorrupt, BytesAppendedToAShardFailVerifyNamingTheShard) {
+  // Every sample still reads back: only the shard's own size and checksum
+  // (over bytes outside any sample) can see this.
+  std::filesystem::path shard;
+  {
+    PackedDataset ds(out_.path());
+    shard = ds.shard_path(1);
+  }
+  {
+    std::ofstream f(shard, std::ios::binary | std::ios::app);
+    f << "tail";
+  }
+  PackedDataset ds(out_.path());
+  for (uint32_t i = 0; i < ds.sample_count(); ++i) EXPECT_NO_THROW(ds.read(i)) << i;
+  const VerifyReport rep = ds.verify();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.file, shard.string());
+  EXPECT_NE(rep.message.find("shard checksum or size mismatch"), std::string::npos) << rep.message;
+}
+
 TEST_F(DataCorrupt, TruncatedShardIsRefusedAtOpenNamingTheCutSample) {
   std::filesystem::path shard;
   uint64_t cut_sample = 0;

@@ -132,6 +132,15 @@ TEST(DataDistCache, PartitionSmallerThanASampleFallsBackToPulls) {
   if (rank() == 0) {
     EXPECT_EQ(std::count(counts.begin(), counts.end(), 1), 120);
   }
+  // A partition that holds one sample at a time pushes only the sample just
+  // loaded; every other sample of a batch (four more per server per step,
+  // asked for within a microsecond) is read by its client itself. Pushes and
+  // pulls together are exactly the epoch, and every push sent was received.
+  uint64_t mine[3] = {dc.stats().received_pushed, dc.stats().pulled, dc.stats().served}, sum[3];
+  MPI_Allreduce(mine, sum, 3, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  EXPECT_EQ(sum[0] + sum[1], 120u);
+  EXPECT_EQ(sum[2], sum[0]);
+  EXPECT_GE(sum[1], 4u * 6u) << "at least one pull per rank per step";
 }
 
 }  // namespace

@@ -30,19 +30,29 @@ TEST_P(MemplanExecutor, PlanRunsWithinBudgetAndReproducesTheUnmanagedResult) {
   ASSERT_TRUE(ref.ok) << ref.error;
   EXPECT_EQ(ref.alloc.peak_requested, unmanaged_peak(tr, lt));
 
-  auto budget = static_cast<std::uint64_t>(0.7 * unmanaged_peak(tr, lt));
+  const auto budget = static_cast<std::uint64_t>(0.7 * unmanaged_peak(tr, lt));
   EvalSettings s;
   s.hw = testing::unit_hw();
   const Evaluation e = evaluate(tr, lt, GetParam(), budget, s);
   ASSERT_TRUE(e.sim.valid) << e.sim.error;
-  if (!e.ok()) budget = e.sim.peak_bytes;  // a baseline over budget: run it at its own peak
-  const ExecResult run = execute(tr, lt, e.outcome.plan, *be, capacity_for(tr, budget));
+  // The planners that search for a plan under the budget must find one here;
+  // a fixed-policy baseline may exceed it, and is then run at its own peak.
+  const bool searches = GetParam() == "capuchin" || GetParam() == "checkmate" || GetParam() == "ilp";
+  if (searches) {
+    ASSERT_TRUE(e.ok()) << GetParam() << " found no plan within " << budget << " B";
+  }
+  const std::uint64_t room = e.ok() ? budget : e.sim.peak_bytes;
+  const ExecResult run = execute(tr, lt, e.outcome.plan, *be, capacity_for(tr, room));
   ASSERT_TRUE(run.ok) << run.error;
   EXPECT_EQ(run.mismatches, 0);
   EXPECT_EQ(run.digest, ref.digest);
   // The executor holds exactly what the plan's profile says, never more.
   EXPECT_EQ(run.alloc.peak_requested, e.sim.peak_bytes);
-  EXPECT_LE(run.alloc.peak_requested, budget);
+  if (e.ok()) {
+    EXPECT_LE(run.alloc.peak_requested, budget);
+  } else {
+    EXPECT_GT(run.alloc.peak_requested, budget);
+  }
   int swaps = 0, remats = 0;
   for (const auto& t : e.outcome.plan.tensors) {
     swaps += t.action == Action::kSwap;
