@@ -65,8 +65,18 @@ TEST(DevicePersistence, WeightsAndWearSurviveTheProcess) {
     EXPECT_EQ(wear[3], 1u);
     EXPECT_EQ(get(tb, tb.data(128), 32), std::vector<uint8_t>(32, 0))
         << "tile 0 was never programmed";
-    // An MVM over the restored weights answers as over freshly programmed ones.
     EXPECT_EQ(tb.device().tile(1).peek_row(5), std::vector<uint8_t>(want.begin() + 24, want.end()));
+    // An MVM over the restored weights answers as over freshly programmed ones.
+    std::vector<std::vector<uint8_t>> rows;
+    for (size_t r = 0; r < 4; ++r)
+      rows.emplace_back(want.begin() + 8 * r, want.begin() + 8 * r + 8);
+    const std::vector<uint8_t> x = {3, 0xFE, 0x80, 127};
+    const cmd::Widths wd{8, 8, true, true};
+    put(tb, tb.data(256), x);
+    const auto mvm =
+        tb.run({cmd::mvm(4, 1, 2, 4, spec::kSmallTile.nvm_rows, tb.data(256), tb.data(512), wd)});
+    ASSERT_EQ(status_of(mvm[0]), DevStatus::kOk);
+    EXPECT_EQ(get_lanes(tb, tb.data(512), spec::kSmallTile.lanes), reference_mvm(rows, x, wd));
   });
 }
 
