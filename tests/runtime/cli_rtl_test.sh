@@ -24,7 +24,9 @@ a, b = (json.load(open(p)) for p in sys.argv[1:3])
 for k in ("cycles", "tile_cycles", "program_cycles", "sim_us"):
     assert a[k] == b[k], f"{k}: model {a[k]} rtl {b[k]}"
 assert a["cycles"] > 0
+assert len(a["layers"]) == len(b["layers"]) > 0, (len(a["layers"]), len(b["layers"]))
 for la, lb in zip(a["layers"], b["layers"]):
+    assert la["node"] == lb["node"], (la["node"], lb["node"])
     assert la["cycles"] == lb["cycles"] and la["tile_cycles"] == lb["tile_cycles"], la["node"]
 print("model and RTL tiles: same outputs, same cycles:", a["cycles"], "cycles,", a["sim_us"], "us")
 PY
