@@ -51,7 +51,12 @@ class TileModel final : public Tile {
   std::vector<uint32_t> wear_;  // per NVM row
   uint64_t now_ = 0;
   uint32_t prog_row_ = 0;
-  uint64_t prog_done_ = 0;        // program engine busy while now_ < prog_done_
+  uint64_t prog_done_ = 0;  // program engine busy while now_ < prog_done_
+  struct MvmShape {
+    uint32_t count = 0;
+    uint8_t xbits = 0;
+    uint64_t cycles = 0;
+  } last_shape_;                  // the cycles of the last MVM's shape
   std::vector<int16_t> scratch_;  // the MVM kernels' decoded inputs
 };
 
