@@ -31,7 +31,7 @@ namespace hycim::tile::isa {
 namespace {
 
 struct WeightDecode {
-  __m512i mask, sign, bias;
+  __m512i mask, sign, flip;  // flip: 0x80 in every byte
 };
 
 // The operand vpdpbusd multiplies, from the stored (flipped) bytes.
@@ -39,7 +39,7 @@ template <bool kNarrow, bool kFlip>
 HYCIM_AVX512_INLINE __m512i decode(__m512i v, const WeightDecode& d) {
   if constexpr (kNarrow)
     v = _mm512_sub_epi8(_mm512_xor_si512(_mm512_and_si512(v, d.mask), d.sign), d.sign);
-  if constexpr (kFlip) v = _mm512_xor_si512(v, d.bias);
+  if constexpr (kFlip) v = _mm512_xor_si512(v, d.flip);
   return v;
 }
 

@@ -94,7 +94,8 @@ MvmKernel default_mvm_kernel() {
 
 PackedRows::PackedRows(uint32_t rows, uint32_t lanes)
     : lanes_(lanes), lines_((size_t{(rows + 3) / 4} * lanes * 4 + 63) / 64 + 1) {
-  // One spare line: a full 64-byte load of the last group's lanes stays inside.
+  // One spare line past the last group: a masked 64-byte load there stays
+  // inside the buffer even for tools that check its full width.
   std::memset(bytes(), kFlip, lines_.size() * sizeof(Line));
 }
 
