@@ -11,7 +11,7 @@
 # tests/install builds an outside project against it.
 include(CMakePackageConfigHelpers)
 
-set(_hycim_exported hycim_spec hycim_tile hycim_nvm hycim_device_core hycim_device hycim_driver
+set(_hycim_exported hycim_spec hycim_tile hycim_nvm hycim_tech hycim_device_core hycim_device hycim_driver
     hycim_driver_sim hycim_cim hycim_runtime)
 if(TARGET hycim_rtl_tile)
   list(APPEND _hycim_exported hycim_rtl_tile hycim_rtl_verilated hycim_verilator_harness)

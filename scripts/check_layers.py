@@ -13,10 +13,14 @@ import sys
 
 # The driver's public headers: what any layer above may include from it.
 DRIVER_PUBLIC = ["driver/driver.hpp", "driver/hycim_driver.h", "driver/command_builders.hpp"]
-SPEC = ["hycim/spec/"]
+# The spec and the technology model (sim/tech: energy, area and delay of
+# each component, published macros) are facts about the device, not a layer
+# of its software: every layer may read them, and they include nothing above.
+SPEC = ["hycim/spec/", "sim/tech/"]
 
 # (files under this prefix, the include prefixes they may use). First match wins.
 RULES = [
+    ("sim/tech/", ["sim/tech/", "hycim/spec/"]),
     ("sim/", ["sim/"] + SPEC + ["Vhycim_tile_"]),
     ("driver/sim/", ["driver/"] + SPEC + ["sim/device/", "sim/tile/tile.hpp"]),
     ("driver/", ["driver/lib/", "driver/daemon/", "driver/sim/"] + DRIVER_PUBLIC + SPEC),

@@ -109,6 +109,7 @@ void CommandProcessor::reset() {
   const std::vector<uint8_t> zero(tile_cfg_.lanes, 0);
   for (auto& t : tiles_)
     for (uint32_t r = tile_cfg_.nvm_rows; r < tile_cfg_.rows(); ++r) t->poke_row(r, zero);
+  for (auto& r : runners_) r.forget_row_ones();
 }
 
 }  // namespace hycim::device

@@ -61,6 +61,8 @@ void CommandRunner::catch_up() {
 bool CommandRunner::execute(const tile::Command& cmd, Outcome& o, tile::Result& r) {
   catch_up();
   tile_.execute(cmd, r);
+  const bool writes = cmd.op == tile::Opcode::kWriteSram || cmd.op == tile::Opcode::kProgramNvm;
+  if (writes && cmd.row < row_ones_.size()) row_ones_[cmd.row] = -1;
   o.work.cycles += r.cycles;
   o.status = from_tile(r.status);
   return r.status == tile::Status::kOk;
@@ -154,25 +156,40 @@ void CommandRunner::read_wear(const sd::CommandRecord& c, Outcome& o) {
   if (o.status == DevStatus::kOk) dma_write(c.host_addr2, buf, o);
 }
 
-// Energy of one MVM from its input bits: a row is raised in plane b when its
-// input has bit b set; every raised row adds LANES weights; every plane
-// shift-adds LANES accumulators; the inputs are latched row by row.
+uint64_t CommandRunner::row_ones(uint32_t row, uint8_t wbits) {
+  const uint32_t full = tile_.config().wbits;
+  auto count = [&](uint32_t mask) {
+    uint64_t n = 0;
+    for (uint8_t b : tile_.peek_row(row)) n += std::popcount(uint32_t{b} & mask);
+    return n;
+  };
+  if (wbits < full) return count(width_mask(wbits));  // a narrower MVM: rare, not cached
+  if (row_ones_.empty()) row_ones_.assign(tile_.config().rows(), -1);
+  int32_t& cached = row_ones_.at(row);
+  if (cached < 0) cached = static_cast<int32_t>(count(width_mask(uint8_t(full))));
+  return static_cast<uint64_t>(cached);
+}
+
+// Energy of one MVM from its data (docs/device.md, "Energy"): a row is raised
+// in plane b when its input has bit b set; every raised row reads LANES
+// weights, and each of their 1 bits switches the lane's adder tree; every
+// plane shift-adds LANES accumulators; the inputs are latched row by row.
+// Counted from the data here, above the tile, so the model and the RTL report
+// the same energy for the same stream.
 void CommandRunner::count_mvm_energy(std::span<const uint8_t> x, const sd::CommandRecord& c,
-                                     Outcome& o) const {
+                                     Outcome& o) {
   const uint32_t lanes = tile_.config().lanes;
-  uint64_t raised = 0;
-  // Eight inputs per popcount: this runs once per MVM over K inputs.
-  const uint64_t mask = uint64_t{width_mask(c.xbits) & 0xff} * 0x0101010101010101ull;
-  size_t i = 0;
-  for (uint64_t word; i + 8 <= x.size(); i += 8) {
-    std::memcpy(&word, &x[i], 8);
-    raised += std::popcount(word & mask);
+  const uint32_t xmask = width_mask(c.xbits);
+  uint64_t raised = 0, ones = 0;
+  for (size_t k = 0; k < x.size(); ++k) {
+    const int set = std::popcount(uint32_t{x[k]} & xmask);
+    raised += set;
+    if (set) ones += uint64_t(set) * row_ones(c.row + uint32_t(k), c.wbits);
   }
-  for (; i < x.size(); ++i) raised += std::popcount(uint32_t{x[i]} & width_mask(c.xbits));
   const EnergyPj& e = timing_.energy_pj;
   o.work.row_activations += raised;
   o.work.macs += uint64_t{c.count} * lanes;
-  o.work.energy_pj.array += double(raised) * lanes * e.lane_add;
+  o.work.energy_pj.array += double(raised) * lanes * e.lane_add + double(ones) * e.weight_one;
   o.work.energy_pj.shift_add += double(c.xbits) * lanes * e.shift_add;
   o.work.energy_pj.sram += double(input_rows(c.count, tile_.config())) * lanes * e.sram_byte;
 }
@@ -215,12 +232,18 @@ void CommandRunner::emul(const sd::CommandRecord& c, Outcome& o) {
                                   c.wbits, c.flags & sd::cmd_flags::kWsigned),
               o, r);
   if (ok) {
-    uint64_t adds = 0;
-    for (uint8_t b : tile_.peek_row(c.row2))
-      adds += std::popcount(uint32_t{b} & width_mask(c.xbits));
+    // Lane l adds A[l] once per set bit of B[l]: the same events as an MVM's.
+    uint64_t adds = 0, ones = 0;
+    const std::vector<uint8_t> a = tile_.peek_row(c.row), b = tile_.peek_row(c.row2);
+    for (uint32_t l = 0; l < lanes; ++l) {
+      const int set = std::popcount(uint32_t{b[l]} & width_mask(c.xbits));
+      adds += set;
+      ones += uint64_t(set) * std::popcount(uint32_t{a[l]} & width_mask(c.wbits));
+    }
     o.work.row_activations += c.xbits;
     o.work.macs += lanes;
-    o.work.energy_pj.array += double(adds) * timing_.energy_pj.lane_add;
+    o.work.energy_pj.array +=
+        double(adds) * timing_.energy_pj.lane_add + double(ones) * timing_.energy_pj.weight_one;
     o.work.energy_pj.shift_add += double(c.xbits) * lanes * timing_.energy_pj.shift_add;
   }
   spend(o.work.cycles);

@@ -33,6 +33,10 @@ class CommandRunner {
 
   Outcome run(const spec::device::CommandRecord& c, DevicePort& port);
 
+  // Rows changed behind the runner's back (the device's reset zeroes SRAM):
+  // their cached weight-bit counts are stale.
+  void forget_row_ones() { row_ones_.clear(); }
+
  private:
   void write_rows(const spec::device::CommandRecord& c, Outcome& o);
   void read_rows(const spec::device::CommandRecord& c, Outcome& o);
@@ -49,13 +53,18 @@ class CommandRunner {
   // Lets the simulated time of `cycles` tile cycles pass.
   void spend(uint64_t cycles, double at_least_ns = 0);
   void count_mvm_energy(std::span<const uint8_t> x, const spec::device::CommandRecord& c,
-                        Outcome& o) const;
+                        Outcome& o);
+  // Bits set in the low `wbits` bits of row `row`'s lanes: the weight bits an
+  // MVM that raises the row feeds its adder trees. Cached for the tile's
+  // full width, since an MVM counts them for every row it reads.
+  uint64_t row_ones(uint32_t row, uint8_t wbits);
 
   uint32_t index_;
   tile::Tile& tile_;
   const TimingConfig& timing_;
   NvmBacking* nvm_;
-  DevicePort* port_ = nullptr;  // the one of the command running now
+  DevicePort* port_ = nullptr;     // the one of the command running now
+  std::vector<int32_t> row_ones_;  // per row; -1: not counted since it last changed
 };
 
 }  // namespace hycim::device

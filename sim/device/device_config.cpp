@@ -62,8 +62,8 @@ DeviceConfig DeviceConfig::from_json(const nlohmann::json& j) {
       c.tile_kind = parse_tile_kind(get<std::string>(v, key));
     else if (key == "nvm_image")
       c.nvm_image = get<std::string>(v, key);
-    else if (key == "timing")
-      c.timing = TimingConfig::from_json(v);
+    else if (key == "timing" || key == "tech")
+      continue;  // below, once tile_config is known
     else if (key == "engine")
       c.engine = parse_engine_kind(get<std::string>(v, key));
     else if (key == "trace")
@@ -71,6 +71,18 @@ DeviceConfig DeviceConfig::from_json(const nlohmann::json& j) {
     else
       throw DeviceError(fmt::format("device.{}: unknown key", key));
   }
+  if (j.contains("tech")) c.tech = get<std::string>(j["tech"], "tech");
+  if (!c.tech.empty()) {
+    try {
+      c.timing = TimingConfig::for_technology(tech::load_technology(c.tech),
+                                              tile::named_config(c.tile_config));
+    } catch (const tech::TechError& e) {
+      throw DeviceError(fmt::format("device.tech: {}", e.what()));
+    } catch (const tile::TileError& e) {
+      throw DeviceError(fmt::format("device.tile_config: {}", e.what()));
+    }
+  }
+  if (j.contains("timing")) c.timing = TimingConfig::from_json(j["timing"], c.timing);
   c.validate();
   return c;
 }
@@ -80,6 +92,7 @@ nlohmann::json DeviceConfig::to_json() const {
           {"tiles", tiles},
           {"tile_kind", to_string(tile_kind)},
           {"nvm_image", nvm_image.string()},
+          {"tech", tech},
           {"timing", timing.to_json()},
           {"engine", to_string(engine)},
           {"trace", trace.string()}};

@@ -30,6 +30,10 @@ struct DeviceConfig {
   uint32_t tiles = 4;                   // 1..spec::device::kMaxTiles
   TileKind tile_kind = TileKind::kModel;
   std::filesystem::path nvm_image;  // empty: NVM rows are not kept after the run
+  // The technology the timing's clock and energies come from (a catalog name
+  // or a JSON path, sim/tech); empty: the spec's defaults, which are the
+  // default technology's (tech::kDefaultTechnology).
+  std::string tech;
   TimingConfig timing;
   // Functional by default: same results, cycles and energy as SystemC, many
   // times faster, and a value (open, close, several at once). A virtual
@@ -41,8 +45,9 @@ struct DeviceConfig {
   std::filesystem::path trace;
 
   // Keys: preset (a spec preset: sets tiles and tile_config, which may then
-  // not be given), tile_config, tiles, tile_kind ("model"|"rtl"), nvm_image, timing
-  // (TimingConfig keys), engine ("functional"|"systemc"), trace. Throws DeviceError naming a bad or
+  // not be given), tile_config, tiles, tile_kind ("model"|"rtl"), nvm_image, tech
+  // (a technology: sets the clock and energies), timing (TimingConfig keys,
+  // over what tech set), engine ("functional"|"systemc"), trace. Throws DeviceError naming a bad or
   // unknown key.
   static DeviceConfig from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "sim/device/device_error.hpp"
+#include "sim/tech/cim_energy.hpp"
 
 namespace hycim::device {
 namespace {
@@ -25,8 +26,9 @@ constexpr std::array<std::pair<const char*, double TimingConfig::*>, 7> kTimingK
     {"dma_bytes_per_ns", &TimingConfig::dma_bytes_per_ns},
     {"dma_latency_ns", &TimingConfig::dma_latency_ns},
 }};
-constexpr std::array<std::pair<const char*, double EnergyPj::*>, 5> kEnergyKeys = {{
+constexpr std::array<std::pair<const char*, double EnergyPj::*>, 6> kEnergyKeys = {{
     {"lane_add", &EnergyPj::lane_add},
+    {"weight_one", &EnergyPj::weight_one},
     {"shift_add", &EnergyPj::shift_add},
     {"sram_byte", &EnergyPj::sram_byte},
     {"nvm_program_byte", &EnergyPj::nvm_program_byte},
@@ -56,8 +58,18 @@ void require_positive(double v, const char* key) {
 
 }  // namespace
 
-TimingConfig TimingConfig::from_json(const nlohmann::json& j) {
+TimingConfig TimingConfig::for_technology(const tech::Technology& tech,
+                                          const spec::TileConfig& tile) {
+  const tech::TileEventEnergy e = tech::tile_event_energy({tile, tech::WeightCell::kNvm}, tech);
   TimingConfig t;
+  t.clock_mhz = tech.clock_mhz.value;
+  t.energy_pj = {e.lane_add,  e.weight_one,       e.shift_add,
+                 e.sram_byte, e.nvm_program_byte, e.dma_byte};
+  return t;
+}
+
+TimingConfig TimingConfig::from_json(const nlohmann::json& j, const TimingConfig& base) {
+  TimingConfig t = base;
   read_object(j, "timing", kTimingKeys, t, "energy_pj");
   if (j.contains("energy_pj"))
     read_object(j["energy_pj"], "timing.energy_pj", kEnergyKeys, t.energy_pj);

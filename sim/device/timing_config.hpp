@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "hycim/spec/tile_spec.hpp"
 #include "hycim/spec/timing_spec.hpp"
+#include "sim/tech/technology.hpp"
 
 namespace hycim::device {
 
@@ -14,6 +16,7 @@ namespace hycim::device {
 // into hycim::spec::timing and the docs/device.md table).
 struct EnergyPj {
   double lane_add = spec::timing::energy_pj::kLaneAdd;
+  double weight_one = spec::timing::energy_pj::kWeightOne;
   double shift_add = spec::timing::energy_pj::kShiftAdd;
   double sram_byte = spec::timing::energy_pj::kSramByte;
   double nvm_program_byte = spec::timing::energy_pj::kNvmProgramByte;
@@ -32,9 +35,16 @@ struct TimingConfig {
 
   double period_ns() const { return 1000.0 / clock_mhz; }
 
-  // Keys as in to_json(); every key optional, an unknown one refused. Throws
-  // DeviceError naming the key ("timing.energy_pj.lane_ad: unknown key").
-  static TimingConfig from_json(const nlohmann::json& j);
+  // The clock and per-event energies a tile of `tile` gets from `tech`
+  // (sim/tech/cim_energy.hpp); the times keep their defaults. The defaults
+  // above are this for the default technology and tile (a test checks it).
+  static TimingConfig for_technology(const tech::Technology& tech, const spec::TileConfig& tile);
+
+  // Keys as in to_json(); every key optional (taken from `base`), an unknown
+  // one refused. Throws DeviceError naming the key
+  // ("timing.energy_pj.lane_ad: unknown key").
+  static TimingConfig from_json(const nlohmann::json& j, const TimingConfig& base);
+  static TimingConfig from_json(const nlohmann::json& j) { return from_json(j, TimingConfig()); }
   static TimingConfig from_file(const std::filesystem::path& path);
   nlohmann::json to_json() const;
   // Throws DeviceError naming the key when a value is out of range or a

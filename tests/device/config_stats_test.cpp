@@ -115,6 +115,44 @@ TEST(DeviceConfig, DeviceKeysAreNamed) {
   }
 }
 
+// The array's energy follows the data (docs/device.md, "Energy"): every
+// raised row costs LANES lane reads, and every 1 bit of its weights switches
+// the adder tree, once per set bit of its input. Reprogramming a row changes
+// what its next MVM costs (the runner's per-row counts are refreshed).
+TEST(DeviceStats, MvmEnergyFollowsTheWeightBitsRead) {
+  in_child([] {
+    DeviceConfig cfg = small_config(1);
+    HostBench tb("tb", cfg);
+    tb.setup();
+    std::vector<uint8_t> x(16, 0), w(16 * 8, 0);
+    x[0] = 0x81;  // raises row 0 in two planes
+    x[5] = 0x01;  // row 5 in one
+    for (int l = 0; l < 8; ++l) w[l] = 0xff, w[5 * 8 + l] = 0x01, w[9 * 8 + l] = 0xff;
+    put(tb, tb.data(0), x);
+    put(tb, tb.data(256), w);
+    const std::vector<uint8_t> zeros(8, 0);
+    put(tb, tb.data(512), zeros);
+    const cmd::Widths wd{};
+    auto done = tb.run({cmd::program_nvm(1, 0, 0, 16, tb.data(256)),
+                        cmd::mvm(2, 0, 0, 16, 32, tb.data(0), tb.data(1024), wd),
+                        cmd::program_nvm(3, 0, 0, 1, tb.data(512)),
+                        cmd::mvm(4, 0, 0, 16, 32, tb.data(0), tb.data(1024), wd),
+                        cmd::mvm(5, 0, 0, 16, 32, tb.data(0), tb.data(1024), {8, 4, true, true})});
+    for (const auto& c : done) ASSERT_EQ(status_of(c), DevStatus::kOk);
+    const EnergyPj& e = cfg.timing.energy_pj;
+    auto array_of = [&](uint32_t seq) {
+      for (const auto& c : tb.device().stats().commands())
+        if (c.seq == seq) return c.work.energy_pj.array;
+      return -1.0;
+    };
+    // Row 0: 64 ones x 2 planes; row 5: 8 ones x 1 plane (row 9 is not raised).
+    EXPECT_DOUBLE_EQ(array_of(2), 3 * 8 * e.lane_add + (2 * 64 + 8) * e.weight_one);
+    EXPECT_DOUBLE_EQ(array_of(4), 3 * 8 * e.lane_add + 8 * e.weight_one);
+    // A 4-bit weight reads its low four bits only (row 5's 0x01 still counts).
+    EXPECT_DOUBLE_EQ(array_of(5), 3 * 8 * e.lane_add + 8 * e.weight_one);
+  });
+}
+
 TEST(DeviceStats, PerCommandTileAndRunFiguresAddUp) {
   in_child([] {
     DeviceConfig cfg = small_config(2);

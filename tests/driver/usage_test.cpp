@@ -48,6 +48,18 @@ struct MvmStream {
     for (int8_t v : x) n += std::popcount(static_cast<uint8_t>(v));
     return n;
   }
+  // Weight bits entering the adder trees in one MVM: each raised row feeds
+  // its 1 bits, once per set bit of its input.
+  uint64_t weight_ones_per_mvm(uint32_t lanes) const {
+    uint64_t n = 0;
+    for (uint32_t k = 0; k < kK; ++k) {
+      uint64_t row = 0;
+      for (uint32_t l = 0; l < lanes; ++l)
+        row += std::popcount(static_cast<uint8_t>(w[k * lanes + l]));
+      n += row * std::popcount(static_cast<uint8_t>(x[k]));
+    }
+    return n;
+  }
 };
 
 uint64_t cycles_of(const std::vector<CompletionRecord>& done) {
@@ -88,7 +100,8 @@ TEST_P(DriverApi, UsageCountsAKnownMvmStream) {
   auto near = [](double got, double want) { EXPECT_NEAR(got, want, 1e-9 * want); };
   near(u.energy_dma_pj, double(u.dma_bytes) * e.dma_byte);
   near(u.energy_nvm_program_pj, double(kK) * lanes * e.nvm_program_byte);
-  near(u.energy_array_pj, double(u.row_activations) * lanes * e.lane_add);
+  near(u.energy_array_pj, double(u.row_activations) * lanes * e.lane_add +
+                              double(kN * s.weight_ones_per_mvm(lanes)) * e.weight_one);
   near(u.energy_shift_add_pj, double(kN) * 8 * lanes * e.shift_add);
   // Each input row written into SRAM, then latched by the MVM.
   near(u.energy_sram_pj, double(kN) * 2 * input_rows * lanes * e.sram_byte);

@@ -1,0 +1,34 @@
+// What the energy and area formulas need to know about an array beyond the
+// tile's parameters: which kind of cell holds the weights it multiplies. The
+// hycim tile multiplies NVM rows; the published SRAM macros are described as
+// tiles whose weight rows are SRAM (sim/tech/macro.hpp).
+#pragma once
+#include <cstdint>
+
+#include "hycim/spec/tile_spec.hpp"
+
+namespace hycim::tech {
+
+enum class WeightCell { kNvm, kSram };
+
+struct CimArray {
+  spec::TileConfig tile;  // geometry: nvm_rows hold the weights
+  WeightCell weight_cell = WeightCell::kNvm;
+  // How inputs reach the trees. The hycim tile: one bit a cycle, latched in
+  // its SRAM rows. Published macros may take two bits a cycle, radix-4 Booth
+  // digits (one partial product per two bits, zero when the three bits it
+  // reads agree) and input registers instead of SRAM rows.
+  uint32_t input_bits_per_cycle = 1;
+  bool booth = false;
+  bool input_registers = false;
+
+  // Bits of one partial product entering a lane's tree.
+  uint32_t tree_input_bits() const { return tile.wbits + (booth ? 1 : input_bits_per_cycle - 1); }
+};
+
+// Full adders in one lane's adder tree: a binary tree of ripple adders summing
+// `rows` numbers of `wbits` bits, each level one bit wider than the one below
+// (exact count, not an estimate: level by level, floor(n/2) adders).
+uint64_t adder_tree_full_adders(uint32_t rows, uint32_t wbits);
+
+}  // namespace hycim::tech

@@ -1,0 +1,85 @@
+// The area and energy formulas on hand-checked numbers (docs/device.md,
+// "Technology, energy and area").
+#include <gtest/gtest.h>
+
+#include "sim/tech/cim_energy.hpp"
+#include "sim/tech/tile_area.hpp"
+
+namespace hycim::tech {
+namespace {
+
+// Round numbers, so every expected value below is arithmetic on the page.
+Technology round_technology() {
+  return Technology::from_json(nlohmann::json::parse(R"({
+    "name": "round", "node_nm": 28, "vdd": 1.0, "vth": 0.3, "alpha": 1.0,
+    "clock_mhz": 100, "fmax_mhz": 200, "periphery": 0.5, "leakage_nw_per_um2": 10,
+    "energy_fj": {"wordline_cell": 1, "sram_cell_read": 2, "nvm_cell_read": 3, "tree_one": 4,
+                  "accumulate_bit": 5, "register_bit": 6, "sram_access_bit": 7,
+                  "nvm_program_bit": 8, "link_bit": 9},
+    "area_um2": {"sram_cell": 1, "nvm_cell": 0.5, "wordline_driver": 2, "full_adder": 3,
+                 "flip_flop": 4, "controller": 100, "host_interface": 1000}})"));
+}
+
+TEST(TileArea, AdderTreeCountsEveryLevel) {
+  EXPECT_EQ(adder_tree_full_adders(1, 8), 0u);
+  EXPECT_EQ(adder_tree_full_adders(2, 8), 8u);
+  EXPECT_EQ(adder_tree_full_adders(4, 8), 2u * 8 + 1 * 9);
+  EXPECT_EQ(adder_tree_full_adders(5, 8), 2u * 8 + 1 * 9 + 1 * 10);
+  EXPECT_EQ(adder_tree_full_adders(64, 8), 32u * 8 + 16 * 9 + 8 * 10 + 4 * 11 + 2 * 12 + 13);
+}
+
+TEST(TileArea, SmallTileComponentByComponent) {
+  // small: 8 lanes x 8 bits, 32 NVM + 16 SRAM rows, 4 rows a cycle, 32-bit accumulators.
+  const TileArea a = tile_area({spec::kSmallTile, WeightCell::kNvm}, round_technology());
+  EXPECT_DOUBLE_EQ(a.weight_cells, 32 * 64 * 0.5);
+  EXPECT_DOUBLE_EQ(a.buffer_cells, 16 * 64 * 1);
+  EXPECT_DOUBLE_EQ(a.wordline_drivers, 48 * 2);
+  EXPECT_DOUBLE_EQ(a.adder_trees, 8 * 25 * 3);
+  EXPECT_DOUBLE_EQ(a.transfer_region, 8 * 32 * (3 + 4));
+  EXPECT_DOUBLE_EQ(a.controller, 100);
+  const double parts = 1024 + 1024 + 96 + 600 + 1792 + 100;
+  EXPECT_DOUBLE_EQ(a.periphery, 0.5 * parts);
+  EXPECT_DOUBLE_EQ(a.total(), 1.5 * parts);
+  const DeviceArea d = device_area({spec::kSmallTile, WeightCell::kNvm}, 3, round_technology());
+  EXPECT_DOUBLE_EQ(d.total_mm2(), (3 * 1.5 * parts + 1000) * 1e-6);
+}
+
+TEST(CimEnergy, EventsOfTheSmallTile) {
+  const TileEventEnergy e =
+      tile_event_energy({spec::kSmallTile, WeightCell::kNvm}, round_technology());
+  EXPECT_DOUBLE_EQ(e.lane_add, 8 * (1 + 3) * 1e-3);  // word line + NVM read, 8 bits
+  EXPECT_DOUBLE_EQ(e.weight_one, 4e-3);
+  EXPECT_DOUBLE_EQ(e.shift_add, 32 * 5e-3);
+  EXPECT_DOUBLE_EQ(e.sram_byte, 8 * 7e-3);
+  EXPECT_DOUBLE_EQ(e.nvm_program_byte, 8 * 8e-3);
+  EXPECT_DOUBLE_EQ(e.dma_byte, 8 * 9e-3);
+  const double area = tile_area({spec::kSmallTile, WeightCell::kNvm}, round_technology()).total();
+  EXPECT_DOUBLE_EQ(e.leakage_mw, area * 10 * 1e-6);
+  // SRAM weights read their SRAM cells instead.
+  EXPECT_DOUBLE_EQ(
+      tile_event_energy({spec::kSmallTile, WeightCell::kSram}, round_technology()).lane_add,
+      8 * (1 + 2) * 1e-3);
+}
+
+TEST(CimEnergy, MvmAtGivenDensities) {
+  const Technology t = round_technology();
+  const CimArray a{spec::kSmallTile, WeightCell::kNvm};
+  // K = 16 rows, 8-bit inputs a quarter set, weights half set, 40 ns.
+  const MvmEnergy m = mvm_energy(a, t, 16, 8, {0.25, 0.5}, 40);
+  const double raised = 16 * 8 * 0.25;
+  EXPECT_DOUBLE_EQ(m.array, raised * 8 * 32e-3);
+  EXPECT_DOUBLE_EQ(m.tree, raised * 8 * 8 * 0.5 * 4e-3);
+  EXPECT_DOUBLE_EQ(m.shift_add, 8 * 8 * 0.16);
+  EXPECT_DOUBLE_EQ(m.input, 16 * 8 * 7e-3);  // through the SRAM rows
+  EXPECT_DOUBLE_EQ(m.leakage, tile_event_energy(a, t).leakage_mw * 40);
+  // Booth: 4 steps of 2 bits; a digit is 0 when its three bits agree.
+  const CimArray booth{spec::kSmallTile, WeightCell::kSram, 2, true, true};
+  const MvmEnergy b = mvm_energy(booth, t, 16, 8, {0.5, 0.5}, 0);
+  EXPECT_DOUBLE_EQ(b.array, 16 * 4 * 0.75 * 8 * 8 * (1 + 2) * 1e-3);
+  EXPECT_DOUBLE_EQ(b.shift_add, 4 * 8 * 0.16);
+  EXPECT_DOUBLE_EQ(b.input, 16 * 8 * 6e-3);  // input registers
+  EXPECT_EQ(booth.tree_input_bits(), 9u);
+}
+
+}  // namespace
+}  // namespace hycim::tech
