@@ -123,6 +123,8 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
       j["nvm_image"] = value;
     else if (key == "timing")
       j["timing"] = read_json_file(value);
+    else if (key == "tech")
+      j["tech"] = value;
     else if (key == "engine")
       j["engine"] = value;
     else if (key == "trace")
@@ -131,7 +133,7 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
       throw DriverError(
           Status::kInvalid,
           "sim:// URI: unknown key '" + key +
-              "' (known: preset, tile, config, tiles, nvm, timing, engine, trace, instance)");
+              "' (known: preset, tile, config, tiles, nvm, tech, timing, engine, trace, instance)");
   }
   try {
     device::DeviceConfig c = device::DeviceConfig::from_json(j);

@@ -19,6 +19,7 @@ using driver::DeviceInfo;
 
 struct InfoOptions {
   std::string device;
+  std::string tech;  // empty: the sim:// URI's tech=, else the default
   bool json = false;
   bool presets = false;
 };
@@ -60,6 +61,15 @@ void print_text(const nlohmann::json& d) {
                fmt::join(r["models"].get<std::vector<std::string>>(), ", "));
   fmt::print("  contexts    {} open, {} commands completed\n", d["contexts"].get<int>(),
              d["commands_completed"].get<uint64_t>());
+  const auto& a = d["area"];
+  fmt::print(
+      "  area        {:.4g} mm^2 ({:.4g} mm^2 a tile, {:.4g} mm^2 host interface) on {} "
+      "({:g} nm, {:g} V, {:g} MHz)\n",
+      a["total_mm2"].get<double>(), a["tile"]["total_mm2"].get<double>(),
+      a["host_interface_um2"].get<double>() * 1e-6, a["technology"].get<std::string>(),
+      a["node_nm"].get<double>(), a["vdd"].get<double>(), a["clock_mhz"].get<double>());
+  fmt::print("              peak {:.4g} TOPS int8, {:.4g} TOPS/mm^2\n",
+             a["peak_tops"].get<double>(), a["tops_mm2"].get<double>());
 }
 
 void run(const InfoOptions& o) {
@@ -70,10 +80,11 @@ void run(const InfoOptions& o) {
       return;
     }
     for (const auto& p : all)
-      fmt::print("{:<8} {:>5} tiles x '{}': {:>9} weights ({:>7})  {}\n",
+      fmt::print("{:<8} {:>5} tiles x '{}': {:>9} weights ({:>7}) {:>8.3f} mm^2  {}\n",
                  p["name"].get<std::string>(), p["tiles"].get<uint32_t>(),
                  p["tile_config"].get<std::string>(), p["weights"].get<uint64_t>(),
-                 human_bytes(p["bytes"].get<uint64_t>()), p["doc"].get<std::string>());
+                 human_bytes(p["bytes"].get<uint64_t>()), p["area"]["total_mm2"].get<double>(),
+                 p["doc"].get<std::string>());
     return;
   }
   const std::vector<std::string> uris =
@@ -89,7 +100,11 @@ void run(const InfoOptions& o) {
     DeviceInfo info;
     if (auto st = dev->info(&info); st != driver::Status::kOk)
       throw cli::CliError(fmt::format("{}: reading device info: {}", uri, driver::to_string(st)));
-    all.push_back(cim::device_report(uri, dev->capabilities(), info));
+    try {
+      all.push_back(cim::device_report(uri, dev->capabilities(), info, o.tech));
+    } catch (const tech::TechError& e) {
+      throw cli::CliError(fmt::format("--tech: {}", e.what()), 2);
+    }
   }
   if (o.json) {
     fmt::print("{}\n", nlohmann::json{{"devices", all}}.dump(2));
@@ -103,6 +118,9 @@ void setup(CLI::App& root) {
   auto* c = root.add_subcommand("info", "Show devices, their capabilities and NVM state");
   c->add_option("--device", opts->device,
                 "device URI (sim://?config=small, unix://PATH); default: every reachable device");
+  c->add_option("--tech", opts->tech,
+                "technology the area is reported on (hycim macros --help; default: the sim:// "
+                "URI's tech=, else hycim22)");
   c->add_flag("--json", opts->json, "print JSON");
   c->add_flag("--presets", opts->presets, "list the named devices (sim://?preset=NAME) instead");
   c->callback([opts] { run(*opts); });

@@ -87,12 +87,21 @@ void run(const RunOptions& o) {
           p.nvm_endurance, st.program_sim_us, st.program_energy_pj / 1000);
   }
   if (o.profile) {
-    fmt::print("  {:<36} {:<6} {:>8} {:>10} {:>10} {:>10} {:>9} {:>10}\n", "node", "where",
-               "cycles", "sim us", "energy nJ", "host us", "NVM rows", "prog us");
-    for (const auto& l : st.layers)
-      fmt::print("  {:<36.36} {:<6} {:>8} {:>10.3f} {:>10.3f} {:>10.1f} {:>9} {:>10.3f}\n", l.node,
-                 l.on_device ? "device" : "host", l.cycles, l.sim_ns / 1000, l.energy_pj / 1000,
-                 l.host_us, l.nvm_rows_written, l.program_sim_ns / 1000);
+    // "area": how much of the device's array this node kept at work, the
+    // tile-cycles its MVMs used over every tile for the node's latency.
+    fmt::print("  {:<36} {:<6} {:>8} {:>10} {:>10} {:>6} {:>10} {:>9} {:>10}\n", "node", "where",
+               "cycles", "sim us", "energy nJ", "area", "host us", "NVM rows", "prog us");
+    for (const auto& l : st.layers) {
+      uint64_t busy = 0;
+      for (uint64_t c : l.tile_cycles) busy += c;
+      const double area = l.cycles && !l.tile_cycles.empty()
+                              ? double(busy) / (double(l.cycles) * double(l.tile_cycles.size()))
+                              : 0;
+      fmt::print(
+          "  {:<36.36} {:<6} {:>8} {:>10.3f} {:>10.3f} {:>5.1f}% {:>10.1f} {:>9} {:>10.3f}\n",
+          l.node, l.on_device ? "device" : "host", l.cycles, l.sim_ns / 1000, l.energy_pj / 1000,
+          100 * area, l.host_us, l.nvm_rows_written, l.program_sim_ns / 1000);
+    }
   }
   if (o.plan) fmt::print("{}", s.plan());
 }
@@ -112,7 +121,9 @@ void setup(CLI::App& app) {
   add_run_options(c, *opts);
   c->add_option("--output,-o", opts->outputs,
                 "files for the outputs in graph-output order (.npy or .pb)");
-  c->add_flag("--profile", opts->profile, "print cycles, simulated time, energy per node");
+  c->add_flag("--profile", opts->profile,
+              "print cycles, simulated time, energy and the share of the array at work per node "
+              "(energies on --tech)");
   c->add_option("--trace", opts->trace, "write a Chrome trace of the (last) run to this file");
   c->add_flag("--json", opts->json, "print stats as JSON");
   c->add_flag("--dump-graph", opts->dump_graph,

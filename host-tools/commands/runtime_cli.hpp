@@ -17,7 +17,7 @@ namespace hycim::cli {
 
 struct DeviceFlags {
   std::vector<std::string> devices;  // --device, once per device
-  std::string tile, config, nvm, preset;
+  std::string tile, config, nvm, preset, tech;
   uint32_t tiles = 0;
 };
 
@@ -31,11 +31,12 @@ inline std::string device_uri(const DeviceFlags& f) {
   if (!f.config.empty()) keys.push_back("config=" + f.config);
   if (f.tiles) keys.push_back("tiles=" + std::to_string(f.tiles));
   if (!f.nvm.empty()) keys.push_back("nvm=" + f.nvm);
+  if (!f.tech.empty()) keys.push_back("tech=" + f.tech);
   if (!f.devices.empty()) {
     if (!keys.empty())
       throw CliError(
-          "--device names the device; --preset/--tile/--config/--tiles/--nvm are shorthands "
-          "for a sim:// URI and cannot be added to it",
+          "--device names the device; --preset/--tile/--config/--tiles/--nvm/--tech are "
+          "shorthands for a sim:// URI and cannot be added to it",
           2);
     return f.devices.front();
   }
@@ -57,6 +58,9 @@ inline void add_device_options(CLI::App* c, DeviceFlags& f) {
                 "shorthand: a named sim:// device (hycim info --presets: default, edge, cnn, xl)");
   c->add_option("--nvm", f.nvm,
                 "shorthand: NVM image of the sim:// device (weights stay resident across runs)");
+  c->add_option("--tech", f.tech,
+                "shorthand: technology of the sim:// device's clock and energies (cmos28, "
+                "hycim22, or a JSON path; hycim macros)");
 }
 
 inline void add_session_options(CLI::App* c, runtime::SessionOptions& o) {

@@ -23,9 +23,12 @@
 #include "host-tools/commands/sim_report.hpp"
 #include "host-tools/commands/sim_sweep.hpp"
 #include "hycim/spec/tile_spec.hpp"
+#include "runtime/cim/device_report.hpp"
 #include "runtime/cim/driver_engine.hpp"
 #include "runtime/cim/nvm_residency.hpp"
 #include "runtime/cim/weight_plan.hpp"
+#include "sim/tech/cim_energy.hpp"
+#include "sim/tech/tile_area.hpp"
 
 namespace {
 
@@ -249,6 +252,17 @@ sim::Row run_layer(const Layer& l, const std::string& uri, uint64_t seed) {
   r["description"] = engine.describe();
   r["error"] = "";
   residency.release_scratch(&residency);
+  // Area and leakage on the device's technology (sim/tech): the device counts
+  // dynamic energy per event; static power follows the area over the time.
+  const tech::Technology t = tech::load_technology(cim::technology_of(uri));
+  const spec::TileConfig tile = cim::tile_of(caps);
+  const tech::DeviceArea area = tech::device_area({tile, tech::WeightCell::kNvm}, caps.tiles, t);
+  const double tile_leak_mw = tech::tile_event_energy({tile, tech::WeightCell::kNvm}, t).leakage_mw;
+  r["technology"] = t.name;
+  r["area_mm2"] = area.total_mm2();
+  if (sim_ns > 0)
+    r["tops_mm2"] = 2.0 * static_cast<double>(l.macs()) / sim_ns / 1000 / area.total_mm2();
+  r["leakage_pj"] = milli_round(tile_leak_mw * caps.tiles * sim_ns);
   r["host_total_ms"] = ms_since(t_start);
   return r;
 }

@@ -16,6 +16,7 @@
 
 #include "host-tools/command_registry.hpp"
 #include "hycim/spec/tile_spec.hpp"
+#include "sim/tech/technology.hpp"
 
 extern char** environ;
 
@@ -60,6 +61,12 @@ void check_value(const std::string& key, const std::string& v) {
   } else if (key == "timing") {
     std::ifstream in(v);
     if (!in) throw CliError(what + ": timing file cannot be read", 2);
+  } else if (key == "tech") {
+    try {
+      tech::load_technology(v);
+    } catch (const tech::TechError& e) {
+      throw CliError(fmt::format("--sweep tech: {}", e.what()), 2);
+    }
   }
 }
 

@@ -11,7 +11,7 @@
 namespace hycim::cli::sim {
 
 // The sim:// keys a sweep may vary (nvm cannot: one image has one geometry).
-inline constexpr const char* kSweepKeys[] = {"tile", "config", "tiles", "timing"};
+inline constexpr const char* kSweepKeys[] = {"tile", "config", "tiles", "tech", "timing"};
 
 struct SweepAxis {
   std::string key;

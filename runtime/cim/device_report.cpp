@@ -9,6 +9,7 @@
 #include "hycim/spec/tile_spec.hpp"
 #include "runtime/cim/driver_engine.hpp"
 #include "runtime/cim/nvm_residency.hpp"
+#include "sim/tech/tile_area.hpp"
 
 namespace hycim::cim {
 namespace {
@@ -45,8 +46,19 @@ Capacity weight_capacity(uint64_t tiles, uint64_t nvm_rows, uint64_t lanes, uint
   return {w, w * wbits / 8};
 }
 
+std::string technology_of(const std::string& uri) {
+  const size_t q = uri.find('?');
+  if (uri.rfind("sim://", 0) != 0 || q == std::string::npos) return tech::kDefaultTechnology;
+  for (size_t from = q + 1; from <= uri.size();) {
+    const size_t end = std::min(uri.find('&', from), uri.size());
+    if (uri.compare(from, 5, "tech=") == 0) return uri.substr(from + 5, end - from - 5);
+    from = end + 1;
+  }
+  return tech::kDefaultTechnology;
+}
+
 nlohmann::json device_report(const std::string& uri, const driver::Capabilities& c,
-                             const driver::DeviceInfo& i) {
+                             const driver::DeviceInfo& i, const std::string& tech) {
   namespace sd = spec::device;
   const auto version = sd::fields::Version::unpack(c.version);
   const Capacity cap = weight_capacity(c.tiles, c.nvm_rows, c.lanes, c.wbits);
@@ -77,6 +89,8 @@ nlohmann::json device_report(const std::string& uri, const driver::Capabilities&
         {"rows_programmed", i.nvm_rows_programmed},
         {"max_wear", i.nvm_max_wear},
         {"resident", resident_summary(i.nvm_image)}}},
+      {"area", area_report(tile_of(c), c.tiles,
+                           tech::load_technology(tech.empty() ? technology_of(uri) : tech))},
       {"contexts", i.contexts},
       {"commands_completed", i.commands},
   };
@@ -113,6 +127,7 @@ nlohmann::json nvm_listing(const DriverEngine& engine, const NvmResidency& resid
 }
 
 nlohmann::json presets_report() {
+  const tech::Technology default_tech = tech::load_technology(tech::kDefaultTechnology);
   nlohmann::json all = nlohmann::json::array();
   for (const auto& p : spec::device::kDevicePresets) {
     const auto& named = spec::kNamedTileConfigs;
@@ -126,9 +141,38 @@ nlohmann::json presets_report() {
                    {"tile_config", p.tile_config},
                    {"weights", cap.weights},
                    {"bytes", cap.bytes},
+                   {"area", area_report(t, p.tiles, default_tech)},
                    {"doc", p.doc}});
   }
   return all;
+}
+
+spec::TileConfig tile_of(const driver::Capabilities& c) {
+  spec::TileConfig t{};
+  t.name = "device";
+  t.lanes = c.lanes;
+  t.wbits = c.wbits;
+  t.xbits = c.xbits;
+  t.nvm_rows = c.nvm_rows;
+  t.sram_rows = c.sram_rows;
+  t.rows_per_cycle = c.rows_per_cycle;
+  t.acc_bits = c.acc_bits;
+  return t;
+}
+
+nlohmann::json area_report(const spec::TileConfig& tile, uint32_t tiles,
+                           const tech::Technology& tech) {
+  const tech::DeviceArea a = tech::device_area({tile, tech::WeightCell::kNvm}, tiles, tech);
+  const double ops_per_cycle = 2.0 * tile.rows_per_cycle * tile.lanes / 8 * tiles;
+  const double tops = ops_per_cycle * tech.clock_mhz.value * 1e-6;
+  nlohmann::json j = a.to_json();
+  j["technology"] = tech.name;
+  j["node_nm"] = tech.node_nm.value;
+  j["vdd"] = tech.vdd.value;
+  j["clock_mhz"] = tech.clock_mhz.value;
+  j["peak_tops"] = tops;
+  j["tops_mm2"] = tops / a.total_mm2();
+  return j;
 }
 
 }  // namespace hycim::cim

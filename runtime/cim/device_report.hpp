@@ -9,6 +9,8 @@
 #include <string>
 
 #include "driver/driver.hpp"
+#include "hycim/spec/tile_spec.hpp"
+#include "sim/tech/technology.hpp"
 
 namespace hycim::cim {
 
@@ -23,16 +25,30 @@ struct Capacity {
 Capacity weight_capacity(uint64_t tiles, uint64_t nvm_rows, uint64_t lanes, uint64_t wbits);
 
 // uri, backend, id, version, capabilities, capacity, nvm (with the resident
-// catalog's summary, read without taking its lock), contexts, commands.
+// catalog's summary, read without taking its lock), contexts, commands, and
+// area (area_report) on technology `tech` (empty: technology_of(uri)).
+// Throws tech::TechError for an unknown technology.
 nlohmann::json device_report(const std::string& uri, const driver::Capabilities& caps,
-                             const driver::DeviceInfo& info);
+                             const driver::DeviceInfo& info, const std::string& tech = "");
+// The technology a device URI names: a sim:// URI's tech= option, else the
+// default (tech::kDefaultTechnology).
+std::string technology_of(const std::string& uri);
 // The fields of driver::Usage by their C names.
 nlohmann::json usage_report(const driver::Usage& u);
 // device, catalog, rows_total/used/free, utilization and every block.
 nlohmann::json nvm_listing(const DriverEngine& engine, const NvmResidency& residency);
 // One resident block: tile, row, rows, label, hash, last_used.
 nlohmann::json nvm_listing_block(const ResidentBlock& b);
-// The spec's named devices (sim://?preset=NAME) with their capacity.
+// The spec's named devices (sim://?preset=NAME) with their capacity and
+// area on the default technology.
 nlohmann::json presets_report();
+// A device's area on `tech` (sim/tech/tile_area.hpp: per tile by component,
+// the host interface, the device) and its peak int8 throughput at the
+// technology's clock: every tile raising ROWS_PER_CYCLE rows a cycle, 8-bit
+// inputs, one op per multiply and one per add.
+nlohmann::json area_report(const spec::TileConfig& tile, uint32_t tiles,
+                           const tech::Technology& tech);
+// The tile geometry a driver reports.
+spec::TileConfig tile_of(const driver::Capabilities& caps);
 
 }  // namespace hycim::cim
