@@ -415,11 +415,48 @@ def gen_device_doc_blocks(spec):
                                         for p in presets(spec)])}
 
 
+def tech_blocks(tech_dir):
+    """The technology files (spec/tech, read by sim/tech) as docs tables: every
+    parameter of each base technology with its source, and what each derived
+    one (scale_from) changes."""
+    if not os.path.isdir(tech_dir):
+        return {}
+    techs = {}
+    for name in sorted(os.listdir(tech_dir)):
+        if name.endswith(".json"):
+            with open(os.path.join(tech_dir, name)) as f:
+                techs[name[:-5]] = json.load(f)
+    rows = []
+    for name, t in techs.items():
+        if "scale_from" in t:
+            continue
+        for key in ("node_nm", "vdd", "vth", "alpha", "clock_mhz", "fmax_mhz", "periphery",
+                    "leakage_nw_per_um2"):
+            rows.append([f"`{name}`", f"`{key}`", t[key]["value"], t[key]["source"]])
+        for group, unit in (("energy_fj", "fJ"), ("area_um2", "um^2")):
+            for key, p in t[group].items():
+                rows.append([f"`{name}`", f"`{group}.{key}`", f"{p['value']} {unit}", p["source"]])
+        if "calibration" in t:
+            c = t["calibration"]
+            rows.append([f"`{name}`", "`calibration`",
+                         f"energy x {c['energy']}, area x {c['area']}",
+                         "fitted on " + ", ".join(c["macros"]) + " (hycim macros --calibrate)"])
+    derived = [[f"`{name}`", f"`{t['scale_from']}`", t["node_nm"]["value"], t["vdd"]["value"],
+                t["clock_mhz"]["value"],
+                ", ".join(f"`{g}.{k}` = {p['value']}" for g in ("energy_fj", "area_um2")
+                          for k, p in t.get(g, {}).items()) or "-"]
+               for name, t in techs.items() if "scale_from" in t]
+    return {"tech-params": md_table(["technology", "parameter", "value", "source"], rows),
+            "tech-derived": md_table(["technology", "scaled from", "node nm", "vdd V", "clock MHz",
+                                      "own values"], derived)}
+
+
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(.*?)(<!-- END GENERATED -->)", re.S)
 
 
-def render_docs(spec, text):
+def render_docs(spec, text, tech_dir):
     blocks = gen_doc_blocks(spec)
+    blocks.update(tech_blocks(tech_dir))
     seen = set()
 
     def sub(m):
@@ -457,7 +494,7 @@ def main():
             continue
         with open(path) as f:
             old = f.read()
-        new, missing = render_docs(spec, old)
+        new, missing = render_docs(spec, old, os.path.join(os.path.dirname(a.spec), "tech"))
         if missing:
             print(f"gen_spec: {path} lacks generated blocks: {', '.join(sorted(missing))}", file=sys.stderr)
             return 1

@@ -16,7 +16,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   python3-numpy python3-onnx python3-dev pybind11-dev python3-pybind11 python3-pytest
   python3-torch python3-torchvision
-  python3-sklearn
+  python3-sklearn python3-matplotlib
   gtkwave
 )
 
