@@ -37,13 +37,16 @@ int main(int argc, char** argv) {
   CLI::App app{"hycimd: serves one simulated hycim device to many processes", "hycimd"};
   std::string socket, nvm, tile = "model", config = "default", timing, engine_kind = "functional",
                            trace;
+  std::string tech;
   uint32_t tiles = 4;
   app.add_option("--socket", socket, "unix socket path to listen on")->required();
   app.add_option("--nvm-image", nvm, "NVM image file (created if missing)")->required();
   app.add_option("--tile", tile, "tile kind: model or rtl")->capture_default_str();
   app.add_option("--config", config, "named tile configuration")->capture_default_str();
   app.add_option("--tiles", tiles, "tiles in the device")->capture_default_str();
-  app.add_option("--timing", timing, "timing/energy JSON file");
+  app.add_option("--tech", tech,
+                 "technology of the clock and energies (a catalog name or JSON path)");
+  app.add_option("--timing", timing, "timing/energy JSON file (over --tech)");
   app.add_option("--engine", engine_kind, "device timing: functional or systemc")
       ->capture_default_str();
   app.add_option("--trace", trace, "RTL tiles: FST waveform file (tile i: FILE.i)");
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
                                             {"tiles", std::to_string(tiles)},
                                             {"nvm", nvm},
                                             {"engine", engine_kind}};
+    if (!tech.empty()) opts["tech"] = tech;
     if (!timing.empty()) opts["timing"] = timing;
     if (!trace.empty()) opts["trace"] = trace;
     // The socket first: a refused path must not leave a new NVM image behind.
