@@ -38,13 +38,14 @@ MvmEnergy mvm_energy(const CimArray& array, const Technology& tech, uint32_t k, 
     steps = std::ceil(double(xbits) / array.input_bits_per_cycle);
     raised = double(k) * xbits * a.input_ones;
   }
-  const double input_bit =
-      array.input_registers ? tech.energy_fj.register_bit.value * 1e-3 : ev.sram_byte / 8;
   MvmEnergy m;
   m.array = raised * c.lanes * ev.lane_add;
   m.tree = raised * c.lanes * c.wbits * a.weight_ones * ev.weight_one;
   m.shift_add = steps * c.lanes * ev.shift_add;
-  m.input = double(k) * xbits * input_bit;
+  // Inputs in registers cost per bit; in SRAM rows, as the device charges
+  // them, per byte of the whole rows they fill.
+  m.input = array.input_registers ? double(k) * xbits * tech.energy_fj.register_bit.value * 1e-3
+                                  : double((k + c.lanes - 1) / c.lanes) * c.lanes * ev.sram_byte;
   m.leakage = ev.leakage_mw * ns;  // mW x ns = pJ
   return m;
 }

@@ -37,7 +37,7 @@ struct MvmEnergy {
   double array = 0;      // lane_add x rows raised x lanes
   double tree = 0;       // weight_one x weight bits set in the raised rows
   double shift_add = 0;  // shift_add x accumulate steps x lanes
-  double input = 0;      // K x xbits input bits latched (SRAM rows or input registers)
+  double input = 0;      // inputs latched: whole SRAM rows, or K x xbits register bits
   double leakage = 0;
   double total() const { return array + tree + shift_add + input + leakage; }
 };

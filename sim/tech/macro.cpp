@@ -213,7 +213,8 @@ Calibration calibrate(const std::vector<Macro>& macros, const Technology& tech) 
   Calibration total;
   for (const Macro& m : macros) total.macros.push_back(m.name);
   for (int step = 0; step < 50; ++step) {
-    const Technology t = tech.calibrated(total);
+    // Values only: the sources are annotated once, by the caller.
+    const Technology t = tech.calibrated({total.energy, total.area, {}});
     double log_e = 0, log_a = 0;
     int n_e = 0, n_a = 0;
     for (const Macro& m : macros) {

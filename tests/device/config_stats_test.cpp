@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "sim/device/device_error.hpp"
+#include "sim/tech/cim_energy.hpp"
 #include "sim/tile/tile_timing.hpp"
 #include "tests/device/device_test_support.hpp"
 
@@ -150,6 +151,32 @@ TEST(DeviceStats, MvmEnergyFollowsTheWeightBitsRead) {
     EXPECT_DOUBLE_EQ(array_of(4), 3 * 8 * e.lane_add + 8 * e.weight_one);
     // A 4-bit weight reads its low four bits only (row 5's 0x01 still counts).
     EXPECT_DOUBLE_EQ(array_of(5), 3 * 8 * e.lane_add + 8 * e.weight_one);
+  });
+}
+
+// The device's counted energy and the technology model's formula for the
+// same MVM are one sum: with every input and weight bit set (densities 1),
+// tech::mvm_energy gives exactly what the device charged.
+TEST(DeviceStats, CountedEnergyIsTheTechnologyFormula) {
+  in_child([] {
+    DeviceConfig cfg = DeviceConfig::from_json(
+        json::parse(R"({"tile_config": "small", "tiles": 1, "tech": "hycim22"})"));
+    HostBench tb("tb", cfg);
+    tb.setup();
+    const std::vector<uint8_t> x(16, 0xff), w(16 * 8, 0xff);
+    put(tb, tb.data(0), x);
+    put(tb, tb.data(256), w);
+    auto done = tb.run({cmd::program_nvm(1, 0, 0, 16, tb.data(256)),
+                        cmd::mvm(2, 0, 0, 16, 32, tb.data(0), tb.data(1024), cmd::Widths{})});
+    for (const auto& c : done) ASSERT_EQ(status_of(c), DevStatus::kOk);
+    const auto& mvm = tb.device().stats().commands().back();
+    ASSERT_EQ(mvm.seq, 2u);
+    const tech::MvmEnergy m = tech::mvm_energy({spec::kSmallTile, tech::WeightCell::kNvm},
+                                               tech::load_technology("hycim22"), 16, 8, {1, 1}, 0);
+    EXPECT_NEAR(mvm.work.energy_pj.array, m.array + m.tree, 1e-9 * m.array);
+    EXPECT_NEAR(mvm.work.energy_pj.shift_add, m.shift_add, 1e-12);
+    // The device also writes the input rows before latching them.
+    EXPECT_NEAR(mvm.work.energy_pj.sram, 2 * m.input, 1e-12);
   });
 }
 

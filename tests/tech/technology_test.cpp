@@ -65,18 +65,19 @@ TEST(Technology, UnknownAndMissingKeysAreNamed) {
 // leakage per um^2 with V / node, fmax by the alpha-power law over the node.
 TEST(Technology, ScalingLaws) {
   const Technology t = load_technology("cmos28");
-  const Technology s = t.scaled(14, 0.45);
-  EXPECT_DOUBLE_EQ(s.energy_fj.tree_one.value, t.energy_fj.tree_one.value * 0.5 * 0.25);
-  EXPECT_DOUBLE_EQ(s.energy_fj.wordline_cell.value, t.energy_fj.wordline_cell.value * 0.125);
+  const Technology s = t.scaled(14, 0.6);
+  const double v = 0.6 / 0.9;
+  EXPECT_DOUBLE_EQ(s.energy_fj.tree_one.value, t.energy_fj.tree_one.value * 0.5 * v * v);
+  EXPECT_DOUBLE_EQ(s.energy_fj.wordline_cell.value, t.energy_fj.wordline_cell.value * 0.5 * v * v);
   EXPECT_DOUBLE_EQ(s.energy_fj.nvm_program_bit.value, t.energy_fj.nvm_program_bit.value);
   EXPECT_DOUBLE_EQ(s.energy_fj.link_bit.value, t.energy_fj.link_bit.value);
   EXPECT_DOUBLE_EQ(s.area_um2.sram_cell.value, t.area_um2.sram_cell.value * 0.25);
-  EXPECT_DOUBLE_EQ(s.leakage_nw_per_um2.value, t.leakage_nw_per_um2.value * 0.5 / 0.5);
+  EXPECT_DOUBLE_EQ(s.leakage_nw_per_um2.value, t.leakage_nw_per_um2.value * v / 0.5);
   const auto speed = [&](double v) { return std::pow(v - t.vth.value, t.alpha.value) / v; };
-  EXPECT_NEAR(s.fmax_mhz.value, t.fmax_mhz.value * speed(0.45) / speed(0.9) * 2, 1e-9);
+  EXPECT_NEAR(s.fmax_mhz.value, t.fmax_mhz.value * speed(0.6) / speed(0.9) * 2, 1e-9);
   EXPECT_EQ(s.clock_mhz.value, s.fmax_mhz.value);
   EXPECT_EQ(s.node_nm.value, 14);
-  EXPECT_EQ(s.vdd.value, 0.45);
+  EXPECT_EQ(s.vdd.value, 0.6);
   // The same point is the identity.
   EXPECT_DOUBLE_EQ(t.scaled(28, 0.9).energy_fj.tree_one.value, t.energy_fj.tree_one.value);
   EXPECT_DOUBLE_EQ(t.scaled(28, 0.9).fmax_mhz.value, t.fmax_mhz.value);
