@@ -451,12 +451,31 @@ def tech_blocks(tech_dir):
                                       "own values"], derived)}
 
 
+def fault_blocks(fault_dir):
+    """The NVM fault models (spec/faults, read by sim/tech/nvm_faults.hpp):
+    every value of every preset with its source."""
+    if not os.path.isdir(fault_dir):
+        return {}
+    rows = []
+    for name in sorted(os.listdir(fault_dir)):
+        if not name.endswith(".json"):
+            continue
+        with open(os.path.join(fault_dir, name)) as f:
+            m = json.load(f)
+        for key in ("stuck_at_0", "stuck_at_1", "read_disturb", "write_error_rate", "endurance"):
+            rows.append([f"`{name[:-5]}`", f"`{key}`", f"{m[key]['value']:g}", m[key]["source"]])
+        for key, p in m["retention"].items():
+            rows.append([f"`{name[:-5]}`", f"`retention.{key}`", f"{p['value']:g}", p["source"]])
+    return {"nvm-faults": md_table(["model", "parameter", "value", "source"], rows)}
+
+
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(.*?)(<!-- END GENERATED -->)", re.S)
 
 
 def render_docs(spec, text, tech_dir):
     blocks = gen_doc_blocks(spec)
     blocks.update(tech_blocks(tech_dir))
+    blocks.update(fault_blocks(os.path.join(os.path.dirname(tech_dir), "faults")))
     seen = set()
 
     def sub(m):

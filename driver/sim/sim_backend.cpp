@@ -12,6 +12,7 @@
 //    an open with other options is refused with kBusy saying what to do.
 #include "driver/sim/sim_backend.hpp"
 
+#include <cmath>
 #include <condition_variable>
 #include <fstream>
 #include <map>
@@ -45,6 +46,19 @@ uint32_t parse_count(const std::string& key, const std::string& v) {
   if (used != v.size() || v.empty() || n > UINT32_MAX)
     throw DriverError(Status::kInvalid, "sim:// URI: " + key + "='" + v + "' is not a number");
   return static_cast<uint32_t>(n);
+}
+
+double parse_number(const std::string& key, const std::string& v) {
+  size_t used = 0;
+  double x = 0;
+  try {
+    x = std::stod(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty() || !std::isfinite(x))
+    throw DriverError(Status::kInvalid, "sim:// URI: " + key + "='" + v + "' is not a number");
+  return x;
 }
 
 // The process's SystemC engine (see the file comment): deliberately never
@@ -129,11 +143,26 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
       j["engine"] = value;
     else if (key == "trace")
       j["trace"] = value;
+    else if (key == "faults")
+      j["faults"]["model"] = value;
+    else if (key == "fault_seed")
+      j["faults"]["seed"] = parse_count(key, value);
+    else if (key == "ecc")
+      j["faults"]["ecc"] = value;
+    else if (key == "temp_c")
+      j["faults"]["temp_c"] = parse_number(key, value);
+    else if (key == "verify_retries")
+      j["faults"]["verify_retries"] = parse_count(key, value);
+    else if (key == "age_s")
+      j["faults"]["age_s"] = parse_number(key, value);
+    else if (key == "age_temp_c")
+      j["faults"]["age_temp_c"] = parse_number(key, value);
     else
       throw DriverError(
           Status::kInvalid,
           "sim:// URI: unknown key '" + key +
-              "' (known: preset, tile, config, tiles, nvm, tech, timing, engine, trace, instance)");
+              "' (known: preset, tile, config, tiles, nvm, tech, timing, engine, trace, faults, "
+              "fault_seed, ecc, temp_c, verify_retries, age_s, age_temp_c, instance)");
   }
   try {
     device::DeviceConfig c = device::DeviceConfig::from_json(j);

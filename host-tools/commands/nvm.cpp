@@ -1,12 +1,18 @@
-// `hycim nvm list|verify|erase [--device URI]`: the weight blocks resident in
-// a device's NVM, from its residency catalog (`<nvm image>.resident.json`).
+// `hycim nvm list|verify|erase|scan|age [--device URI]`: the weight blocks
+// resident in a device's NVM, from its residency catalog (`<nvm
+// image>.resident.json`), and the health of its rows.
 //   list    every block: tile, rows, label (model:weight k/n range), hash
 //   verify  reads every block back and checks it against its hash; exit 1 on
 //           any mismatch (a later load reprograms such blocks)
 //   erase   drops blocks from the catalog (--all, --model NAME, --hash PREFIX);
 //           --wipe also programs their rows to zero (costs NVM wear)
+//   scan    reads every NVM row through the device's ECC: rows it cannot
+//           correct are listed (a device with a fault model, --faults)
+//   age     ages the device's NVM by --time at --temp (it sat unpowered),
+//           kept in its image, then scans it
 #include <fmt/format.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "host-tools/command_registry.hpp"
@@ -23,7 +29,64 @@ struct NvmOptions {
   cli::DeviceFlags device;
   bool json = false, all = false, wipe = false;
   std::string model, hash;
+  std::string time;    // nvm age: how long
+  double temp_c = 85;  // nvm age: at what temperature
 };
+
+// "1y", "30d", "12h", "1.5e6s", "10y": seconds. Months are 1/12 year, years
+// 365.25 days.
+double parse_duration(const std::string& text) {
+  static const std::pair<const char*, double> kUnits[] = {{"mo", 365.25 * 86400 / 12},
+                                                          {"s", 1},
+                                                          {"min", 60},
+                                                          {"h", 3600},
+                                                          {"d", 86400},
+                                                          {"w", 7 * 86400},
+                                                          {"y", 365.25 * 86400}};
+  size_t used = 0;
+  double n = 0;
+  try {
+    n = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string unit = used ? text.substr(used) : "";
+  for (const auto& [name, seconds] : kUnits)
+    if (used && unit == name && n >= 0 && std::isfinite(n)) return n * seconds;
+  throw cli::CliError(
+      fmt::format("--time '{}': expected a number and a unit (s, min, h, d, w, mo, y), e.g. 1y",
+                  text),
+      2);
+}
+
+// Every NVM row read through the device (READ_SRAM, no wear): what the ECC
+// refuses comes back as UncorrectableError naming the row.
+nlohmann::json scan_rows(cim::DriverEngine& engine) {
+  const cim::Geometry g = engine.geometry();
+  std::vector<uint8_t> row(g.lanes);
+  nlohmann::json bad = nlohmann::json::array();
+  for (uint32_t t = 0; t < g.tiles; ++t)
+    for (uint32_t r = 0; r < g.nvm_rows; ++r) {
+      try {
+        engine.read(t, r, row);
+      } catch (const cim::UncorrectableError& e) {
+        bad.push_back({{"tile", e.tile}, {"row", e.row}});
+      }
+    }
+  return {{"rows", uint64_t{g.tiles} * g.nvm_rows}, {"uncorrectable", bad}};
+}
+
+void print_scan(const nlohmann::json& s, bool json) {
+  if (json) {
+    fmt::print("{}\n", s.dump(2));
+    return;
+  }
+  for (const auto& b : s["uncorrectable"])
+    fmt::print("UNCORRECTABLE tile {} row {}\n", b["tile"].get<uint32_t>(),
+               b["row"].get<uint32_t>());
+  fmt::print("{} NVM rows read, {} uncorrectable\n", s["rows"].get<uint64_t>(),
+             s["uncorrectable"].size());
+}
 
 struct Opened {
   std::unique_ptr<cim::DriverEngine> engine;
@@ -105,6 +168,38 @@ void erase(const NvmOptions& o) {
   fmt::print("{} blocks erased\n", gone.size());
 }
 
+std::unique_ptr<cim::DriverEngine> open_engine(const std::string& uri) {
+  cim::DriverEngineOptions e;
+  e.uri = uri;
+  try {
+    return std::make_unique<cim::DriverEngine>(e);
+  } catch (const cim::EngineError& err) {
+    throw cli::CliError(err.what());
+  }
+}
+
+void scan(const NvmOptions& o) {
+  auto engine = open_engine(cli::device_uri(o.device));
+  print_scan(scan_rows(*engine), o.json);
+}
+
+void age(const NvmOptions& o) {
+  const double seconds = parse_duration(o.time);
+  std::string uri = cli::device_uri(o.device);
+  if (uri.rfind("sim://", 0) != 0 || uri.find("nvm=") == std::string::npos)
+    throw cli::CliError(
+        fmt::format("nvm age: {} is not a sim:// device with an NVM image (--nvm FILE): only a "
+                    "simulated device's cells can be aged, and only an image keeps the age",
+                    uri),
+        2);
+  uri += fmt::format("{}age_s={}&age_temp_c={}", uri.find('?') == std::string::npos ? "?" : "&",
+                     seconds, o.temp_c);
+  auto engine = open_engine(uri);
+  if (!o.json)
+    fmt::print("aged {} by {} s at {} C\n", cli::device_uri(o.device), seconds, o.temp_c);
+  print_scan(scan_rows(*engine), o.json);
+}
+
 void setup(CLI::App& app) {
   auto opts = std::make_shared<NvmOptions>();
   auto* nvm = app.add_subcommand("nvm", "List, verify or erase the weights resident in NVM");
@@ -123,6 +218,11 @@ void setup(CLI::App& app) {
   e->add_option("--model", opts->model, "blocks of this model file name (e.g. model.onnx)");
   e->add_option("--hash", opts->hash, "the block whose content hash starts so");
   e->add_flag("--wipe", opts->wipe, "also program the rows to zero (NVM wear)");
+  add("scan", "Read every NVM row through the device's ECC and list the uncorrectable ones", scan);
+  auto* a = add("age", "Age the NVM (it sat unpowered for --time at --temp), then scan it", age);
+  a->add_option("--time", opts->time, "how long: a number and s, min, h, d, w, mo or y (1y)")
+      ->required();
+  a->add_option("--temp", opts->temp_c, "at this temperature, C (default 85)");
 }
 
 }  // namespace

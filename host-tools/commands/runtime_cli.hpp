@@ -19,6 +19,8 @@ struct DeviceFlags {
   std::vector<std::string> devices;  // --device, once per device
   std::string tile, config, nvm, preset, tech;
   uint32_t tiles = 0;
+  std::string faults, ecc;  // the NVM's fault model and its protection
+  std::string fault_seed, temp_c;
 };
 
 // The URI the flags name; CliError when --device is mixed with shorthands or
@@ -32,11 +34,15 @@ inline std::string device_uri(const DeviceFlags& f) {
   if (f.tiles) keys.push_back("tiles=" + std::to_string(f.tiles));
   if (!f.nvm.empty()) keys.push_back("nvm=" + f.nvm);
   if (!f.tech.empty()) keys.push_back("tech=" + f.tech);
+  if (!f.faults.empty()) keys.push_back("faults=" + f.faults);
+  if (!f.fault_seed.empty()) keys.push_back("fault_seed=" + f.fault_seed);
+  if (!f.ecc.empty()) keys.push_back("ecc=" + f.ecc);
+  if (!f.temp_c.empty()) keys.push_back("temp_c=" + f.temp_c);
   if (!f.devices.empty()) {
     if (!keys.empty())
       throw CliError(
-          "--device names the device; --preset/--tile/--config/--tiles/--nvm/--tech are "
-          "shorthands for a sim:// URI and cannot be added to it",
+          "--device names the device; --preset/--tile/--config/--tiles/--nvm/--tech/--faults/"
+          "--fault-seed/--ecc/--op-temp are shorthands for a sim:// URI and cannot be added to it",
           2);
     return f.devices.front();
   }
@@ -61,6 +67,14 @@ inline void add_device_options(CLI::App* c, DeviceFlags& f) {
   c->add_option("--tech", f.tech,
                 "shorthand: technology of the sim:// device's clock and energies (cmos28, "
                 "hycim22, or a JSON path; hycim macros)");
+  c->add_option("--faults", f.faults,
+                "shorthand: the sim:// device's NVM fails like this (stt_mram, rram, pcm, or a "
+                "JSON path; docs/device.md \"NVM faults\"); kept in its --nvm image");
+  c->add_option("--fault-seed", f.fault_seed, "shorthand: seed of the NVM's fault map");
+  c->add_option("--ecc", f.ecc, "shorthand: NVM row protection with --faults, secded or none")
+      ->check(CLI::IsMember({"secded", "none"}));
+  c->add_option("--op-temp", f.temp_c,
+                "shorthand: operating temperature in C with --faults (retention while it runs)");
 }
 
 inline void add_session_options(CLI::App* c, runtime::SessionOptions& o) {

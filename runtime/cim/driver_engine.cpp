@@ -143,6 +143,18 @@ void DriverEngine::run(std::vector<sd::CommandRecord>& cmds, const char* what) {
                                         sent.count, hycim_get_status_name(failed->status));
     if (failed->status == static_cast<uint16_t>(sd::DevStatus::kTileWornOut))
       throw WornOutError(why, sent.tile);
+    if (failed->status == static_cast<uint16_t>(sd::DevStatus::kNvmUncorrectable) ||
+        failed->status == static_cast<uint16_t>(sd::DevStatus::kNvmProgramFailed)) {
+      // The device's error log names the row (ERR_ADDR = tile << 32 | row).
+      driver::ErrorInfo err{};
+      if (device_->read_error(&err, true) == driver::Status::kOk && err.code == failed->status) {
+        const auto tile = uint32_t(err.addr >> 32), row = uint32_t(err.addr);
+        const std::string named = fmt::format("{}: tile {} row {}", why, tile, row);
+        if (failed->status == static_cast<uint16_t>(sd::DevStatus::kNvmUncorrectable))
+          throw UncorrectableError(named, tile, row);
+        throw EngineError(named);
+      }
+    }
     throw EngineError(why);
   }
 }

@@ -24,6 +24,15 @@ struct WornOutError : EngineError {
   uint32_t tile;
 };
 
+// A command read an NVM row whose error the device's ECC cannot correct
+// (NVM_UNCORRECTABLE): nothing was computed from it. Reprogramming the row
+// with its weights heals it.
+struct UncorrectableError : EngineError {
+  UncorrectableError(const std::string& what, uint32_t tile, uint32_t row)
+      : EngineError(what), tile(tile), row(row) {}
+  uint32_t tile, row;
+};
+
 struct Geometry {
   uint32_t tiles = 0;
   uint32_t lanes = 0;          // outputs of one MVM (columns of a weight block)

@@ -51,9 +51,36 @@ void CimMatrix::place(NvmResidency& residency, bool constant, const void* owner)
   }
 }
 
-void CimMatrix::release_host_rows() {
-  if (std::all_of(blocks_.begin(), blocks_.end(), [](const Block& b) { return b.resident; }))
-    std::vector<uint8_t>().swap(packed_);
+// Resident blocks keep their host rows as streamed ones do: they are what
+// heals a row the device's ECC refuses (multiply() reprograms it). The copy is
+// the size of the weights, which the host holds in the model anyway.
+void CimMatrix::run_resident(std::span<const MvmJob> jobs, MvmEngine* via) const {
+  // A row's error grows no smaller by itself: after one reprogram of each
+  // block the same row failing again is a worn or stuck row, and is reported.
+  std::set<size_t> healed;
+  for (;;) {
+    try {
+      (via ? *via : engine_).mvm(jobs);
+      return;
+    } catch (const UncorrectableError& e) {
+      const auto hit = std::find_if(blocks_.begin(), blocks_.end(), [&](const Block& b) {
+        return b.resident && b.tile == e.tile && e.row >= b.row && e.row < b.row + b.rows();
+      });
+      if (hit == blocks_.end()) throw;
+      const size_t bi = size_t(hit - blocks_.begin());
+      if (!healed.insert(bi).second)
+        throw UncorrectableError(
+            fmt::format("{} (weights {} k[{},{}) n[{},{}): still uncorrectable after "
+                        "reprogramming)",
+                        e.what(), name_, hit->k0, hit->k1, hit->n0, hit->n1),
+            e.tile, e.row);
+      engine_.program(hit->tile, hit->row, block_rows(bi));
+      fmt::print(stderr,
+                 "hycim: {}: tile {} row {} held an error the ECC cannot correct; reprogrammed "
+                 "{} k[{},{}) n[{},{}) ({} rows) and ran the batch again\n",
+                 name_, e.tile, e.row, name_, hit->k0, hit->k1, hit->n0, hit->n1, hit->rows());
+    }
+  }
 }
 
 uint64_t CimMatrix::rows() const {
@@ -93,7 +120,7 @@ void CimMatrix::multiply(std::span<const uint8_t> a, uint32_t m, bool asigned, s
   for (uint32_t i = 0; i < m; ++i)
     for (size_t bi = 0; bi < blocks_.size(); ++bi)
       if (blocks_[bi].resident) jobs.push_back(job(i, bi, blocks_[bi].tile, blocks_[bi].row));
-  if (!jobs.empty()) (via ? *via : engine_).mvm(jobs);
+  if (!jobs.empty()) run_resident(jobs, via);
   if (!streamed.empty()) {
     if (!stream_)
       throw EngineError(fmt::format("{}: {} blocks have no NVM rows and no stream region", name_,

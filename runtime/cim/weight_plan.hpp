@@ -45,13 +45,12 @@ class CimMatrix {
   void set_home(size_t i, uint32_t tile, uint32_t row);
   // Streamed blocks are programmed through `stream` at each multiply.
   void stream_through(WeightStream* stream) { stream_ = stream; }
-  // Host copies of resident blocks' rows are dropped once every block has
-  // a home (streamed ones keep theirs: they are programmed again).
-  void release_host_rows();
 
   // c (M x N, overwritten) = a (M x K, 8-bit patterns) . W, exactly, in int32.
   // The MVMs of resident blocks go to `via` when given (a GatheringEngine
-  // batching them with other callers'), else to the engine that holds W.
+  // batching them with other callers'), else to the engine that holds W. A
+  // block the device refuses (UncorrectableError) is reprogrammed from its
+  // host rows and the batch run again, once per block, said on stderr.
   void multiply(std::span<const uint8_t> a, uint32_t m, bool asigned, std::span<int32_t> c,
                 MvmEngine* via = nullptr) const;
 
@@ -63,6 +62,8 @@ class CimMatrix {
   uint64_t streamed_rows() const;  // of the streamed ones
 
  private:
+  void run_resident(std::span<const MvmJob> jobs, MvmEngine* via) const;
+
   MvmEngine& engine_;
   std::string name_;
   uint32_t k_, n_;

@@ -145,7 +145,6 @@ void CimBackend::place(const std::string& key, PreparedB& b, bool constant) {
   }
   try {
     placing([&] { b.on_tiles->place(*residency_, constant, this); });
-    b.on_tiles->release_host_rows();
   } catch (const cim::EngineError&) {
     if (!stream_) throw;
     b.on_tiles->stream_through(stream_.get());  // a late weight that finds no room streams
@@ -187,10 +186,7 @@ void CimBackend::place_collected() {
   });
   for (size_t r = 0; r < requests.size(); ++r)
     if (at[r]) owner[r].first->set_home(owner[r].second, at[r]->first, at[r]->second);
-  for (cim::CimMatrix* m : matrices) {
-    m->stream_through(stream_.get());
-    m->release_host_rows();
-  }
+  for (cim::CimMatrix* m : matrices) m->stream_through(stream_.get());
 }
 
 PlacementReport CimBackend::placement() const {

@@ -1,9 +1,12 @@
 #include "sim/device/command_processor.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 
 #include "sim/device/command_check.hpp"
+#include "sim/device/device_error.hpp"
 #include "sim/device/dma_window.hpp"
 #include "sim/device/tile_factory.hpp"
 
@@ -20,6 +23,39 @@ Capabilities capabilities(const DeviceConfig& c, bool persistent) {
               (persistent ? sd::cap_flags::kPersistentNvm : 0u)};
 }
 
+// An image keeps the fault setup it was created with: a device opened on it
+// takes that one, and one asking for another is refused rather than given a
+// different fault map than the rows were programmed under.
+std::optional<FaultConfig> faults_of_image(const std::optional<FaultConfig>& asked,
+                                           const nvm::NvmImage& image) {
+  std::optional<nvm::FaultSetup> stored;
+  try {
+    stored = nvm::from_record(image.fault_record());
+  } catch (const std::invalid_argument& e) {
+    throw DeviceError(fmt::format("NVM image {}: {}", image.path().string(), e.what()));
+  }
+  if (!stored && !asked) return std::nullopt;
+  if (!stored && asked->model_ref.empty())
+    throw DeviceError(
+        fmt::format("NVM image {} has no fault model and device.faults names none (faults.model)",
+                    image.path().string()));
+  if (!stored)
+    throw DeviceError(fmt::format(
+        "NVM image {} was created without a fault model; device.faults asks for {}: create a "
+        "new image for a device with faults",
+        image.path().string(), asked->setup.model.name));
+  if (asked && !asked->model_ref.empty() && nvm::to_record(asked->setup) != image.fault_record())
+    throw DeviceError(fmt::format(
+        "NVM image {} was created with faults {} (seed {}, ecc {}); device.faults asks for {} "
+        "(seed {}, ecc {}): the image keeps its own",
+        image.path().string(), stored->model.name, stored->seed, nvm::to_string(stored->ecc),
+        asked->setup.model.name, asked->setup.seed, nvm::to_string(asked->setup.ecc)));
+  FaultConfig f = asked ? *asked : FaultConfig{};
+  if (f.model_ref.empty()) f.model_ref = stored->model.name;
+  f.setup = *stored;
+  return f;
+}
+
 }  // namespace
 
 CommandProcessor::CommandProcessor(const DeviceConfig& config)
@@ -27,8 +63,17 @@ CommandProcessor::CommandProcessor(const DeviceConfig& config)
       tile_cfg_(tile::named_config(config_.tile_config)),
       regfile_(capabilities(config_, !config_.nvm_image.empty())),
       stats_(config_.tiles, config_.timing.period_ns()) {
-  if (!config_.nvm_image.empty())
-    nvm_ = std::make_unique<NvmBacking>(config_.nvm_image, config_.tiles, tile_cfg_);
+  if (!config_.nvm_image.empty()) {
+    nvm_ = std::make_unique<NvmBacking>(config_.nvm_image, config_.tiles, tile_cfg_,
+                                        config_.faults && !config_.faults->model_ref.empty()
+                                            ? nvm::to_record(config_.faults->setup)
+                                            : std::string());
+    config_.faults = faults_of_image(config_.faults, nvm_->image());
+  }
+  if (config_.faults && config_.faults->model_ref.empty())
+    throw DeviceError("device.faults: no model given and no NVM image to take one from");
+  if (config_.faults)
+    cells_ = std::make_unique<NvmCells>(*config_.faults, tile_cfg_, config_.tiles, nvm_.get());
   tiles_.reserve(config_.tiles);
   runners_.reserve(config_.tiles);
   for (uint32_t i = 0; i < config_.tiles; ++i) {
@@ -37,7 +82,8 @@ CommandProcessor::CommandProcessor(const DeviceConfig& config)
                                        : config_.trace.string() + "." + std::to_string(i);
     tiles_.push_back(make_tile(config_.tile_kind, tile_cfg_, trace));
     if (nvm_) nvm_->restore(i, *tiles_.back());
-    runners_.emplace_back(i, *tiles_.back(), config_.timing, nvm_.get());
+    if (cells_) cells_->power_on(i, *tiles_.back());
+    runners_.emplace_back(i, *tiles_.back(), config_.timing, nvm_.get(), cells_.get());
   }
 }
 

@@ -19,6 +19,7 @@
 #include "sim/device/device_config.hpp"
 #include "sim/device/device_port.hpp"
 #include "sim/device/nvm_backing.hpp"
+#include "sim/device/nvm_cells.hpp"
 #include "sim/device/registers.hpp"
 #include "sim/device/stats.hpp"
 
@@ -46,6 +47,8 @@ class CommandProcessor {
   RegisterFile& registers() { return regfile_; }
   const RegisterFile& registers() const { return regfile_; }
   const Stats& stats() const { return stats_; }
+  // The NVM's fault model in use (from the config or the image); null if none.
+  const NvmCells* cells() const { return cells_.get(); }
   tile::Tile& tile(uint32_t index) { return *tiles_.at(index); }
   const tile::Tile& tile(uint32_t index) const { return *tiles_.at(index); }
 
@@ -74,6 +77,7 @@ class CommandProcessor {
   spec::TileConfig tile_cfg_;
   RegisterFile regfile_;
   std::unique_ptr<NvmBacking> nvm_;
+  std::unique_ptr<NvmCells> cells_;  // with a fault model only
   std::vector<std::unique_ptr<tile::Tile>> tiles_;
   std::vector<CommandRunner> runners_;
   Stats stats_;

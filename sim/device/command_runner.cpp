@@ -95,6 +95,56 @@ void CommandRunner::spend(uint64_t cycles, double at_least_ns) {
   port_->wait_ns(ns);
 }
 
+// One row: a tile PROGRAM_NVM, stored in the image. With a fault model, the
+// row is read back (write-verify, as Intel's 22FFL STT-MRAM does [Wei
+// ISSCC'19]) once its pulse is over (SYNC) and programmed again while its
+// cells disagree with the data, up to verify_retries more pulses; a row left
+// with more bad bits than the ECC corrects fails the command.
+bool CommandRunner::program_row(uint32_t row, const std::vector<uint8_t>& data, Outcome& o,
+                                uint64_t& pulses) {
+  const uint32_t lanes = tile_.config().lanes;
+  tile::Result r;
+  const uint32_t tries = cells_ ? 1 + cells_->config().verify_retries : 1;
+  const nvm::SensedRow* sensed = nullptr;
+  for (uint32_t attempt = 0; attempt < tries; ++attempt) {
+    if (attempt > 0) ++o.work.ecc.retries;
+    if (!execute(tile::Command::program_nvm(row, data), o, r)) return false;
+    ++pulses;
+    o.work.energy_pj.nvm_program += lanes * timing_.energy_pj.nvm_program_byte;
+    if (!cells_) break;
+    // Read back once the pulse is over: the RTL writes the row when its
+    // program engine finishes, so the cells' contents go in after that.
+    if (!execute(tile::Command::sync(), o, r)) return false;
+    sensed = &cells_->programmed(index_, row, data, port_->now_ns(), tile_);
+    if (sensed->wrong_bits == 0) break;
+  }
+  const float at = cells_ ? cells_->clock_at(port_->now_ns()) : 0;
+  if (nvm_ && !nvm_->store(index_, row, data, at)) {
+    o.status = DevStatus::kNvmIo;
+    return false;
+  }
+  if (sensed && sensed->wrong_bits > 0 &&
+      (sensed->health == nvm::RowHealth::kUncorrectable ||
+       cells_->config().setup.ecc == nvm::Protection::kNone)) {
+    o.status = DevStatus::kNvmProgramFailed;
+    o.fault_addr = uint64_t{index_} << 32 | row;
+    return false;
+  }
+  return true;
+}
+
+bool CommandRunner::rows_readable(uint32_t first, uint32_t count, Outcome& o) {
+  if (!cells_) return true;
+  catch_up();
+  const std::optional<uint32_t> bad =
+      cells_->read(index_, first, count, port_->now_ns(), tile_, o.work.ecc);
+  if (cells_->take_changed(index_)) row_ones_.clear();
+  if (!bad) return true;
+  o.status = DevStatus::kNvmUncorrectable;
+  o.fault_addr = uint64_t{index_} << 32 | *bad;
+  return false;
+}
+
 // WRITE_SRAM and PROGRAM_NVM: one DMA read of all rows, then one tile command
 // per row. PROGRAM_NVM ends with SYNC, so its completion means every row is
 // programmed (readable, and stored in the image); the program engine is busy
@@ -113,13 +163,7 @@ void CommandRunner::write_rows(const sd::CommandRecord& c, Outcome& o) {
       o.work.energy_pj.sram += lanes * timing_.energy_pj.sram_byte;
       continue;
     }
-    if (!execute(tile::Command::program_nvm(c.row + i, row), o, r)) break;
-    ++programmed;
-    o.work.energy_pj.nvm_program += lanes * timing_.energy_pj.nvm_program_byte;
-    if (nvm_ && !nvm_->store(index_, c.row + i, row)) {
-      o.status = DevStatus::kNvmIo;
-      break;
-    }
+    if (!program_row(c.row + i, row, o, programmed)) break;
   }
   o.work.nvm_programs = programmed;
   if (program) {
@@ -134,6 +178,7 @@ void CommandRunner::read_rows(const sd::CommandRecord& c, Outcome& o) {
   const uint32_t lanes = tile_.config().lanes;
   std::vector<uint8_t> buf(size_t{c.count} * lanes);
   tile::Result r;
+  if (!rows_readable(c.row, c.count, o)) return;
   for (uint32_t i = 0; i < c.count; ++i) {
     if (!execute(tile::Command::read_row(c.row + i), o, r)) break;
     // READ_ROW answers the raw lane bits zero-extended: they fit a byte.
@@ -215,6 +260,7 @@ void CommandRunner::mvm(const sd::CommandRecord& c, Outcome& o) {
       o.work.energy_pj.sram += t.lanes * timing_.energy_pj.sram_byte;
     }
   }
+  if (!rows_readable(c.row, c.count, o)) return spend(o.work.cycles);
   const bool ok =
       execute(tile::Command::mvm(c.row, c.count, c.row2, c.xbits, c.flags & sd::cmd_flags::kXsigned,
                                  c.wbits, c.flags & sd::cmd_flags::kWsigned),
@@ -227,6 +273,7 @@ void CommandRunner::mvm(const sd::CommandRecord& c, Outcome& o) {
 void CommandRunner::emul(const sd::CommandRecord& c, Outcome& o) {
   const uint32_t lanes = tile_.config().lanes;
   tile::Result r;
+  if (!rows_readable(c.row, 1, o)) return;
   const bool ok =
       execute(tile::Command::emul(c.row, c.row2, c.xbits, c.flags & sd::cmd_flags::kXsigned,
                                   c.wbits, c.flags & sd::cmd_flags::kWsigned),

@@ -4,7 +4,8 @@
 // device's (called from the tile's SC_THREAD) or the functional device's. The
 // record passed check_record() and its host ranges passed the DMA windows, so
 // what can still fail here is dynamic: the tile (WORN_OUT), the host bus
-// (DMA_ERROR) and the NVM image (NVM_IO).
+// (DMA_ERROR), the NVM image (NVM_IO) and the NVM's cells
+// (NVM_UNCORRECTABLE, NVM_PROGRAM_FAILED).
 #pragma once
 #include <cstdint>
 #include <span>
@@ -13,6 +14,7 @@
 #include "hycim/spec/device_spec.hpp"
 #include "sim/device/device_port.hpp"
 #include "sim/device/nvm_backing.hpp"
+#include "sim/device/nvm_cells.hpp"
 #include "sim/device/stats.hpp"
 #include "sim/device/timing_config.hpp"
 #include "sim/tile/tile.hpp"
@@ -27,9 +29,11 @@ struct Outcome {
 
 class CommandRunner {
  public:
-  // `nvm` may be null (no image: NVM rows live as long as the process).
-  CommandRunner(uint32_t index, tile::Tile& tile, const TimingConfig& timing, NvmBacking* nvm)
-      : index_(index), tile_(tile), timing_(timing), nvm_(nvm) {}
+  // `nvm` may be null (no image: NVM rows live as long as the process);
+  // `cells` too (no fault model: the NVM's cells never fail).
+  CommandRunner(uint32_t index, tile::Tile& tile, const TimingConfig& timing, NvmBacking* nvm,
+                NvmCells* cells = nullptr)
+      : index_(index), tile_(tile), timing_(timing), nvm_(nvm), cells_(cells) {}
 
   Outcome run(const spec::device::CommandRecord& c, DevicePort& port);
 
@@ -58,11 +62,19 @@ class CommandRunner {
   // MVM that raises the row feeds its adder trees. Cached for the tile's
   // full width, since an MVM counts them for every row it reads.
   uint64_t row_ones(uint32_t row, uint8_t wbits);
+  // Programs one row, with write-verify when the NVM has a fault model. False
+  // (status set) when the tile refused it or its cells would not take it.
+  bool program_row(uint32_t row, const std::vector<uint8_t>& data, Outcome& o, uint64_t& pulses);
+  // The fault model's check before rows [first, first + count) are read.
+  // False (status NVM_UNCORRECTABLE, ERR_ADDR tile << 32 | row) when one of
+  // them must not be used.
+  bool rows_readable(uint32_t first, uint32_t count, Outcome& o);
 
   uint32_t index_;
   tile::Tile& tile_;
   const TimingConfig& timing_;
   NvmBacking* nvm_;
+  NvmCells* cells_;
   DevicePort* port_ = nullptr;     // the one of the command running now
   std::vector<int32_t> row_ones_;  // per row; -1: not counted since it last changed
 };

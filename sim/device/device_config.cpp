@@ -19,6 +19,68 @@ T get(const nlohmann::json& v, const std::string& key) {
 
 }  // namespace
 
+FaultConfig FaultConfig::from_json(const nlohmann::json& j) {
+  FaultConfig f;
+  const nlohmann::json o = j.is_string() ? nlohmann::json{{"model", j}} : j;
+  if (!o.is_object())
+    throw DeviceError("device.faults: expected a fault model name or {\"model\": .., ...}");
+  // Without a model the setup is the NVM image's (faults_of_image); what
+  // only the model's setup can say is then not to be given.
+  for (const char* key : {"seed", "ecc"})
+    if (o.contains(key) && !o.contains("model"))
+      throw DeviceError(fmt::format(
+          "device.faults.{}: given without faults.model (an image's setup is its own)", key));
+  for (const auto& [key, v] : o.items()) {
+    const std::string at = "faults." + key;
+    if (key == "model") {
+      try {
+        f.model_ref = get<std::string>(v, at);
+        f.setup.model = tech::load_nvm_faults(f.model_ref);
+      } catch (const tech::TechError& e) {
+        throw DeviceError(fmt::format("device.faults.model: {}", e.what()));
+      }
+    } else if (key == "seed") {
+      f.setup.seed = get<uint64_t>(v, at);
+    } else if (key == "ecc") {
+      try {
+        f.setup.ecc = nvm::parse_protection(get<std::string>(v, at));
+      } catch (const std::invalid_argument& e) {
+        throw DeviceError(fmt::format("device.faults.ecc: {}", e.what()));
+      }
+    } else if (key == "temp_c") {
+      f.temp_c = get<double>(v, at);
+      if (!(f.temp_c > -273.15) || f.temp_c > 1000)
+        throw DeviceError(fmt::format("device.faults.temp_c: {} C is not a temperature", f.temp_c));
+    } else if (key == "age_s") {
+      f.age_s = get<double>(v, at);
+      if (!(f.age_s >= 0)) throw DeviceError(fmt::format("device.faults.age_s: {} s", f.age_s));
+    } else if (key == "age_temp_c") {
+      f.age_temp_c = get<double>(v, at);
+      if (!(f.age_temp_c > -273.15) || f.age_temp_c > 1000)
+        throw DeviceError(
+            fmt::format("device.faults.age_temp_c: {} C is not a temperature", f.age_temp_c));
+    } else if (key == "verify_retries") {
+      f.verify_retries = get<uint32_t>(v, at);
+      if (f.verify_retries > 64)
+        throw DeviceError(
+            fmt::format("device.faults.verify_retries: {} (at most 64)", f.verify_retries));
+    } else {
+      throw DeviceError(fmt::format("device.faults.{}: unknown key", key));
+    }
+  }
+  return f;
+}
+
+nlohmann::json FaultConfig::to_json() const {
+  return {{"model", model_ref},
+          {"seed", setup.seed},
+          {"ecc", nvm::to_string(setup.ecc)},
+          {"temp_c", temp_c},
+          {"verify_retries", verify_retries},
+          {"age_s", age_s},
+          {"age_temp_c", age_temp_c}};
+}
+
 EngineKind parse_engine_kind(const std::string& name) {
   if (name == "functional") return EngineKind::kFunctional;
   if (name == "systemc") return EngineKind::kSystemc;
@@ -68,7 +130,9 @@ DeviceConfig DeviceConfig::from_json(const nlohmann::json& j) {
       c.engine = parse_engine_kind(get<std::string>(v, key));
     else if (key == "trace")
       c.trace = get<std::string>(v, key);
-    else
+    else if (key == "faults") {
+      if (!v.is_null()) c.faults = FaultConfig::from_json(v);
+    } else
       throw DeviceError(fmt::format("device.{}: unknown key", key));
   }
   if (j.contains("tech")) c.tech = get<std::string>(j["tech"], "tech");
@@ -95,7 +159,8 @@ nlohmann::json DeviceConfig::to_json() const {
           {"tech", tech},
           {"timing", timing.to_json()},
           {"engine", to_string(engine)},
-          {"trace", trace.string()}};
+          {"trace", trace.string()},
+          {"faults", faults ? faults->to_json() : nlohmann::json()}};
 }
 
 void DeviceConfig::validate() const {

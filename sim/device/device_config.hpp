@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "hycim/spec/device_spec.hpp"
 #include "sim/device/tile_factory.hpp"
 #include "sim/device/timing_config.hpp"
+#include "sim/nvm/cell_faults.hpp"
 
 namespace hycim::device {
 
@@ -24,6 +26,32 @@ const char* to_string(EngineKind kind);
 
 // The spec's named device `name`; DeviceError listing the known ones otherwise.
 const spec::device::DevicePreset& device_preset(const std::string& name);
+
+// How the device's NVM fails and what protects it (docs/device.md, "NVM
+// faults"). A device opened on an image that has a fault record takes its
+// setup from the image; one that asks for another is refused.
+struct FaultConfig {
+  nvm::FaultSetup setup;  // model, seed, ECC
+  // The model as named: a catalog name or a path; empty: the NVM image's
+  // (a device opened on an image with a fault record).
+  std::string model_ref;
+  double temp_c = 85;  // operating temperature: retention while the device runs
+  // PROGRAM_NVM re-programs a row whose cells do not read back what was
+  // written up to this many times (write-verify) before it gives up.
+  uint32_t verify_retries = 3;
+
+  // Before power-on, age the NVM by this long at age_temp_c (the device sat
+  // unpowered, say on a shelf or in an oven): stored in the image, so it
+  // happens once.
+  double age_s = 0;
+  double age_temp_c = 85;
+
+  // Keys: model (a spec/faults name or JSON path; required), seed, ecc
+  // ("secded"|"none"), temp_c, verify_retries, age_s, age_temp_c. A bare
+  // string is the model.
+  static FaultConfig from_json(const nlohmann::json& j);
+  nlohmann::json to_json() const;
+};
 
 struct DeviceConfig {
   std::string tile_config = "default";  // a named config of spec/hycim.json
@@ -43,11 +71,14 @@ struct DeviceConfig {
   // "<trace>.<i>"; finalized when the device is destroyed. Empty: the
   // HYCIM_TRACE environment variable decides (docs/device.md, "Waveforms").
   std::filesystem::path trace;
+  // The NVM's fault model; unset: its cells never fail.
+  std::optional<FaultConfig> faults;
 
   // Keys: preset (a spec preset: sets tiles and tile_config, which may then
   // not be given), tile_config, tiles, tile_kind ("model"|"rtl"), nvm_image, tech
   // (a technology: sets the clock and energies), timing (TimingConfig keys,
-  // over what tech set), engine ("functional"|"systemc"), trace. Throws DeviceError naming a bad or
+  // over what tech set), engine ("functional"|"systemc"), trace, faults
+  // (FaultConfig keys). Throws DeviceError naming a bad or
   // unknown key.
   static DeviceConfig from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;

@@ -6,9 +6,9 @@
 namespace hycim::device {
 
 NvmBacking::NvmBacking(const std::filesystem::path& path, uint32_t tiles,
-                       const spec::TileConfig& cfg)
+                       const spec::TileConfig& cfg, const std::string& fault_record)
     // One byte per lane: lanes hold at most 8 bits (tile::validate).
-    : image_(nvm::NvmImage::open_or_create(path, {tiles, cfg.nvm_rows, cfg.lanes})) {}
+    : image_(nvm::NvmImage::open_or_create(path, {tiles, cfg.nvm_rows, cfg.lanes}, fault_record)) {}
 
 void NvmBacking::restore(uint32_t index, tile::Tile& t) const {
   std::vector<uint8_t> row(image_.geometry().row_bytes);
@@ -20,9 +20,10 @@ void NvmBacking::restore(uint32_t index, tile::Tile& t) const {
   }
 }
 
-bool NvmBacking::store(uint32_t index, uint32_t row, std::span<const uint8_t> lanes) noexcept {
+bool NvmBacking::store(uint32_t index, uint32_t row, std::span<const uint8_t> lanes,
+                       float programmed_at) noexcept {
   try {
-    image_.write_row(index, row, lanes);
+    image_.write_row(index, row, lanes, programmed_at);
     return true;
   } catch (const std::exception&) {
     return false;

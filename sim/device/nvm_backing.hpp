@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string>
 
 #include "sim/nvm/nvm_image.hpp"
 #include "sim/tile/tile.hpp"
@@ -17,13 +18,20 @@ class NvmBacking {
   // Opens the image, or creates it (all rows zero, wear 0) when absent. A
   // corrupt, foreign or differently shaped image is refused: the
   // nvm::NvmImageError propagates with its message naming file and block.
-  NvmBacking(const std::filesystem::path& path, uint32_t tiles, const spec::TileConfig& cfg);
+  // A new image keeps `fault_record` (nvm::to_record; empty: no faults).
+  NvmBacking(const std::filesystem::path& path, uint32_t tiles, const spec::TileConfig& cfg,
+             const std::string& fault_record = {});
 
   // Copies every NVM row and wear counter of tile `index` into `t`.
   void restore(uint32_t index, tile::Tile& t) const;
   // Stores a programmed row (durable on return). False when the image could
   // not be written; the tile's row then differs from the image's.
-  bool store(uint32_t index, uint32_t row, std::span<const uint8_t> lanes) noexcept;
+  bool store(uint32_t index, uint32_t row, std::span<const uint8_t> lanes,
+             float programmed_at = 0) noexcept;
+
+  // The image itself, for the fault model's record, clocks and age.
+  nvm::NvmImage& image() { return image_; }
+  const nvm::NvmImage& image() const { return image_; }
 
  private:
   nvm::NvmImage image_;

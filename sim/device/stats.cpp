@@ -23,7 +23,11 @@ nlohmann::json work_json(const Work& w) {
           {"nvm_programs", w.nvm_programs},
           {"dma_bytes", w.dma_bytes},
           {"macs", w.macs},
-          {"energy_pj", energy_json(w.energy_pj)}};
+          {"energy_pj", energy_json(w.energy_pj)},
+          {"ecc",
+           {{"corrected", w.ecc.corrected},
+            {"uncorrectable", w.ecc.uncorrectable},
+            {"program_retries", w.ecc.retries}}}};
 }
 
 std::ofstream open_out(const std::filesystem::path& path) {
@@ -43,6 +47,20 @@ Energy& Energy::operator+=(const Energy& o) {
   return *this;
 }
 
+EccCounts& EccCounts::operator+=(const EccCounts& o) {
+  corrected += o.corrected;
+  uncorrectable += o.uncorrectable;
+  retries += o.retries;
+  return *this;
+}
+
+EccCounts& EccCounts::operator-=(const EccCounts& o) {
+  corrected -= o.corrected;
+  uncorrectable -= o.uncorrectable;
+  retries -= o.retries;
+  return *this;
+}
+
 Work& Work::operator+=(const Work& o) {
   cycles += o.cycles;
   row_activations += o.row_activations;
@@ -50,6 +68,7 @@ Work& Work::operator+=(const Work& o) {
   dma_bytes += o.dma_bytes;
   macs += o.macs;
   energy_pj += o.energy_pj;
+  ecc += o.ecc;
   return *this;
 }
 
@@ -91,6 +110,7 @@ Work Stats::since(const Mark& m) const {
     w.nvm_programs -= m.work.nvm_programs;
     w.dma_bytes -= m.work.dma_bytes;
     w.macs -= m.work.macs;
+    w.ecc -= m.work.ecc;
     w.energy_pj.array -= m.work.energy_pj.array;
     w.energy_pj.shift_add -= m.work.energy_pj.shift_add;
     w.energy_pj.sram -= m.work.energy_pj.sram;

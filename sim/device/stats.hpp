@@ -23,6 +23,16 @@ struct Energy {
   Energy& operator+=(const Energy& o);
 };
 
+// What the NVM's ECC and write-verify did (docs/device.md, "NVM faults");
+// all zero on a device without a fault model.
+struct EccCounts {
+  uint64_t corrected = 0;      // row reads whose single bad bit the ECC corrected
+  uint64_t uncorrectable = 0;  // row reads refused: an error the ECC cannot correct
+  uint64_t retries = 0;        // program pulses write-verify repeated
+  EccCounts& operator+=(const EccCounts& o);
+  EccCounts& operator-=(const EccCounts& o);
+};
+
 // The work one command did, filled in while it runs.
 struct Work {
   uint64_t cycles = 0;           // tile cycles
@@ -31,6 +41,7 @@ struct Work {
   uint64_t dma_bytes = 0;
   uint64_t macs = 0;  // multiply-accumulates of MVM/EMUL
   Energy energy_pj;
+  EccCounts ecc;
   Work& operator+=(const Work& o);
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 namespace hycim::nvm::format {
 namespace {
@@ -87,6 +88,11 @@ std::string header_problem(const FileHeader& h) {
   if (h.crc != header_crc(h))
     return fmt::format("header checksum mismatch (stored {:#010x}, computed {:#010x})", h.crc,
                        header_crc(h));
+  if (h.version == 1)
+    return fmt::format(
+        "version 1 image (written before the NVM fault model); this build reads version {}: the "
+        "file is left as it is; create a new image and program the weights again",
+        kVersion);
   if (h.version != kVersion)
     return fmt::format("unsupported version {} (this build reads {})", h.version, kVersion);
   Geometry g = header_geometry(h);
@@ -97,13 +103,61 @@ std::string header_problem(const FileHeader& h) {
   return {};
 }
 
+void encode_fault_record(std::span<uint8_t> header_block, const std::string& text) {
+  if (text.size() > kMaxFaultRecordBytes)
+    throw std::length_error(fmt::format("NVM image fault record of {} bytes (at most {})",
+                                        text.size(), kMaxFaultRecordBytes));
+  FaultRecordHeader h{kFaultRecordMagic, static_cast<uint32_t>(text.size()),
+                      crc_of(0, text.data(), text.size()), 0};
+  std::memcpy(header_block.data() + kFaultRecordOffset, &h, sizeof h);
+  std::memcpy(header_block.data() + kFaultRecordOffset + sizeof h, text.data(), text.size());
+}
+
+std::string decode_fault_record(std::span<const uint8_t> header_block, std::string& problem) {
+  FaultRecordHeader h;
+  std::memcpy(&h, header_block.data() + kFaultRecordOffset, sizeof h);
+  problem.clear();
+  if (h.magic != kFaultRecordMagic) {
+    problem = "fault record: bad magic";
+    return {};
+  }
+  if (h.bytes > kMaxFaultRecordBytes) {
+    problem = fmt::format("fault record: {} bytes (at most {})", h.bytes, kMaxFaultRecordBytes);
+    return {};
+  }
+  std::string text(
+      reinterpret_cast<const char*>(header_block.data()) + kFaultRecordOffset + sizeof h, h.bytes);
+  if (crc_of(0, text.data(), text.size()) != h.crc) {
+    problem = "fault record: checksum mismatch";
+    return {};
+  }
+  return text;
+}
+
+void encode_age(std::span<uint8_t> out, uint32_t copy, uint64_t seq, double clock, double seconds) {
+  AgeRecord a{};
+  a.magic = kAgeMagic;
+  a.copy = copy;
+  a.seq = seq;
+  a.clock = clock;
+  a.seconds = seconds;
+  a.crc = crc_of(0, &a, offsetof(AgeRecord, crc));
+  std::memcpy(out.data(), &a, sizeof a);
+}
+
+bool decode_age(std::span<const uint8_t> in, uint32_t copy, AgeRecord& out) {
+  std::memcpy(&out, in.data(), sizeof out);
+  return out.magic == kAgeMagic && out.copy == copy &&
+         out.crc == crc_of(0, &out, offsetof(AgeRecord, crc));
+}
+
 void encode_slot(std::span<uint8_t> out, uint32_t tile, uint32_t row, uint32_t slot, uint64_t seq,
-                 std::span<const uint8_t> payload) {
+                 std::span<const uint8_t> payload, float programmed_at) {
   SlotHeader h{};
   h.magic = kSlotMagic;
   h.tile = tile;
   h.row = row;
-  h.payload_bytes = static_cast<uint32_t>(payload.size());
+  h.programmed_at = programmed_at;
   h.seq = seq;
   h.slot = slot;
   h.crc = slot_crc(h, payload);
@@ -120,13 +174,12 @@ SlotCheck check_slot(std::span<const uint8_t> bytes, uint32_t tile, uint32_t row
                      uint32_t row_bytes) {
   SlotHeader h;
   std::memcpy(&h, bytes.data(), sizeof h);
-  if (h.magic != kSlotMagic) return {false, 0, "bad slot magic"};
-  if (h.payload_bytes != row_bytes)
-    return {false, 0, fmt::format("payload size {} instead of {}", h.payload_bytes, row_bytes)};
-  if (h.crc != slot_crc(h, slot_payload(bytes, row_bytes))) return {false, 0, "checksum mismatch"};
+  if (h.magic != kSlotMagic) return {false, 0, 0, "bad slot magic"};
+  if (h.crc != slot_crc(h, slot_payload(bytes, row_bytes)))
+    return {false, 0, 0, "checksum mismatch"};
   if (h.tile != tile || h.row != row || h.slot != slot)
-    return {false, 0, fmt::format("belongs to tile {} row {} slot {}", h.tile, h.row, h.slot)};
-  return {true, h.seq, {}};
+    return {false, 0, 0, fmt::format("belongs to tile {} row {} slot {}", h.tile, h.row, h.slot)};
+  return {true, h.seq, h.programmed_at, {}};
 }
 
 }  // namespace hycim::nvm::format

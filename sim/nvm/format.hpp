@@ -1,6 +1,9 @@
 // On-disk format of an NVM image (docs/nvm-image.md is the prose version):
 //
-//   [0, 4096)        file header block: FileHeader, then zeros
+//   [0, 4096)        file header block: FileHeader at 0; the fault record at
+//                    512 (written once, at create); two age records at 3072
+//                    and 3584 (the newest valid one counts; writes go to the
+//                    other, as with rows); zeros elsewhere
 //   [4096, end)      one row block per (tile, row), tile-major; a row block is
 //                    two slots of slot_bytes each
 //
@@ -22,7 +25,9 @@ static_assert(std::endian::native == std::endian::little,
               "the image format is little-endian and written from memory as-is");
 
 inline constexpr char kMagic[8] = {'H', 'Y', 'C', 'I', 'M', 'N', 'V', 'M'};
-inline constexpr uint32_t kVersion = 1;
+// Version 2 added the fault record, the age records and a slot's
+// programmed_at (in place of version 1's payload_bytes).
+inline constexpr uint32_t kVersion = 2;
 // The header gets a whole page so row blocks start page-aligned.
 inline constexpr uint32_t kHeaderBlockBytes = 4096;
 inline constexpr uint32_t kSlotMagic = 0x534d564e;  // "NVMS" in file byte order
@@ -45,14 +50,49 @@ static_assert(sizeof(FileHeader) == 64);
 
 struct SlotHeader {
   uint32_t magic;
-  uint32_t tile;  // tile, row and slot say where the slot belongs, so a block
-  uint32_t row;   // written to the wrong offset is caught, not read as valid
-  uint32_t payload_bytes;
-  uint64_t seq;   // writes of this row so far: the row's wear
-  uint32_t slot;  // 0 or 1
-  uint32_t crc;   // crc32 of the 28 header bytes before it, then the payload
+  uint32_t tile;        // tile, row and slot say where the slot belongs, so a block
+  uint32_t row;         // written to the wrong offset is caught, not read as valid
+  float programmed_at;  // the image's retention clock (AgeRecord) when written
+  uint64_t seq;         // writes of this row so far: the row's wear
+  uint32_t slot;        // 0 or 1
+  uint32_t crc;         // crc32 of the 28 header bytes before it, then the payload
 };
 static_assert(sizeof(SlotHeader) == 32);
+
+// What the image's device faults by (sim/nvm/cell_faults.hpp): opaque text
+// to the image, fixed at create; empty for a device without faults.
+inline constexpr uint32_t kFaultRecordOffset = 512;
+inline constexpr uint32_t kFaultRecordMagic = 0x464d564e;  // "NVMF"
+inline constexpr uint32_t kMaxFaultRecordBytes = 2560 - 16;
+struct FaultRecordHeader {
+  uint32_t magic;
+  uint32_t bytes;  // text bytes that follow
+  uint32_t crc;    // crc32 of the text
+  uint32_t reserved;
+};
+static_assert(sizeof(FaultRecordHeader) == 16);
+
+// How long the device has aged: the retention hazard its cells accumulated
+// (the fault model's unit) and the seconds that took. Two copies, as rows.
+inline constexpr uint32_t kAgeRecordOffset[2] = {3072, 3584};
+inline constexpr uint32_t kAgeMagic = 0x414d564e;  // "NVMA"
+struct AgeRecord {
+  uint32_t magic;
+  uint32_t copy;   // 0 or 1
+  uint64_t seq;    // age writes so far: the newest valid copy wins
+  double clock;    // retention hazard accumulated by ageing
+  double seconds;  // simulated seconds of ageing, at any temperature
+  uint8_t reserved[12];
+  uint32_t crc;  // crc32 of the 44 bytes before it
+};
+static_assert(sizeof(AgeRecord) == 48);
+
+void encode_fault_record(std::span<uint8_t> header_block, const std::string& text);
+// The record's text; `problem` says why when it is damaged.
+std::string decode_fault_record(std::span<const uint8_t> header_block, std::string& problem);
+void encode_age(std::span<uint8_t> out, uint32_t copy, uint64_t seq, double clock, double seconds);
+// Valid when magic, copy and crc are right.
+bool decode_age(std::span<const uint8_t> in, uint32_t copy, AgeRecord& out);
 
 // Bytes one slot takes: a power of two up to 512 (so a slot never straddles a
 // disk sector), whole sectors beyond that.
@@ -72,11 +112,12 @@ Geometry header_geometry(const FileHeader& h);
 
 // Fills a whole slot (slot_bytes_for(payload.size()) bytes).
 void encode_slot(std::span<uint8_t> out, uint32_t tile, uint32_t row, uint32_t slot, uint64_t seq,
-                 std::span<const uint8_t> payload);
+                 std::span<const uint8_t> payload, float programmed_at = 0);
 
 struct SlotCheck {
   bool valid = false;
   uint64_t seq = 0;
+  float programmed_at = 0;
   std::string problem;  // why it is not valid
 };
 SlotCheck check_slot(std::span<const uint8_t> bytes, uint32_t tile, uint32_t row, uint32_t slot,

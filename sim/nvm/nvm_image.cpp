@@ -61,6 +61,10 @@ NvmImage::NvmImage(NvmImage&& o) noexcept
       fd_(std::move(o.fd_)),
       geometry_(std::exchange(o.geometry_, {})),
       rows_(std::move(o.rows_)),
+      fault_record_(std::move(o.fault_record_)),
+      age_(o.age_),
+      age_seq_(o.age_seq_),
+      age_copy_(o.age_copy_),
       scratch_(std::move(o.scratch_)) {}
 
 NvmImage& NvmImage::operator=(NvmImage&& o) noexcept {
@@ -69,6 +73,10 @@ NvmImage& NvmImage::operator=(NvmImage&& o) noexcept {
     fd_ = std::move(o.fd_);
     geometry_ = std::exchange(o.geometry_, {});
     rows_ = std::move(o.rows_);
+    fault_record_ = std::move(o.fault_record_);
+    age_ = o.age_;
+    age_seq_ = o.age_seq_;
+    age_copy_ = o.age_copy_;
     scratch_ = std::move(o.scratch_);
   }
   return *this;
@@ -81,15 +89,18 @@ NvmImage NvmImage::open(const std::filesystem::path& path) {
   Geometry g = format::header_geometry(read_header(fd.get(), path, size));
   check_size(path, g, size);
   NvmImage image(path, std::move(fd), g);
+  image.load_header_block();
   image.load_rows();
   return image;
 }
 
-NvmImage NvmImage::open_or_create(const std::filesystem::path& path, const Geometry& geometry) {
+NvmImage NvmImage::open_or_create(const std::filesystem::path& path, const Geometry& geometry,
+                                  const std::string& fault_record) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     // Another process may create it first; then it is opened like any other.
-    if (std::optional<NvmImage> created = try_create(path, geometry)) return std::move(*created);
+    if (std::optional<NvmImage> created = try_create(path, geometry, fault_record))
+      return std::move(*created);
   }
   NvmImage image = open(path);
   const Geometry& g = image.geometry();
@@ -102,12 +113,48 @@ NvmImage NvmImage::open_or_create(const std::filesystem::path& path, const Geome
   return image;
 }
 
+void NvmImage::load_header_block() {
+  std::vector<uint8_t> block(format::kHeaderBlockBytes);
+  io::read_at(fd_.get(), block, 0, path_);
+  std::string problem;
+  fault_record_ = format::decode_fault_record(block, problem);
+  if (!problem.empty()) refuse(path_, "header", problem);
+  bool found = false;
+  for (uint32_t copy = 0; copy < 2; ++copy) {
+    format::AgeRecord a;
+    if (!format::decode_age(std::span(block).subspan(format::kAgeRecordOffset[copy], sizeof a),
+                            copy, a))
+      continue;
+    if (!found || a.seq > age_seq_) {
+      age_ = {a.clock, a.seconds};
+      age_seq_ = a.seq;
+      age_copy_ = copy;
+      found = true;
+    }
+  }
+  if (!found) refuse(path_, "header", "both age records are damaged");
+}
+
+void NvmImage::set_age(const Age& age) {
+  if (!(age.clock >= 0) || !(age.seconds >= 0))
+    throw std::invalid_argument(fmt::format("NVM image {}: age clock {} after {} s", path_.string(),
+                                            age.clock, age.seconds));
+  const uint32_t target = 1u - age_copy_;
+  std::vector<uint8_t> rec(sizeof(format::AgeRecord));
+  format::encode_age(rec, target, age_seq_ + 1, age.clock, age.seconds);
+  io::write_at(fd_.get(), rec, format::kAgeRecordOffset[target], path_);
+  io::sync_data(fd_.get(), path_);
+  age_ = age;
+  age_seq_ += 1;
+  age_copy_ = target;
+}
+
 void NvmImage::load_rows() {
   scan_rows(fd_.get(), path_, geometry_, [this](const RowPick& p) {
     if (!p.readable)
       throw NvmImageError(fmt::format("NVM image {}: {}: both slots are bad, the row is lost",
                                       path_.string(), describe_slots(p)));
-    rows_[index(p.tile, p.row)] = {p.seq, static_cast<uint8_t>(p.current)};
+    rows_[index(p.tile, p.row)] = {p.seq, p.programmed_at, static_cast<uint8_t>(p.current)};
   });
 }
 
@@ -121,6 +168,10 @@ uint64_t NvmImage::index(uint32_t tile, uint32_t row) const {
 
 uint64_t NvmImage::wear(uint32_t tile, uint32_t row) const {
   return rows_[index(tile, row)].seq;
+}
+
+float NvmImage::programmed_at(uint32_t tile, uint32_t row) const {
+  return rows_[index(tile, row)].programmed_at;
 }
 
 void NvmImage::read_row(uint32_t tile, uint32_t row, std::span<uint8_t> out) const {
@@ -138,7 +189,8 @@ void NvmImage::read_row(uint32_t tile, uint32_t row, std::span<uint8_t> out) con
   std::copy(payload.begin(), payload.end(), out.begin());
 }
 
-void NvmImage::write_row(uint32_t tile, uint32_t row, std::span<const uint8_t> data) {
+void NvmImage::write_row(uint32_t tile, uint32_t row, std::span<const uint8_t> data,
+                         float programmed_at) {
   RowState& s = rows_[index(tile, row)];
   if (data.size() != geometry_.row_bytes)
     throw std::invalid_argument(fmt::format("NVM image write_row: {} bytes given, rows are {}",
@@ -146,10 +198,10 @@ void NvmImage::write_row(uint32_t tile, uint32_t row, std::span<const uint8_t> d
   // The slot not holding the newest contents is the only one ever written, so
   // until fdatasync returns the old contents stay intact in the other slot.
   uint32_t target = 1u - s.current;
-  format::encode_slot(scratch_, tile, row, target, s.seq + 1, data);
+  format::encode_slot(scratch_, tile, row, target, s.seq + 1, data, programmed_at);
   io::write_at(fd_.get(), scratch_, format::slot_offset(geometry_, tile, row, target), path_);
   io::sync_data(fd_.get(), path_);
-  s = {s.seq + 1, static_cast<uint8_t>(target)};
+  s = {s.seq + 1, programmed_at, static_cast<uint8_t>(target)};
 }
 
 }  // namespace hycim::nvm

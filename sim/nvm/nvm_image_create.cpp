@@ -31,10 +31,13 @@ struct UnlinkOnExit {
 }
 
 // Header block, then every row with both slots valid, zero, sequence 0.
-void write_fresh_image(int fd, const io::Path& path, const Geometry& g) {
+void write_fresh_image(int fd, const io::Path& path, const Geometry& g,
+                       const std::string& fault_record) {
   std::vector<uint8_t> header(format::kHeaderBlockBytes, 0);
   format::FileHeader h = format::make_header(g);
   std::memcpy(header.data(), &h, sizeof h);
+  format::encode_fault_record(header, fault_record);
+  format::encode_age(std::span(header).subspan(format::kAgeRecordOffset[0]), 0, 0, 0, 0);
   io::write_at(fd, header, 0, path);
 
   const uint64_t block = format::row_block_bytes(g);
@@ -59,9 +62,15 @@ void write_fresh_image(int fd, const io::Path& path, const Geometry& g) {
 }  // namespace
 
 std::optional<NvmImage> NvmImage::try_create(const std::filesystem::path& path,
-                                             const Geometry& geometry) {
+                                             const Geometry& geometry,
+                                             const std::string& fault_record) {
   if (std::string p = format::geometry_problem(geometry); !p.empty())
     throw NvmImageError(fmt::format("NVM image {}: cannot create: {}", path.string(), p));
+  if (fault_record.size() > format::kMaxFaultRecordBytes)
+    throw NvmImageError(
+        fmt::format("NVM image {}: cannot create: a fault record of {} bytes "
+                    "(at most {})",
+                    path.string(), fault_record.size(), format::kMaxFaultRecordBytes));
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) return std::nullopt;
 
@@ -73,7 +82,7 @@ std::optional<NvmImage> NvmImage::try_create(const std::filesystem::path& path,
   // Locked before the name exists, so nobody can open it unlocked in between.
   io::lock_exclusive(fd.get(), path);
   if (::fchmod(fd.get(), 0644) != 0) fail(path, "chmod", errno);
-  write_fresh_image(fd.get(), path, geometry);
+  write_fresh_image(fd.get(), path, geometry, fault_record);
   io::sync_data(fd.get(), path);
   if (::link(tmp.c_str(), path.c_str()) != 0) {
     if (errno == EEXIST) return std::nullopt;
@@ -81,11 +90,14 @@ std::optional<NvmImage> NvmImage::try_create(const std::filesystem::path& path,
   }
   ::unlink(tmp.c_str());  // before the directory sync, so only the real name persists
   io::sync_parent_dir(path);
-  return NvmImage(path, std::move(fd), geometry);
+  NvmImage image(path, std::move(fd), geometry);
+  image.fault_record_ = fault_record;
+  return image;
 }
 
-NvmImage NvmImage::create(const std::filesystem::path& path, const Geometry& geometry) {
-  std::optional<NvmImage> image = try_create(path, geometry);
+NvmImage NvmImage::create(const std::filesystem::path& path, const Geometry& geometry,
+                          const std::string& fault_record) {
+  std::optional<NvmImage> image = try_create(path, geometry, fault_record);
   if (!image)
     throw NvmImageError(
         fmt::format("NVM image {}: cannot create: file exists (never replaced)", path.string()));

@@ -22,6 +22,7 @@ RowPick pick_row(uint32_t tile, uint32_t row, format::SlotCheck s0, format::Slot
   if (p.readable) {
     p.current = (s1.valid && (!s0.valid || s1.seq > s0.seq)) ? 1 : 0;
     p.seq = p.current == 1 ? s1.seq : s0.seq;
+    p.programmed_at = p.current == 1 ? s1.programmed_at : s0.programmed_at;
     p.other_valid = s0.valid && s1.valid;
   }
   p.slots[0] = std::move(s0);

@@ -19,6 +19,7 @@ struct RowPick {
   bool readable = false;     // at least one slot valid
   uint32_t current = 0;      // slot holding the row's contents, when readable
   uint64_t seq = 0;          // its sequence number (the row's wear)
+  float programmed_at = 0;   // the retention clock when it was written
   bool other_valid = false;  // the other slot is intact too
   format::SlotCheck slots[2];
 };

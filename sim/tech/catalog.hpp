@@ -14,5 +14,6 @@ struct CatalogEntry {
 
 std::span<const CatalogEntry> technology_catalog();
 std::span<const CatalogEntry> macro_catalog();
+std::span<const CatalogEntry> fault_catalog();  // spec/faults: NVM fault models
 
 }  // namespace hycim::tech

@@ -47,30 +47,6 @@ constexpr std::array<std::pair<const char*, Param AreaUm2::*>, 7> kAreaKeys = {{
     {"host_interface", &AreaUm2::host_interface},
 }};
 
-Param read_param(const nlohmann::json& v, const std::string& where) {
-  Param p;
-  if (v.is_number()) {
-    p.value = v.get<double>();
-    p.source = "given";
-    return p;
-  }
-  if (!v.is_object())
-    throw TechError(fmt::format(
-        "{}: expected a number or {{\"value\": .., \"source\": ..}}, got {}", where, v.dump()));
-  for (const auto& [key, item] : v.items())
-    if (key != "value" && key != "source")
-      throw TechError(fmt::format("{}.{}: unknown key", where, key));
-  if (!v.contains("value") || !v["value"].is_number())
-    throw TechError(fmt::format("{}.value: a number is required", where));
-  p.value = v["value"].get<double>();
-  if (v.contains("source")) {
-    if (!v["source"].is_string())
-      throw TechError(fmt::format("{}.source: expected a string", where));
-    p.source = v["source"].get<std::string>();
-  }
-  return p;
-}
-
 template <class T, size_t N>
 void read_table(const nlohmann::json& j, const std::string& where,
                 const std::array<std::pair<const char*, Param T::*>, N>& keys, T& out,
@@ -122,6 +98,30 @@ std::string scaled_source(const Param& p, const char* rule) {
 }
 
 }  // namespace
+
+Param read_param(const nlohmann::json& v, const std::string& where) {
+  Param p;
+  if (v.is_number()) {
+    p.value = v.get<double>();
+    p.source = "given";
+    return p;
+  }
+  if (!v.is_object())
+    throw TechError(fmt::format(
+        "{}: expected a number or {{\"value\": .., \"source\": ..}}, got {}", where, v.dump()));
+  for (const auto& [key, item] : v.items())
+    if (key != "value" && key != "source")
+      throw TechError(fmt::format("{}.{}: unknown key", where, key));
+  if (!v.contains("value") || !v["value"].is_number())
+    throw TechError(fmt::format("{}.value: a number is required", where));
+  p.value = v["value"].get<double>();
+  if (v.contains("source")) {
+    if (!v["source"].is_string())
+      throw TechError(fmt::format("{}.source: expected a string", where));
+    p.source = v["source"].get<std::string>();
+  }
+  return p;
+}
 
 Technology Technology::from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw TechError("technology: expected a JSON object");
@@ -324,11 +324,14 @@ std::vector<std::string> technology_names() {
   return names;
 }
 
+bool names_a_file(const std::string& name_or_path) {
+  return name_or_path.find('/') != std::string::npos ||
+         (name_or_path.size() > 5 &&
+          name_or_path.compare(name_or_path.size() - 5, 5, ".json") == 0);
+}
+
 Technology load_technology(const std::string& name_or_path) {
-  const bool is_path =
-      name_or_path.find('/') != std::string::npos ||
-      (name_or_path.size() > 5 && name_or_path.compare(name_or_path.size() - 5, 5, ".json") == 0);
-  if (is_path) {
+  if (names_a_file(name_or_path)) {
     try {
       return Technology::from_json(read_json_file(name_or_path));
     } catch (const TechError& e) {

@@ -104,6 +104,10 @@ struct Technology {
   void validate() const;
 };
 
+// True when a --tech/--faults value is a file's path (it contains '/' or
+// ends in ".json"), false when it is a catalog name.
+bool names_a_file(const std::string& name_or_path);
+
 // A technology by name (the catalog, `hycim macros --tech` lists them) or by
 // path of a JSON file (anything containing '/' or ending in ".json").
 // TechError naming the known ones when neither.
@@ -114,6 +118,10 @@ inline constexpr const char* kDefaultTechnology = "hycim22";
 
 // Names of the catalog's technologies, sorted.
 std::vector<std::string> technology_names();
+
+// A parameter written as a bare number or {"value": .., "source": ..};
+// TechError naming `where` and the problem otherwise.
+Param read_param(const nlohmann::json& v, const std::string& where);
 
 // JSON from a file; TechError naming the file when unreadable or not JSON.
 nlohmann::json read_json_file(const std::filesystem::path& path);

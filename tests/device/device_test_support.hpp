@@ -63,16 +63,20 @@ inline std::vector<uint8_t> random_bytes(std::mt19937& rng, size_t n) {
   return v;
 }
 
-inline void put(HostBench& tb, uint64_t addr, const std::vector<uint8_t>& bytes) {
+// For a HostBench or a FunctionalBench: anything with mem(addr, len).
+template <class Bench>
+void put(Bench& tb, uint64_t addr, const std::vector<uint8_t>& bytes) {
   std::memcpy(tb.mem(addr, bytes.size()).data(), bytes.data(), bytes.size());
 }
 
-inline std::vector<uint8_t> get(HostBench& tb, uint64_t addr, size_t n) {
+template <class Bench>
+std::vector<uint8_t> get(Bench& tb, uint64_t addr, size_t n) {
   auto s = tb.mem(addr, n);
   return {s.begin(), s.end()};
 }
 
-inline std::vector<int32_t> get_lanes(HostBench& tb, uint64_t addr, size_t lanes) {
+template <class Bench>
+std::vector<int32_t> get_lanes(Bench& tb, uint64_t addr, size_t lanes) {
   std::vector<int32_t> v(lanes);
   std::memcpy(v.data(), tb.mem(addr, lanes * 4).data(), lanes * 4);
   return v;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "tests/device/device_test_support.hpp"
@@ -97,11 +98,13 @@ void expect_same_device(HostBench& rtl, HostBench& model, uint64_t mem_bytes) {
   }
 }
 
-void run_stream(const char* config, unsigned seed, uint32_t commands) {
+void run_stream(const char* config, unsigned seed, uint32_t commands,
+                std::optional<FaultConfig> faults = std::nullopt) {
   in_child([&] {
     const uint64_t mem_bytes = 1 << 20;
     DeviceConfig mc = small_config(kTiles, TileKind::kModel);
     mc.tile_config = config;
+    mc.faults = faults;
     DeviceConfig rc = mc;
     rc.tile_kind = TileKind::kRtl;
     HostBench r("rtl_dev", rc, mem_bytes), m("model_dev", mc, mem_bytes);
@@ -125,9 +128,35 @@ void run_stream(const char* config, unsigned seed, uint32_t commands) {
         ok += a[i].status == 0;
       }
     }
-    EXPECT_GT(ok, commands / 2) << "the stream is mostly errors: it tests too little";
+    EXPECT_GT(ok, commands / 3) << "the stream is mostly errors: it tests too little";
     expect_same_device(r, m, mem_bytes);
+    const EccCounts a = r.device().stats().total().ecc, b = m.device().stats().total().ecc;
+    EXPECT_EQ(a.corrected, b.corrected);
+    EXPECT_EQ(a.uncorrectable, b.uncorrectable);
+    EXPECT_EQ(a.retries, b.retries);
+    if (faults) {
+      EXPECT_GT(a.corrected, 0u) << "the fault model never acted: the test shows nothing";
+      EXPECT_GT(a.uncorrectable, 0u);
+      EXPECT_GT(a.retries, 0u);
+    }
   });
+}
+
+// A harsh fault model (every kind of fault, often) so that write-verify,
+// corrections and refusals all happen within a short stream.
+FaultConfig harsh_faults() {
+  FaultConfig f;
+  f.setup.model = tech::NvmFaults::from_json(
+      {{"name", "harsh"},
+       {"stuck_at_0", 0.003},
+       {"stuck_at_1", 0.003},
+       {"retention", {{"ea_ev", 1.0}, {"ber", 1e-3}, {"time_s", 1e-3}, {"temp_c", 85.0}}},
+       {"read_disturb", 2e-3},
+       {"write_error_rate", 0.01},
+       {"endurance", 1e6}});
+  f.setup.seed = 4;
+  f.model_ref = "harsh";
+  return f;
 }
 
 TEST(DeviceRtlVsModel, RandomStreamsSmall) {
@@ -135,6 +164,9 @@ TEST(DeviceRtlVsModel, RandomStreamsSmall) {
 }
 TEST(DeviceRtlVsModel, RandomStreamsDefault) {
   run_stream("default", 2, 200);
+}
+TEST(DeviceRtlVsModel, RandomStreamsWithFaults) {
+  run_stream("small", 3, 400, harsh_faults());
 }
 
 // Power-on restore into RTL tiles: an image programmed by a model-backed

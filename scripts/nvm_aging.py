@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""A model's accuracy as its device's NVM ages, with and without ECC.
+
+Usage: /usr/bin/python3 scripts/nvm_aging.py HYCIM_BINARY [options]
+
+For each protection (secded, none) and each age (1 s, 1 day, 1 month, 1 year,
+10 years by default), on a fresh NVM image with the fault model:
+  1. `hycim classify MODEL --nvm IMG --faults F --ecc E` programs the weights
+     (write-verify with the preset's program errors);
+  2. `hycim nvm age --nvm IMG --time AGE --temp T` ages the unpowered device
+     and scans every row through the ECC;
+  3. `hycim classify MODEL --nvm IMG` runs the test set on the aged cells:
+     with ECC, single bad bits are corrected and a refused row is
+     reprogrammed by the runtime (counted from its log); without, the bad
+     bits go into the products unseen.
+Writes OUT.json (every point) and OUT.png/OUT.svg (accuracy against age).
+
+Options: --model DIR (models/digits), --faults NAME (rram), --temp C (85),
+--ages LIST (1s,1d,1mo,1y,10y), --seed N (1), --out PREFIX (docs/nvm_aging).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400,
+           "mo": 365.25 * 86400 / 12, "y": 365.25 * 86400}
+
+
+def seconds(age: str) -> float:
+    for unit in sorted(SECONDS, key=len, reverse=True):
+        if age.endswith(unit):
+            return float(age[: -len(unit)]) * SECONDS[unit]
+    raise ValueError(f"age '{age}': expected a number and one of {', '.join(SECONDS)}")
+
+
+def run(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
+    return p
+
+
+def point(hycim, a, ecc, age, workdir):
+    img = os.path.join(workdir, f"{ecc}-{age}.nvm")
+    device = ["--nvm", img, "--faults", a.faults, "--ecc", ecc, "--fault-seed", str(a.seed)]
+    fresh = json.loads(run([hycim, "classify", a.model, "--json"] + device).stdout)
+    scan = json.loads(run([hycim, "nvm", "age", "--nvm", img, "--time", age, "--temp",
+                           str(a.temp), "--json"]).stdout)
+    aged = run([hycim, "classify", a.model, "--json", "--nvm", img])
+    result = json.loads(aged.stdout)
+    return {"ecc": ecc, "age": age, "age_s": seconds(age),
+            "fresh_accuracy": fresh["device_accuracy"],
+            "accuracy": result["device_accuracy"],
+            "float_accuracy": result["float_accuracy"],
+            "uncorrectable_rows": len(scan["uncorrectable"]),
+            "rows": scan["rows"],
+            "reprogrammed_blocks": aged.stderr.count("reprogrammed")}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("hycim")
+    p.add_argument("--model", default="models/digits")
+    p.add_argument("--faults", default="rram")
+    p.add_argument("--temp", type=float, default=85)
+    p.add_argument("--ages", default="1s,1d,1mo,1y,10y")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", default="docs/nvm_aging")
+    a = p.parse_args()
+    ages = a.ages.split(",")
+    points = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for ecc in ("secded", "none"):
+            for age in ages:
+                points.append(point(a.hycim, a, ecc, age, workdir))
+                q = points[-1]
+                print(f"{a.faults} {a.temp:g} C ecc={ecc:6} age={age:>4}: accuracy "
+                      f"{100 * q['accuracy']:.1f}% (fresh {100 * q['fresh_accuracy']:.1f}%), "
+                      f"{q['uncorrectable_rows']} of {q['rows']} rows uncorrectable, "
+                      f"{q['reprogrammed_blocks']} blocks reprogrammed", flush=True)
+    with open(a.out + ".json", "w") as f:
+        json.dump({"faults": a.faults, "temp_c": a.temp, "model": a.model, "seed": a.seed,
+                   "points": points}, f, indent=2)
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for ecc, style in (("secded", "o-"), ("none", "s--")):
+        xs = [q["age_s"] for q in points if q["ecc"] == ecc]
+        ys = [100 * q["accuracy"] for q in points if q["ecc"] == ecc]
+        ax.semilogx(xs, ys, style, label="SEC-DED per row + repair on read" if ecc == "secded"
+                    else "no ECC")
+    ax.axhline(100 * points[0]["float_accuracy"], color="gray", lw=0.8, label="float (CPU)")
+    ax.set_xticks([q["age_s"] for q in points if q["ecc"] == "secded"], ages)
+    ax.set_xlabel(f"time unpowered at {a.temp:g} C")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(f"{os.path.basename(a.model.rstrip('/'))} on hycim, {a.faults} NVM")
+    ax.legend()
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(f"{a.out}.{ext}", dpi=120)
+    print(f"wrote {a.out}.json, {a.out}.png, {a.out}.svg")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
