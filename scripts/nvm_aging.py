@@ -9,7 +9,8 @@ For each protection (secded, none) and each age (1 s, 1 day, 1 month, 1 year,
      (write-verify with the preset's program errors);
   2. `hycim nvm age --nvm IMG --time AGE --temp T` ages the unpowered device
      and scans every row through the ECC;
-  3. `hycim classify MODEL --nvm IMG` runs the test set on the aged cells:
+  3. `hycim classify MODEL --nvm IMG --trust-resident` runs the test set on
+     the aged cells (not read back and reprogrammed at load):
      with ECC, single bad bits are corrected and a refused row is
      reprogrammed by the runtime (counted from its log); without, the bad
      bits go into the products unseen.
@@ -54,7 +55,9 @@ def point(hycim, a, ecc, age, workdir):
     fresh = json.loads(run([hycim, "classify", a.model, "--json"] + device).stdout)
     scan = json.loads(run([hycim, "nvm", "age", "--nvm", img, "--time", age, "--temp",
                            str(a.temp), "--json"]).stdout)
-    aged = run([hycim, "classify", a.model, "--json", "--nvm", img])
+    # --trust-resident: the aged cells themselves, not a fresh copy the
+    # load-time read-back would program after finding them changed.
+    aged = run([hycim, "classify", a.model, "--json", "--trust-resident", "--nvm", img])
     result = json.loads(aged.stdout)
     return {"ecc": ecc, "age": age, "age_s": seconds(age),
             "fresh_accuracy": fresh["device_accuracy"],

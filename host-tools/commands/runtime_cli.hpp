@@ -89,6 +89,9 @@ inline void add_session_options(CLI::App* c, runtime::SessionOptions& o) {
       ->check(CLI::IsMember({"auto", "resident", "stream"}));
   c->add_option("--stream-tiles", o.placement.stream_tiles,
                 "tiles weights stream through when streaming (the last ones; default: all)");
+  c->add_flag("--trust-resident", o.placement.trust_resident,
+              "use weights found resident in NVM without reading them back first (the device's "
+              "ECC still guards every MVM)");
   c->parse_complete_callback([flags, placement, &o] {
     o.placement.policy = runtime::parse_placement(*placement);
     DeviceFlags first = *flags;

@@ -87,6 +87,11 @@ class NvmResidency {
   // stay out. Returns, per tile taken, its free runs (tile, first row, rows).
   std::vector<Gap> reserve_tiles(MvmEngine& engine, uint32_t tiles, const void* owner);
   void release_scratch(const void* owner);
+  // A block found in the catalog is read back and compared before it is used
+  // (the default), or trusted as catalogued: faster, and what an experiment
+  // on the aged cells themselves wants (the device's ECC still guards every
+  // MVM). The setting stays for the process's residency of this device.
+  void set_verify_found(bool verify);
   // Reads every catalogued block back through `engine`: true where the rows
   // still hold the bytes of the block's hash.
   std::vector<std::pair<ResidentBlock, bool>> verify(MvmEngine& engine);
@@ -151,8 +156,9 @@ class NvmResidency {
   ResidencyLog log_;
   std::vector<Span> scratch_;
   std::set<std::string> verified_;  // hashes read back and matched in this process
-  uint32_t cursor_ = 0;             // tile to try first among equal gaps
-  std::optional<FreeRows> free_;    // rows not catalogued, not scratch, not worn out
+  bool verify_found_ = true;
+  uint32_t cursor_ = 0;           // tile to try first among equal gaps
+  std::optional<FreeRows> free_;  // rows not catalogued, not scratch, not worn out
   // Per tile, per NVM row: programs so far (kWornOut: refused by the device);
   // empty until first needed.
   std::vector<std::vector<uint64_t>> wear_;

@@ -40,7 +40,9 @@ class CimBackend final : public Backend {
       : engine_(std::move(engine)),
         residency_(cim::residency_for(*engine_, std::move(log), lock_timeout)),
         options_(placement),
-        program_(engine_->geometry().tiles, 0) {}
+        program_(engine_->geometry().tiles, 0) {
+    if (placement.trust_resident) residency_->set_verify_found(false);
+  }
   ~CimBackend() override {
     if (stream_) residency_->release_scratch(&stream_);
   }

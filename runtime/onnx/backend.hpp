@@ -48,6 +48,9 @@ struct PlacementOptions {
   // tiles stream fastest (more blocks programmed and multiplied side by
   // side); fewer keep the rest resident and write fewer rows per inference.
   uint32_t stream_tiles = 0;
+  // Use catalogued resident blocks without reading them back first
+  // (NvmResidency::set_verify_found).
+  bool trust_resident = false;
 };
 
 // What placing a model's weights decided and what streaming them costs.

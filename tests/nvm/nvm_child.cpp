@@ -3,6 +3,9 @@
 //   nvm_child write PATH TILE ROW   write the row's next pattern once, exit 0
 //   nvm_child hammer PATH SEED      print "R" once open, then write random rows
 //                                   with their next patterns until killed
+//   nvm_child age PATH              print "R" once open, then age the image
+//                                   by one step (clock and seconds +1) again
+//                                   and again until killed
 //   nvm_child open PATH             open and close; exit 2 with the error
 //                                   message on stderr if refused
 //
@@ -36,6 +39,14 @@ void write_next(NvmImage& image, uint32_t tile, uint32_t row) {
   }
 }
 
+[[noreturn]] void age(NvmImage& image) {
+  if (::write(STDOUT_FILENO, "R", 1) != 1) std::_Exit(1);
+  for (;;) {
+    const NvmImage::Age a = image.age();
+    image.set_age({a.clock + 1, a.seconds + 1});
+  }
+}
+
 int run(int argc, char** argv) {
   std::string mode = argc > 2 ? argv[1] : "";
   if (mode == "write" && argc == 5) {
@@ -48,11 +59,15 @@ int run(int argc, char** argv) {
     NvmImage image = NvmImage::open(argv[2]);
     hammer(image, std::stoull(argv[3]));
   }
+  if (mode == "age" && argc == 3) {
+    NvmImage image = NvmImage::open(argv[2]);
+    age(image);
+  }
   if (mode == "open" && argc == 3) {
     NvmImage::open(argv[2]);
     return 0;
   }
-  std::fprintf(stderr, "usage: nvm_child write|hammer|open PATH [ARGS]\n");
+  std::fprintf(stderr, "usage: nvm_child write|hammer|age|open PATH [ARGS]\n");
   return 1;
 }
 

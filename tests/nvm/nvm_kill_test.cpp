@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <random>
 #include <thread>
@@ -67,6 +68,31 @@ TEST(NvmImageKill, EveryRowIsOldOrNewAfterRandomKills) {
   std::printf("%llu writes survived %d kills\n", static_cast<unsigned long long>(total_writes),
               kIterations);
   EXPECT_GT(total_writes, static_cast<uint64_t>(kIterations)) << "the child hardly wrote";
+}
+
+// The same for the image's age (what `hycim nvm age` writes): killed while it
+// ages the image step by step, the image opens with the age of a completed
+// step (clock and seconds move together), never less than before, and its
+// fault record intact.
+TEST(NvmImageKill, TheAgeIsOldOrNewAfterRandomKills) {
+  test::TempDir dir;
+  const auto path = dir.file("aged.nvm");
+  NvmImage::create(path, kGeometry, "{\"fault\": \"record\"}");
+  std::mt19937 rng(20261203);
+  double last = 0;
+  for (int it = 0; it < kIterations; ++it) {
+    test::RunningChild child = test::start_child({"age", path.string()});
+    wait_ready(child);
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % kMaxDelayUs));
+    test::kill_child(child);
+    NvmImage image = NvmImage::open(path);
+    EXPECT_EQ(image.age().clock, image.age().seconds) << "iteration " << it;
+    EXPECT_GE(image.age().clock, last) << "iteration " << it;
+    EXPECT_EQ(image.age().clock, std::floor(image.age().clock)) << "a torn age record";
+    EXPECT_EQ(image.fault_record(), "{\"fault\": \"record\"}");
+    last = image.age().clock;
+  }
+  EXPECT_GT(last, double(kIterations)) << "the child hardly aged the image";
 }
 
 }  // namespace
