@@ -47,8 +47,6 @@ class CommandProcessor {
   RegisterFile& registers() { return regfile_; }
   const RegisterFile& registers() const { return regfile_; }
   const Stats& stats() const { return stats_; }
-  // The NVM's fault model in use (from the config or the image); null if none.
-  const NvmCells* cells() const { return cells_.get(); }
   tile::Tile& tile(uint32_t index) { return *tiles_.at(index); }
   const tile::Tile& tile(uint32_t index) const { return *tiles_.at(index); }
 

@@ -35,7 +35,6 @@ class NvmCells {
   NvmCells& operator=(const NvmCells&) = delete;
 
   const FaultConfig& config() const { return config_; }
-  const nvm::CellFaults& faults() const { return faults_; }
 
   // Power-on: every NVM row of tile `index` as its cells read, into `t`
   // (whose rows hold what was programmed, restored from the image).

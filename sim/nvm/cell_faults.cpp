@@ -106,11 +106,14 @@ CellFaults::CellFaults(FaultSetup setup, uint32_t lanes, uint32_t wbits)
 std::vector<std::pair<uint32_t, bool>> CellFaults::stuck_cells(uint32_t tile, uint32_t row) const {
   std::vector<std::pair<uint32_t, bool>> out;
   const uint64_t key = row_key(setup_.seed, kStuck, tile, row, 0);
-  for (uint32_t c = 0; c < data_cells() + check_cells(); ++c) {
-    const double u = uniform(key, c);
-    if (u < stuck0_ + stuck1_) out.emplace_back(c, u >= stuck0_);
-  }
+  for (uint32_t c = 0; c < data_cells() + check_cells(); ++c)
+    if (const int v = stuck_at(key, c); v >= 0) out.emplace_back(c, v == 1);
   return out;
+}
+
+int CellFaults::stuck_at(uint64_t key, uint32_t cell) const {
+  const double u = uniform(key, cell);
+  return u < stuck0_ ? 0 : u < stuck0_ + stuck1_ ? 1 : -1;
 }
 
 void CellFaults::sense(uint32_t tile, uint32_t row, std::span<const uint8_t> programmed,
@@ -138,9 +141,8 @@ void CellFaults::sense(uint32_t tile, uint32_t row, std::span<const uint8_t> pro
   const uint64_t flip_key = row_key(setup_.seed, kFlip, tile, row, wear);
   double next = std::numeric_limits<double>::infinity();
   for (uint32_t c = 0; c < n; ++c) {
-    const double s = uniform(stuck_key, c);
-    if (s < stuck0_ + stuck1_) {
-      put(cells, c, s >= stuck0_);
+    if (const int v = stuck_at(stuck_key, c); v >= 0) {
+      put(cells, c, v == 1);
       continue;
     }
     if (wer > 0 && uniform(program_key, c) < wer) flip(cells, c);

@@ -70,7 +70,6 @@ class CellFaults {
   const FaultSetup& setup() const { return setup_; }
   uint32_t data_cells() const { return lanes_ * wbits_; }
   uint32_t check_cells() const { return codec_ ? codec_->check_bits() : 0; }
-  const Secded* codec() const { return codec_ ? &*codec_ : nullptr; }
 
   // The row `programmed` (LANES values, low WBITS bits) after its program
   // number `wear` (1 = the first), with `hazard` accumulated since.
@@ -81,6 +80,10 @@ class CellFaults {
   std::vector<std::pair<uint32_t, bool>> stuck_cells(uint32_t tile, uint32_t row) const;
 
  private:
+  // -1: cell `cell` of the row whose stuck-cell key is `key` works; else
+  // the value it is stuck at.
+  int stuck_at(uint64_t key, uint32_t cell) const;
+
   FaultSetup setup_;
   uint32_t lanes_;
   uint32_t wbits_;

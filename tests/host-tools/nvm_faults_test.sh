@@ -10,21 +10,7 @@
 set -euo pipefail
 hycim=$1
 model=$2
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-expect_error() {
-  local code=$1 text=$2
-  shift 2
-  set +e
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  set -e
-  [ "$rc" -eq "$code" ] || fail "$* exited $rc, not $code: $(cat "$tmp/err")"
-  grep -qF -- "$text" "$tmp/err" || fail "$*: stderr lacks '$text': $(cat "$tmp/err")"
-}
+source "$(dirname "$0")/test_lib.sh"
 acc() { "$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["device_accuracy"])' "$1"; }
 
 # 1. Fresh: programmed through write-verify; then 10 years at 150 C.

@@ -7,22 +7,7 @@
 # Usage: tech_test.sh HYCIM
 set -euo pipefail
 hycim=$1
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-# expect_error CODE TEXT CMD...: CMD exits CODE and its stderr contains TEXT.
-expect_error() {
-  local code=$1 text=$2
-  shift 2
-  set +e
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  set -e
-  [ "$rc" -eq "$code" ] || fail "$* exited $rc, not $code: $(cat "$tmp/err")"
-  grep -qF -- "$text" "$tmp/err" || fail "$*: stderr lacks '$text': $(cat "$tmp/err")"
-}
+source "$(dirname "$0")/test_lib.sh"
 
 # 1. Every catalog macro, each point with a prediction; the calibration macros named.
 "$hycim" macros --json >"$tmp/m.json"
