@@ -24,6 +24,7 @@ CommandRecord write_sram(uint32_t seq, uint16_t tile, uint32_t row, uint32_t cou
 CommandRecord read_sram(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count, uint64_t dst);
 CommandRecord program_nvm(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count, uint64_t src);
 CommandRecord read_wear(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count, uint64_t dst);
+CommandRecord scrub(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count);
 // src == 0 with input_in_sram: the input is already in SRAM rows x_row..
 CommandRecord mvm(uint32_t seq, uint16_t tile, uint32_t w_row, uint32_t k, uint32_t x_row,
                   uint64_t src, uint64_t dst, Widths w = {}, bool input_in_sram = false);

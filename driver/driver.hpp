@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -76,6 +77,17 @@ struct DeviceInfo {
   uint32_t nvm_rows_programmed = 0;  // NVM rows with wear > 0, all tiles
   uint32_t nvm_max_wear = 0;
   uint64_t commands = 0;  // commands completed since the device started
+  // How the device's NVM fails and what protects it (docs/device.md, "NVM
+  // faults, ECC and ageing"): the setup it runs with, its image's when it was
+  // opened on one with a fault record. Unset: its cells never fail.
+  struct Faults {
+    std::string model;  // the fault model's name (spec/faults, or its JSON's "name")
+    uint64_t seed = 0;
+    std::string ecc;    // "secded" or "none"
+    double temp_c = 0;  // operating temperature, C
+    uint32_t verify_retries = 0;
+  };
+  std::optional<Faults> faults;
 };
 
 // What this context's commands made the device do since the context opened
@@ -86,6 +98,62 @@ struct DeviceInfo {
 // the one definition: the daemon sends it as its USAGE reply unchanged, so no
 // layer copies it field by field. Value-initialize it (`Usage u{}`).
 using Usage = hycim_usage;
+
+// The fields of Usage that add up (over batches, contexts and devices), by
+// their C names: the one list the runtime's sums and reports walk, so a field
+// added to hycim_usage is added here and nowhere else. `device_time_ns` is a
+// clock and `energy_total_pj` the sum of kUsageEnergies (usage_energy_total),
+// so neither is listed.
+struct UsageCount {
+  const char* name;
+  uint64_t Usage::*field;
+};
+struct UsageEnergy {
+  const char* name;
+  double Usage::*field;
+};
+inline constexpr UsageCount kUsageCounts[] = {
+    {"commands", &Usage::commands},
+    {"tile_cycles", &Usage::tile_cycles},
+    {"macs", &Usage::macs},
+    {"row_activations", &Usage::row_activations},
+    {"nvm_programs", &Usage::nvm_programs},
+    {"dma_bytes", &Usage::dma_bytes},
+    {"ecc_corrected", &Usage::ecc_corrected},
+    {"ecc_uncorrectable", &Usage::ecc_uncorrectable},
+    {"nvm_program_retries", &Usage::nvm_program_retries},
+    {"nvm_scrubbed_rows", &Usage::nvm_scrubbed_rows},
+};
+inline constexpr UsageEnergy kUsageEnergies[] = {
+    {"energy_array_pj", &Usage::energy_array_pj},
+    {"energy_shift_add_pj", &Usage::energy_shift_add_pj},
+    {"energy_sram_pj", &Usage::energy_sram_pj},
+    {"energy_nvm_program_pj", &Usage::energy_nvm_program_pj},
+    {"energy_dma_pj", &Usage::energy_dma_pj},
+    {"energy_ecc_pj", &Usage::energy_ecc_pj},
+};
+// What energy_total_pj holds: the components, summed in kUsageEnergies' order.
+inline double usage_energy_total(const Usage& u) {
+  double total = 0;
+  for (const UsageEnergy& e : kUsageEnergies) total += u.*e.field;
+  return total;
+}
+
+// One tile's NVM health counters since the device started: every context's
+// commands on it and the device's background scrub (hycim_tile_health); and
+// its fields by their C names (the same names as Usage's counts of the same
+// events).
+using TileHealth = hycim_tile_health;
+struct TileHealthCount {
+  const char* name;
+  uint64_t TileHealth::*field;
+};
+inline constexpr TileHealthCount kTileHealthCounts[] = {
+    {"ecc_corrected", &TileHealth::ecc_corrected},
+    {"ecc_uncorrectable", &TileHealth::ecc_uncorrectable},
+    {"nvm_program_retries", &TileHealth::nvm_program_retries},
+    {"nvm_scrubbed_rows", &TileHealth::nvm_scrubbed_rows},
+};
 
 class Backend;
 
@@ -153,6 +221,9 @@ class Device {
   Status info(DeviceInfo* out) const;
   // This context's usage so far. kOk, kTimeout, kDisconnected.
   Status usage(Usage* out) const;
+  // Tile `tile`'s NVM health counters, device-wide. kOk, kInvalid (no such
+  // tile), kTimeout, kDisconnected.
+  Status tile_health(uint32_t tile, TileHealth* out) const;
   // Shared memory with an IOVA in this context, unmapped. Throws DriverError.
   std::unique_ptr<Buffer> alloc(size_t bytes);
   // A queue of `entries` slots (power of two). Throws DriverError.

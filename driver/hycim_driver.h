@@ -100,9 +100,28 @@ typedef struct hycim_usage {
   uint64_t nvm_programs;    /* NVM rows programmed */
   uint64_t dma_bytes;       /* the commands' DMA plus ring fetches and completion writes */
   double energy_array_pj, energy_shift_add_pj, energy_sram_pj, energy_nvm_program_pj, energy_dma_pj;
-  double energy_total_pj; /* the sum of the five above */
+  double energy_total_pj; /* the sum of the five above and energy_ecc_pj */
   double device_time_ns;  /* the device's simulated time now (device-wide clock) */
+  /* What the NVM's ECC and write-verify did for these commands (docs/device.md
+   * "NVM faults, ECC and ageing"); zero on a device without a fault model.
+   * Appended after device_time_ns so every earlier field keeps its offset. */
+  uint64_t ecc_corrected;       /* NVM row reads whose one bad bit the ECC corrected */
+  uint64_t ecc_uncorrectable;   /* NVM row reads refused: an error the ECC cannot correct */
+  uint64_t nvm_program_retries; /* program pulses write-verify repeated */
+  uint64_t nvm_scrubbed_rows;   /* rows a scrub programmed again with their corrected data */
+  double energy_ecc_pj;         /* check cells read and programmed, syndromes decoded */
 } hycim_usage;
+
+/* One tile's NVM health since the device started (hycim_get_tile_health):
+ * device-wide, as the hardware's own counters would be: every context's
+ * commands on the tile and the device's background scrub (which is in no
+ * context's usage); otherwise the same counts as hycim_usage's, by tile. */
+typedef struct hycim_tile_health {
+  uint64_t ecc_corrected;
+  uint64_t ecc_uncorrectable;
+  uint64_t nvm_program_retries;
+  uint64_t nvm_scrubbed_rows;
+} hycim_tile_health;
 
 /* --- results and messages ------------------------------------------------ */
 /* Name of an hycim_result ("HYCIM_E_TIMEOUT"); "unknown" for other values. */
@@ -131,6 +150,10 @@ HYCIM_API int hycim_read_error(hycim_device* dev, int clear, hycim_error_info* o
 /* This context's usage so far. HYCIM_OK, HYCIM_E_INVALID, HYCIM_E_TIMEOUT,
  * HYCIM_E_DISCONNECTED. */
 HYCIM_API int hycim_get_usage(hycim_device* dev, hycim_usage* out);
+/* The NVM health counters of `tile` (all contexts, since the device started).
+ * HYCIM_OK, HYCIM_E_INVALID (NULL, or no such tile: the message names the
+ * tile and the device's tile count), HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
+HYCIM_API int hycim_get_tile_health(hycim_device* dev, uint32_t tile, hycim_tile_health* out);
 /* Runs this context's submitted commands, then resets the device (SRAM rows
  * zeroed, NVM kept) and clears the context's error log. HYCIM_OK,
  * HYCIM_E_INVALID, HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
@@ -188,6 +211,10 @@ HYCIM_API void hycim_build_program_nvm(hycim_command* c, uint32_t seq, uint16_t 
                                        uint32_t count, uint64_t src_iova);
 HYCIM_API void hycim_build_read_wear(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
                                      uint32_t count, uint64_t dst_iova);
+/* Scrubs NVM rows row..row+count-1: corrected rows are programmed again
+ * (docs/device.md "Scrubbing"). */
+HYCIM_API void hycim_build_scrub(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
+                                 uint32_t count);
 /* Signed 8-bit inputs and weights. */
 HYCIM_API void hycim_build_mvm(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t w_row,
                                uint32_t k, uint32_t x_row, uint64_t src_iova, uint64_t dst_iova);

@@ -5,7 +5,9 @@
 # in this one script, and prints medians and their ratios to the fault-free
 # run: host inferences/s (the simulator's overhead), NVM programming cycles
 # (write-verify's SYNC after each row and its extra pulses), device cycles
-# and energy per inference.
+# and energy per inference. Then the ECC's own cost on one default tile
+# (hycim_ecc_cost_bench): cycles, time and energy per 512x32 int8 MVM and per
+# programmed row, and the tile's area, with and without SEC-DED.
 set -euo pipefail
 build=${1:?usage: bench/nvm/faults.sh BUILD_DIR [MODEL_DIR]}
 model=${2:-models/digits}
@@ -38,3 +40,4 @@ for k, label in keys:
     b = statistics.median(r[k] for r in rows["raw"])
     print(f"{label:30} {base[k]:12.1f} {a:12.1f} {a / base[k]:7.3f} {b:12.1f} {b / base[k]:7.3f}")
 PY
+"$build/bench/nvm/hycim_ecc_cost_bench"

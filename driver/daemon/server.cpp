@@ -139,11 +139,25 @@ Status Server::dispatch(Connection& c, const wire::Request& req, std::vector<Uni
       copy_string(r.tile_config, sizeof r.tile_config, info.tile_config);
       copy_string(r.tile_kind, sizeof r.tile_kind, info.tile_kind);
       copy_string(r.nvm_image, sizeof r.nvm_image, info.nvm_image);
+      if (info.faults) {
+        r.has_faults = 1;
+        r.verify_retries = info.faults->verify_retries;
+        r.fault_seed = info.faults->seed;
+        r.temp_c = info.faults->temp_c;
+        copy_string(r.fault_model, sizeof r.fault_model, info.faults->model);
+        copy_string(r.ecc, sizeof r.ecc, info.faults->ecc);
+      }
       return reply(s, req.tag, st, r);
     }
     case Type::kUsage: {
       wire::ReplyUsage r{};
       const Status st = b.usage(&r.usage);
+      return reply(s, req.tag, st, r);
+    }
+    case Type::kTileHealth: {
+      // The engine refuses a tile the device lacks (kInvalid), as in-process.
+      wire::ReplyTileHealth r{};
+      const Status st = b.tile_health(req.tile.tile, &r.health);
       return reply(s, req.tag, st, r);
     }
     case Type::kAddBuffer: {

@@ -1,6 +1,6 @@
 // The one interface every backend implements, and the engine's contexts too:
 // the control path of one context (buffers, windows, queues, error log,
-// usage, reset). The hot path (command rings, doorbells, completions) never goes
+// usage, tile health, reset). The hot path (command rings, doorbells, completions) never goes
 // through it: it is shared memory plus eventfds, the same for every backend.
 //
 //   sim://   SimBackend: calls an in-process Engine context directly;
@@ -36,6 +36,9 @@ class Backend {
   virtual Status info(DeviceInfo* out) = 0;
   // What this context's commands made the device do (driver.hpp, Usage).
   virtual Status usage(Usage* out) = 0;
+  // One tile's NVM health counters, device-wide (driver.hpp, TileHealth);
+  // kInvalid for a tile the device does not have.
+  virtual Status tile_health(uint32_t tile, TileHealth* out) = 0;
   // Registers `bytes` of a sealed memfd (borrowed: the callee dups what it
   // keeps); *iova gets its address in this context.
   virtual Status add_buffer(int memfd, uint64_t bytes, uint64_t* iova) = 0;

@@ -168,6 +168,19 @@ int hycim_get_usage(hycim_device* dev, hycim_usage* out) {
   });
 }
 
+int hycim_get_tile_health(hycim_device* dev, uint32_t tile, hycim_tile_health* out) {
+  return guarded([&] {
+    if (!dev || !out) return invalid("hycim_get_tile_health: NULL argument");
+    const uint32_t tiles = dev->dev->capabilities().tiles;
+    if (tile >= tiles)
+      return fail(hd::Status::kInvalid, "hycim_get_tile_health: tile " + std::to_string(tile) +
+                                            " does not exist: the device has " +
+                                            std::to_string(tiles) + " tiles (0.." +
+                                            std::to_string(tiles - 1) + ")");
+    return result(dev->dev->tile_health(tile, out), "tile_health");
+  });
+}
+
 int hycim_reset_device(hycim_device* dev, int timeout_ms) {
   return guarded([&] {
     if (!dev) return invalid("hycim_reset_device: NULL device");
@@ -296,6 +309,10 @@ void hycim_build_program_nvm(hycim_command* c, uint32_t seq, uint16_t tile, uint
 void hycim_build_read_wear(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
                            uint32_t count, uint64_t dst) {
   store(c, cmd::read_wear(seq, tile, row, count, dst));
+}
+void hycim_build_scrub(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t row,
+                       uint32_t count) {
+  store(c, cmd::scrub(seq, tile, row, count));
 }
 void hycim_build_mvm(hycim_command* c, uint32_t seq, uint16_t tile, uint32_t w_row, uint32_t k,
                      uint32_t x_row, uint64_t src, uint64_t dst) {

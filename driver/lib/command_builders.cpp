@@ -60,6 +60,10 @@ CommandRecord read_wear(uint32_t seq, uint16_t tile, uint32_t row, uint32_t coun
   return c;
 }
 
+CommandRecord scrub(uint32_t seq, uint16_t tile, uint32_t row, uint32_t count) {
+  return rows(sd::DevOpcode::kScrub, seq, tile, row, count);
+}
+
 CommandRecord mvm(uint32_t seq, uint16_t tile, uint32_t w_row, uint32_t k, uint32_t x_row,
                   uint64_t src, uint64_t dst, Widths w, bool input_in_sram) {
   CommandRecord c = rows(sd::DevOpcode::kMvm, seq, tile, w_row, k);

@@ -43,6 +43,12 @@ Status Device::usage(Usage* out) const {
   return backend_->usage(out);
 }
 
+Status Device::tile_health(uint32_t tile, TileHealth* out) const {
+  // Refused here too, so the daemon is not asked about a tile it lacks.
+  if (tile >= capabilities().tiles) return Status::kInvalid;
+  return backend_->tile_health(tile, out);
+}
+
 std::unique_ptr<Buffer> Device::alloc(size_t bytes) {
   if (bytes == 0) throw DriverError(Status::kInvalid, "a DMA buffer needs at least one byte");
   UniqueFd fd = make_sealed_memfd("hycim-buffer", bytes);

@@ -50,6 +50,11 @@ class UnixBackend : public Backend {
     out->tile_config = std::string(r.tile_config, strnlen(r.tile_config, sizeof r.tile_config));
     out->tile_kind = std::string(r.tile_kind, strnlen(r.tile_kind, sizeof r.tile_kind));
     out->nvm_image = std::string(r.nvm_image, strnlen(r.nvm_image, sizeof r.nvm_image));
+    out->faults.reset();
+    if (r.has_faults)
+      out->faults = DeviceInfo::Faults{
+          std::string(r.fault_model, strnlen(r.fault_model, sizeof r.fault_model)), r.fault_seed,
+          std::string(r.ecc, strnlen(r.ecc, sizeof r.ecc)), r.temp_c, r.verify_retries};
     return st;
   }
   Status usage(Usage* out) override {
@@ -57,6 +62,12 @@ class UnixBackend : public Backend {
     const Status st = call(Type::kUsage, wire::Empty{}, {}, &r);
     if (st != Status::kOk) return st;
     *out = r.usage;
+    return st;
+  }
+  Status tile_health(uint32_t tile, TileHealth* out) override {
+    wire::ReplyTileHealth r{};
+    const Status st = call(Type::kTileHealth, wire::TileRef{tile, 0}, {}, &r);
+    if (st == Status::kOk) *out = r.health;
     return st;
   }
   Status add_buffer(int memfd, uint64_t bytes, uint64_t* iova) override {

@@ -153,6 +153,8 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
       j["faults"]["temp_c"] = parse_number(key, value);
     else if (key == "verify_retries")
       j["faults"]["verify_retries"] = parse_count(key, value);
+    else if (key == "scrub_s")
+      j["faults"]["scrub_interval_s"] = parse_number(key, value);
     else if (key == "age_s")
       j["faults"]["age_s"] = parse_number(key, value);
     else if (key == "age_temp_c")
@@ -162,7 +164,7 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
           Status::kInvalid,
           "sim:// URI: unknown key '" + key +
               "' (known: preset, tile, config, tiles, nvm, tech, timing, engine, trace, faults, "
-              "fault_seed, ecc, temp_c, verify_retries, age_s, age_temp_c, instance)");
+              "fault_seed, ecc, temp_c, verify_retries, scrub_s, age_s, age_temp_c, instance)");
   }
   try {
     device::DeviceConfig c = device::DeviceConfig::from_json(j);

@@ -1,6 +1,8 @@
 // `hycim info [--device URI] [--json]`: the devices this host can reach
 // (sim:// and every live hycimd socket, or just --device), each with its
-// capabilities, weight capacity, NVM summary and how many contexts use it.
+// capabilities, weight capacity, NVM summary (with its fault setup and the
+// ECC counters of every tile since the device started) and how many
+// contexts use it.
 // `hycim info --presets`: the named devices of the spec (sim://?preset=NAME).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -28,6 +30,38 @@ std::string human_bytes(uint64_t n) {
   if (n >= (uint64_t{1} << 20)) return fmt::format("{:g} MiB", double(n) / double(1 << 20));
   if (n >= (uint64_t{1} << 10)) return fmt::format("{:g} KiB", double(n) / double(1 << 10));
   return fmt::format("{} B", n);
+}
+
+bool all_zero(const nlohmann::json& counts) {
+  for (const auto& c : driver::kTileHealthCounts)
+    if (counts[c.name].get<uint64_t>() != 0) return false;
+  return true;
+}
+
+void print_counts(const std::string& what, const nlohmann::json& c) {
+  fmt::print("              {:>6} {:>9} {:>13} {:>15} {:>8}\n", what,
+             c["ecc_corrected"].get<uint64_t>(), c["ecc_uncorrectable"].get<uint64_t>(),
+             c["nvm_program_retries"].get<uint64_t>(), c["nvm_scrubbed_rows"].get<uint64_t>());
+}
+
+// The fault setup, then a row per tile whose counters are not all zero and
+// their totals (the JSON has every tile). Silent for a device whose cells
+// never fail and that never counted anything.
+void print_nvm_health(const nlohmann::json& n) {
+  const auto& f = n["faults"];
+  const auto& ecc = n["ecc"];
+  if (f.is_object())
+    fmt::print(
+        "              faults {} (seed {}, ecc {}) at {:g} C, up to {} write-verify retries\n",
+        f["model"].get<std::string>(), f["seed"].get<uint64_t>(), f["ecc"].get<std::string>(),
+        f["temp_c"].get<double>(), f["verify_retries"].get<uint32_t>());
+  if (!f.is_object() && all_zero(ecc["total"])) return;
+  fmt::print("              ECC since the device started:\n");
+  fmt::print("              {:>6} {:>9} {:>13} {:>15} {:>8}\n", "tile", "corrected",
+             "uncorrectable", "program retries", "scrubbed");
+  for (const auto& t : ecc["tiles"])
+    if (!all_zero(t)) print_counts(std::to_string(t["tile"].get<uint32_t>()), t);
+  print_counts("total", ecc["total"]);
 }
 
 void print_text(const nlohmann::json& d) {
@@ -59,6 +93,7 @@ void print_text(const nlohmann::json& d) {
     fmt::print("              resident weights: {} blocks, {} rows, of {} (hycim nvm list)\n",
                r["blocks"].get<uint64_t>(), r["rows"].get<uint64_t>(),
                fmt::join(r["models"].get<std::vector<std::string>>(), ", "));
+  print_nvm_health(n);
   fmt::print("  contexts    {} open, {} commands completed\n", d["contexts"].get<int>(),
              d["commands_completed"].get<uint64_t>());
   const auto& a = d["area"];
@@ -100,8 +135,14 @@ void run(const InfoOptions& o) {
     DeviceInfo info;
     if (auto st = dev->info(&info); st != driver::Status::kOk)
       throw cli::CliError(fmt::format("{}: reading device info: {}", uri, driver::to_string(st)));
+    std::vector<driver::TileHealth> health;
     try {
-      all.push_back(cim::device_report(uri, dev->capabilities(), info, o.tech));
+      health = cim::read_tile_health(*dev);
+    } catch (const driver::DriverError& e) {
+      throw cli::CliError(e.what());
+    }
+    try {
+      all.push_back(cim::device_report(uri, dev->capabilities(), info, health, o.tech));
     } catch (const tech::TechError& e) {
       throw cli::CliError(fmt::format("--tech: {}", e.what()), 2);
     }

@@ -3,13 +3,16 @@
 // image>.resident.json`), and the health of its rows.
 //   list    every block: tile, rows, label (model:weight k/n range), hash
 //   verify  reads every block back and checks it against its hash; exit 1 on
-//           any mismatch (a later load reprograms such blocks)
+//           any mismatch (a later load reprograms such blocks); then what the
+//           ECC corrected and refused on those reads, per tile
 //   erase   drops blocks from the catalog (--all, --model NAME, --hash PREFIX);
 //           --wipe also programs their rows to zero (costs NVM wear)
-//   scan    reads every NVM row through the device's ECC: rows it cannot
-//           correct are listed (a device with a fault model, --faults)
-//   age     ages the device's NVM by --time at --temp (it sat unpowered),
-//           kept in its image, then scans it
+//   scan    reads every programmed NVM row through the device's ECC: rows it
+//           cannot correct are listed (a device with a fault model, --faults)
+//   scrub   scrubs every NVM row (SCRUB): rows with a corrected error are
+//           programmed again; then scans
+//   age     ages the device's NVM by --time at --temp, kept in its image, then
+//           scans it: unpowered, or with --scrub T powered and scrubbed every T
 #include <fmt/format.h>
 
 #include <cmath>
@@ -31,6 +34,7 @@ struct NvmOptions {
   std::string model, hash;
   std::string time;    // nvm age: how long
   double temp_c = 85;  // nvm age: at what temperature
+  std::string scrub;   // nvm age: powered, scrubbed this often
 };
 
 // "1y", "30d", "12h", "1.5e6s", "10y": seconds. Months are 1/12 year, years
@@ -59,21 +63,28 @@ double parse_duration(const std::string& text) {
       2);
 }
 
-// Every NVM row read through the device (READ_SRAM, no wear): what the ECC
-// refuses comes back as UncorrectableError naming the row.
+// Every NVM row ever programmed read through the device (READ_SRAM, no
+// wear): what the ECC refuses comes back as UncorrectableError naming the
+// row. Rows never programmed hold no data, so their cells are not asked.
 nlohmann::json scan_rows(cim::DriverEngine& engine) {
   const cim::Geometry g = engine.geometry();
   std::vector<uint8_t> row(g.lanes);
+  std::vector<uint32_t> wear(g.nvm_rows);
   nlohmann::json bad = nlohmann::json::array();
-  for (uint32_t t = 0; t < g.tiles; ++t)
+  uint64_t read = 0;
+  for (uint32_t t = 0; t < g.tiles; ++t) {
+    engine.read_wear(t, 0, wear);
     for (uint32_t r = 0; r < g.nvm_rows; ++r) {
+      if (wear[r] == 0) continue;
+      ++read;
       try {
         engine.read(t, r, row);
       } catch (const cim::UncorrectableError& e) {
         bad.push_back({{"tile", e.tile}, {"row", e.row}});
       }
     }
-  return {{"rows", uint64_t{g.tiles} * g.nvm_rows}, {"uncorrectable", bad}};
+  }
+  return {{"nvm_rows", uint64_t{g.tiles} * g.nvm_rows}, {"rows", read}, {"uncorrectable", bad}};
 }
 
 void print_scan(const nlohmann::json& s, bool json) {
@@ -84,8 +95,8 @@ void print_scan(const nlohmann::json& s, bool json) {
   for (const auto& b : s["uncorrectable"])
     fmt::print("UNCORRECTABLE tile {} row {}\n", b["tile"].get<uint32_t>(),
                b["row"].get<uint32_t>());
-  fmt::print("{} NVM rows read, {} uncorrectable\n", s["rows"].get<uint64_t>(),
-             s["uncorrectable"].size());
+  fmt::print("{} programmed NVM rows read (of {}), {} uncorrectable\n",
+             s["rows"].get<uint64_t>(), s["nvm_rows"].get<uint64_t>(), s["uncorrectable"].size());
 }
 
 struct Opened {
@@ -130,23 +141,62 @@ void list(const NvmOptions& o) {
                b.last_used, b.hash.substr(0, 12), b.label);
 }
 
+std::vector<driver::TileHealth> tile_health(const cim::DriverEngine& engine) {
+  std::vector<driver::TileHealth> h(engine.geometry().tiles);
+  try {
+    for (uint32_t t = 0; t < h.size(); ++t) h[t] = engine.tile_health(t);
+  } catch (const cim::EngineError& e) {
+    throw cli::CliError(e.what());
+  }
+  return h;
+}
+
+// What the ECC did between two readings of every tile's health counters.
+std::vector<driver::TileHealth> health_since(std::vector<driver::TileHealth> after,
+                                             const std::vector<driver::TileHealth>& before) {
+  for (size_t t = 0; t < after.size(); ++t)
+    for (const auto& c : driver::kTileHealthCounts) after[t].*c.field -= before[t].*c.field;
+  return after;
+}
+
+// The tiles whose reads the ECC corrected or refused, and the totals.
+void print_verify_ecc(const nlohmann::json& ecc) {
+  const auto& total = ecc["total"];
+  fmt::print("ECC on these reads: {} corrected, {} uncorrectable\n",
+             total["ecc_corrected"].get<uint64_t>(), total["ecc_uncorrectable"].get<uint64_t>());
+  for (const auto& t : ecc["tiles"])
+    if (t["ecc_corrected"].get<uint64_t>() + t["ecc_uncorrectable"].get<uint64_t>() > 0)
+      fmt::print("  tile {}: {} corrected, {} uncorrectable\n", t["tile"].get<uint32_t>(),
+                 t["ecc_corrected"].get<uint64_t>(), t["ecc_uncorrectable"].get<uint64_t>());
+}
+
+// The ECC counters are the tiles' own (device-wide), read before and after
+// the reads: a daemon's other clients working meanwhile count too.
 void verify(const NvmOptions& o) {
   const Opened d = open_device(o);
   size_t bad = 0;
-  nlohmann::json j = nlohmann::json::array();
+  nlohmann::json blocks = nlohmann::json::array();
+  const auto before = tile_health(*d.engine);
   const auto checked = d.residency->verify(*d.engine);
+  const nlohmann::json ecc = cim::tile_health_report(health_since(tile_health(*d.engine), before));
   for (const auto& [b, ok] : checked) {
     bad += !ok;
     if (o.json)
-      j.push_back({{"block", cim::nvm_listing_block(b)}, {"ok", ok}});
+      blocks.push_back({{"block", cim::nvm_listing_block(b)}, {"ok", ok}});
     else
       fmt::print("{} tile {} rows {}..{} {}\n", ok ? "OK      " : "MISMATCH", b.tile, b.row,
                  b.row + b.rows - 1, b.label);
   }
-  if (o.json)
-    fmt::print("{}\n", j.dump(2));
-  else
+  if (o.json) {
+    fmt::print(
+        "{}\n",
+        nlohmann::json{
+            {"blocks", blocks}, {"checked", checked.size()}, {"mismatched", bad}, {"ecc", ecc}}
+            .dump(2));
+  } else {
     fmt::print("{} blocks checked, {} mismatched\n", checked.size(), bad);
+    if (d.engine->info().faults) print_verify_ecc(ecc);
+  }
   if (bad) throw cli::CliError(fmt::format("{} resident blocks do not hold their bytes", bad));
 }
 
@@ -194,9 +244,35 @@ void age(const NvmOptions& o) {
         2);
   uri += fmt::format("{}age_s={}&age_temp_c={}", uri.find('?') == std::string::npos ? "?" : "&",
                      seconds, o.temp_c);
+  const double scrub_s = o.scrub.empty() ? 0 : parse_duration(o.scrub);
+  if (!o.scrub.empty() && scrub_s <= 0)
+    throw cli::CliError(fmt::format("--scrub '{}': the interval must be above 0", o.scrub), 2);
+  if (scrub_s > 0) uri += fmt::format("&scrub_s={}", scrub_s);
   auto engine = open_engine(uri);
   if (!o.json)
-    fmt::print("aged {} by {} s at {} C\n", cli::device_uri(o.device), seconds, o.temp_c);
+    fmt::print("aged {} by {} s at {} C{}\n", cli::device_uri(o.device), seconds, o.temp_c,
+               scrub_s > 0 ? fmt::format(", powered, scrubbed every {} s", scrub_s)
+                           : std::string(", unpowered"));
+  print_scan(scan_rows(*engine), o.json);
+}
+
+// SCRUB over every tile's NVM rows; a tile whose scrub met an uncorrectable
+// row is scrubbed to its end all the same (the device goes on), and the
+// scan that follows lists every such row.
+void scrub(const NvmOptions& o) {
+  auto engine = open_engine(cli::device_uri(o.device));
+  const cim::Geometry g = engine->geometry();
+  const driver::Usage before = engine->usage();
+  for (uint32_t t = 0; t < g.tiles; ++t) {
+    try {
+      engine->scrub(t, 0, g.nvm_rows);
+    } catch (const cim::UncorrectableError&) {
+    }
+  }
+  const driver::Usage after = engine->usage();
+  if (!o.json)
+    fmt::print("scrubbed {} tiles: {} NVM row programs\n", g.tiles,
+               after.nvm_programs - before.nvm_programs);
   print_scan(scan_rows(*engine), o.json);
 }
 
@@ -219,10 +295,14 @@ void setup(CLI::App& app) {
   e->add_option("--hash", opts->hash, "the block whose content hash starts so");
   e->add_flag("--wipe", opts->wipe, "also program the rows to zero (NVM wear)");
   add("scan", "Read every NVM row through the device's ECC and list the uncorrectable ones", scan);
-  auto* a = add("age", "Age the NVM (it sat unpowered for --time at --temp), then scan it", age);
+  add("scrub", "Scrub every NVM row (corrected rows are programmed again), then scan", scrub);
+  auto* a =
+      add("age", "Age the NVM for --time at --temp (unpowered, or --scrub), then scan it", age);
   a->add_option("--time", opts->time, "how long: a number and s, min, h, d, w, mo or y (1y)")
       ->required();
   a->add_option("--temp", opts->temp_c, "at this temperature, C (default 85)");
+  a->add_option("--scrub", opts->scrub,
+                "the device ran powered, scrubbing every this long (1d); default: unpowered");
 }
 
 }  // namespace

@@ -255,9 +255,9 @@ sim::Row run_layer(const Layer& l, const std::string& uri, uint64_t seed) {
   // Area and leakage on the device's technology (sim/tech): the device counts
   // dynamic energy per event; static power follows the area over the time.
   const tech::Technology t = tech::load_technology(cim::technology_of(uri));
-  const spec::TileConfig tile = cim::tile_of(caps);
-  const tech::DeviceArea area = tech::device_area({tile, tech::WeightCell::kNvm}, caps.tiles, t);
-  const double tile_leak_mw = tech::tile_event_energy({tile, tech::WeightCell::kNvm}, t).leakage_mw;
+  const tech::CimArray array = cim::array_of(caps, info);
+  const tech::DeviceArea area = tech::device_area(array, caps.tiles, t);
+  const double tile_leak_mw = tech::tile_event_energy(array, t).leakage_mw;
   r["technology"] = t.name;
   r["area_mm2"] = area.total_mm2();
   if (sim_ns > 0)
@@ -309,7 +309,8 @@ std::string footer() {
          "rows x LANES columns, placed on the tiles in turn (the cost of programming them is\n"
          "reported apart), and every block x every row of A runs as one batch, so tiles\n"
          "overlap. MVM cycles per device MVM command of K' inputs (docs/device.md):\n"
-         "ceil(K'/LANES) + 1 + ceil(K'/LANES) + 8 x ceil(K'/ROWS_PER_CYCLE).\n"
+         "ceil(K'/LANES) + 1 + ceil(K'/LANES) + 8 x ceil(K'/ROWS_PER_CYCLE), plus\n"
+         "timing.ecc_decode_cycles (1) on a device whose NVM rows carry SEC-DED (--ecc secded).\n"
          "\n"
          "--sweep key=v1,v2 (keys: tile=model|rtl, config=NAME, tiles=1..256, timing=FILE;\n"
          "repeatable) runs the cartesian product of sim:// devices, the first --sweep varying\n"

@@ -52,7 +52,10 @@ const std::vector<Field>& fields() {
       {"error", "why the point failed (empty when status is ok)", false, 0},
       {"technology", "technology of the area and leakage (the URI's tech=, else hycim22)", false,
        0},
-      {"area_mm2", "device area on that technology, mm^2 (tiles and host interface)", true, 3},
+      {"area_mm2",
+       "device area on that technology, mm^2 (tiles and host interface; with SEC-DED, its check "
+       "cells and codec gates)",
+       true, 3},
       {"tops_mm2", "gops / 1000 / area_mm2: tera-operations per second per mm^2", false, 0},
       {"leakage_pj", "static energy of the tiles over sim_ns, pJ (not in energy_pj)", false, 1},
   };

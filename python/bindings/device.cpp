@@ -20,7 +20,8 @@ class NativeDevice {
     driver::DeviceInfo info;
     if (const auto st = open().info(&info); st != driver::Status::kOk)
       throw driver::DriverError(st, uri_ + ": reading device info: " + driver::to_string(st));
-    return cim::device_report(uri_, open().capabilities(), info).dump();
+    return cim::device_report(uri_, open().capabilities(), info, cim::read_tile_health(open()))
+        .dump();
   }
   std::string usage() const {
     driver::Usage u{};

@@ -15,16 +15,17 @@ from ._native import Error
 ModelLike = Union[str, os.PathLike, bytes]
 Arrays = Union[Mapping[str, np.ndarray], Sequence[np.ndarray], np.ndarray]
 
-# Usage counters that add up across contexts (device_time_ns is a clock).
-_COUNTERS = ("commands", "tile_cycles", "macs", "row_activations", "nvm_programs", "dma_bytes",
-             "energy_array_pj", "energy_shift_add_pj", "energy_sram_pj",
-             "energy_nvm_program_pj", "energy_dma_pj", "energy_total_pj")
+# The one usage field that is a clock rather than a count: every other field
+# the driver reports (cim::usage_report, driver::kUsageCounts and
+# kUsageEnergies) adds up across contexts, so none is listed here.
+_CLOCK = "device_time_ns"
 
 
 def _add_usage(into: Dict[str, float], u: Mapping[str, float]) -> None:
-    for k in _COUNTERS:
-        into[k] = into.get(k, 0) + u[k]
-    into["device_time_ns"] = max(into.get("device_time_ns", 0.0), u["device_time_ns"])
+    for k, v in u.items():
+        if k != _CLOCK:
+            into[k] = into.get(k, 0) + v
+    into[_CLOCK] = max(into.get(_CLOCK, 0.0), u[_CLOCK])
 
 
 def presets() -> List[Dict[str, Any]]:
@@ -79,9 +80,10 @@ class Device:
 
     def usage(self) -> Dict[str, float]:
         """The driver's usage counters (commands, tile cycles, MACs, rows
-        raised, NVM programs, DMA bytes, energy by component, device time) of
-        every session opened on this Device, closed ones included, plus this
-        handle's own context."""
+        raised, NVM programs, DMA bytes, the NVM's ECC corrections and
+        refusals, write-verify retries and scrubbed rows, energy by
+        component, device time) of every session opened on this Device,
+        closed ones included, plus this handle's own context."""
         total = dict(json.loads(self._native.usage()))
         with self._lock:
             sessions = list(self._sessions)
@@ -111,9 +113,6 @@ class Device:
         with self._lock:
             self._sessions.discard(s)
             if usage:
-                if not self._retired:
-                    self._retired = {k: 0 for k in _COUNTERS}
-                    self._retired["device_time_ns"] = 0.0
                 _add_usage(self._retired, usage)
 
     def close(self) -> None:

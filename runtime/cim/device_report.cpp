@@ -34,7 +34,44 @@ nlohmann::json resident_summary(const std::string& image) {
   return {{"blocks", j["blocks"].size()}, {"rows", rows}, {"models", models}};
 }
 
+nlohmann::json faults_report(const std::optional<driver::DeviceInfo::Faults>& f) {
+  if (!f) return nullptr;
+  return {{"model", f->model},
+          {"seed", f->seed},
+          {"ecc", f->ecc},
+          {"temp_c", f->temp_c},
+          {"verify_retries", f->verify_retries}};
+}
+
 }  // namespace
+
+std::vector<driver::TileHealth> read_tile_health(const driver::Device& dev) {
+  std::vector<driver::TileHealth> out(dev.capabilities().tiles);
+  for (uint32_t t = 0; t < out.size(); ++t)
+    if (const driver::Status st = dev.tile_health(t, &out[t]); st != driver::Status::kOk)
+      throw driver::DriverError(st, fmt::format("{}: reading tile {}'s NVM health: {}", dev.uri(),
+                                                t, driver::to_string(st)));
+  return out;
+}
+
+nlohmann::json tile_health_counts(const driver::TileHealth& h) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const driver::TileHealthCount& c : driver::kTileHealthCounts) j[c.name] = h.*c.field;
+  return j;
+}
+
+nlohmann::json tile_health_report(std::span<const driver::TileHealth> tiles) {
+  nlohmann::json all = nlohmann::json::array();
+  driver::TileHealth total{};
+  for (size_t t = 0; t < tiles.size(); ++t) {
+    nlohmann::json j = tile_health_counts(tiles[t]);
+    j["tile"] = t;
+    all.push_back(std::move(j));
+    for (const driver::TileHealthCount& c : driver::kTileHealthCounts)
+      total.*c.field += tiles[t].*c.field;
+  }
+  return {{"tiles", std::move(all)}, {"total", tile_health_counts(total)}};
+}
 
 nlohmann::json nvm_listing_block(const ResidentBlock& b) {
   return {{"tile", b.tile},   {"row", b.row},   {"rows", b.rows},
@@ -58,7 +95,8 @@ std::string technology_of(const std::string& uri) {
 }
 
 nlohmann::json device_report(const std::string& uri, const driver::Capabilities& c,
-                             const driver::DeviceInfo& i, const std::string& tech) {
+                             const driver::DeviceInfo& i,
+                             std::span<const driver::TileHealth> health, const std::string& tech) {
   namespace sd = spec::device;
   const auto version = sd::fields::Version::unpack(c.version);
   const Capacity cap = weight_capacity(c.tiles, c.nvm_rows, c.lanes, c.wbits);
@@ -88,8 +126,10 @@ nlohmann::json device_report(const std::string& uri, const driver::Capabilities&
         {"image", i.nvm_image},
         {"rows_programmed", i.nvm_rows_programmed},
         {"max_wear", i.nvm_max_wear},
-        {"resident", resident_summary(i.nvm_image)}}},
-      {"area", area_report(tile_of(c), c.tiles,
+        {"resident", resident_summary(i.nvm_image)},
+        {"faults", faults_report(i.faults)},
+        {"ecc", tile_health_report(health)}}},
+      {"area", area_report(array_of(c, i), c.tiles,
                            tech::load_technology(tech.empty() ? technology_of(uri) : tech))},
       {"contexts", i.contexts},
       {"commands_completed", i.commands},
@@ -97,19 +137,12 @@ nlohmann::json device_report(const std::string& uri, const driver::Capabilities&
 }
 
 nlohmann::json usage_report(const driver::Usage& u) {
-  return {{"commands", u.commands},
-          {"tile_cycles", u.tile_cycles},
-          {"macs", u.macs},
-          {"row_activations", u.row_activations},
-          {"nvm_programs", u.nvm_programs},
-          {"dma_bytes", u.dma_bytes},
-          {"energy_array_pj", u.energy_array_pj},
-          {"energy_shift_add_pj", u.energy_shift_add_pj},
-          {"energy_sram_pj", u.energy_sram_pj},
-          {"energy_nvm_program_pj", u.energy_nvm_program_pj},
-          {"energy_dma_pj", u.energy_dma_pj},
-          {"energy_total_pj", u.energy_total_pj},
-          {"device_time_ns", u.device_time_ns}};
+  nlohmann::json j = nlohmann::json::object();
+  for (const driver::UsageCount& c : driver::kUsageCounts) j[c.name] = u.*c.field;
+  for (const driver::UsageEnergy& e : driver::kUsageEnergies) j[e.name] = u.*e.field;
+  j["energy_total_pj"] = u.energy_total_pj;
+  j["device_time_ns"] = u.device_time_ns;
+  return j;
 }
 
 nlohmann::json nvm_listing(const DriverEngine& engine, const NvmResidency& residency) {
@@ -141,7 +174,7 @@ nlohmann::json presets_report() {
                    {"tile_config", p.tile_config},
                    {"weights", cap.weights},
                    {"bytes", cap.bytes},
-                   {"area", area_report(t, p.tiles, default_tech)},
+                   {"area", area_report({t, tech::WeightCell::kNvm}, p.tiles, default_tech)},
                    {"doc", p.doc}});
   }
   return all;
@@ -160,9 +193,16 @@ spec::TileConfig tile_of(const driver::Capabilities& c) {
   return t;
 }
 
-nlohmann::json area_report(const spec::TileConfig& tile, uint32_t tiles,
+tech::CimArray array_of(const driver::Capabilities& c, const driver::DeviceInfo& i) {
+  tech::CimArray a{tile_of(c), tech::WeightCell::kNvm};
+  a.secded = i.faults && i.faults->ecc == "secded";
+  return a;
+}
+
+nlohmann::json area_report(const tech::CimArray& array, uint32_t tiles,
                            const tech::Technology& tech) {
-  const tech::DeviceArea a = tech::device_area({tile, tech::WeightCell::kNvm}, tiles, tech);
+  const spec::TileConfig& tile = array.tile;
+  const tech::DeviceArea a = tech::device_area(array, tiles, tech);
   const double ops_per_cycle = 2.0 * tile.rows_per_cycle * tile.lanes / 8 * tiles;
   const double tops = ops_per_cycle * tech.clock_mhz.value * 1e-6;
   nlohmann::json j = a.to_json();

@@ -32,6 +32,8 @@ const char* opcode_name(uint8_t op) {
       return "MVM";
     case sd::DevOpcode::kReadWear:
       return "READ_WEAR";
+    case sd::DevOpcode::kScrub:
+      return "SCRUB";
     default:
       return "command";
   }
@@ -212,6 +214,11 @@ void DriverEngine::read_wear(uint32_t tile, uint32_t first_row, std::span<uint32
   std::memcpy(wear.data(), buffer_->data(), wear.size_bytes());
 }
 
+void DriverEngine::scrub(uint32_t tile, uint32_t first_row, uint32_t count) {
+  cmds_.assign(1, cmd::scrub(seq_++, static_cast<uint16_t>(tile), first_row, count));
+  run(cmds_, "SCRUB");
+}
+
 void DriverEngine::mvm(std::span<const MvmJob> jobs) {
   const Geometry& g = geometry_;
   const size_t out_bytes = align_up(size_t{g.lanes} * sizeof(int32_t));
@@ -278,18 +285,18 @@ double DriverEngine::device_time_ns() const {
   return cached_usage().device_time_ns;
 }
 
+driver::TileHealth DriverEngine::tile_health(uint32_t tile) const {
+  driver::TileHealth h{};
+  const driver::Status st = device_->tile_health(tile, &h);
+  if (st != driver::Status::kOk)
+    throw EngineError(fmt::format("device {}: reading tile {}'s NVM health (of {} tiles): {}",
+                                  options_.uri, tile, geometry_.tiles, driver::to_string(st)));
+  return h;
+}
+
 void add_usage(driver::Usage& into, const driver::Usage& u) {
-  into.commands += u.commands;
-  into.tile_cycles += u.tile_cycles;
-  into.macs += u.macs;
-  into.row_activations += u.row_activations;
-  into.nvm_programs += u.nvm_programs;
-  into.dma_bytes += u.dma_bytes;
-  into.energy_array_pj += u.energy_array_pj;
-  into.energy_shift_add_pj += u.energy_shift_add_pj;
-  into.energy_sram_pj += u.energy_sram_pj;
-  into.energy_nvm_program_pj += u.energy_nvm_program_pj;
-  into.energy_dma_pj += u.energy_dma_pj;
+  for (const driver::UsageCount& c : driver::kUsageCounts) into.*c.field += u.*c.field;
+  for (const driver::UsageEnergy& e : driver::kUsageEnergies) into.*e.field += u.*e.field;
   into.energy_total_pj += u.energy_total_pj;
   into.device_time_ns = std::max(into.device_time_ns, u.device_time_ns);
 }

@@ -33,6 +33,9 @@ class DriverEngine final : public MvmEngine {
   void program_batch(std::span<const ProgramJob> jobs) override;
   void read(uint32_t tile, uint32_t first_row, std::span<uint8_t> rows) override;
   void read_wear(uint32_t tile, uint32_t first_row, std::span<uint32_t> wear) override;
+  // SCRUB of NVM rows first_row..first_row+count-1 (docs/device.md,
+  // "Scrubbing"); an uncorrectable row comes back as UncorrectableError.
+  void scrub(uint32_t tile, uint32_t first_row, uint32_t count);
   void mvm(std::span<const MvmJob> jobs) override;
   uint64_t cycles(uint32_t tile) const override { return cycles_.at(tile); }
   double energy_pj() const override;
@@ -49,6 +52,9 @@ class DriverEngine final : public MvmEngine {
   // crosses to the device thread (or the daemon), and the session asks for
   // energy and time around every node.
   driver::Usage usage() const override { return cached_usage(); }
+  // Tile `tile`'s NVM health counters (device-wide: every context's commands
+  // on it). Throws EngineError when the device cannot answer.
+  driver::TileHealth tile_health(uint32_t tile) const;
 
  private:
   // The staging buffer holds at least `bytes`; grows (and is remapped) if not.

@@ -45,6 +45,7 @@ DevStatus check_tile_fields(const sd::CommandRecord& c, const spec::TileConfig& 
       return rows_in(c.row, c.count, 0, rows) ? DevStatus::kOk : DevStatus::kTileRowRange;
     case DevOpcode::kProgramNvm:
     case DevOpcode::kReadWear:
+    case DevOpcode::kScrub:
       return rows_in(c.row, c.count, 0, nvm) ? DevStatus::kOk : DevStatus::kTileRowRange;
     case DevOpcode::kMvm:
       if (!widths_ok(c, t)) return DevStatus::kTileBadWidth;
@@ -91,6 +92,7 @@ std::vector<HostRange> host_ranges(const sd::CommandRecord& c, const spec::TileC
       return {{c.host_addr2, result_bytes, wr}};
     case DevOpcode::kNop:
     case DevOpcode::kFence:
+    case DevOpcode::kScrub:
       break;
   }
   return {};

@@ -85,6 +85,36 @@ CommandProcessor::CommandProcessor(const DeviceConfig& config)
     if (cells_) cells_->power_on(i, *tiles_.back());
     runners_.emplace_back(i, *tiles_.back(), config_.timing, nvm_.get(), cells_.get());
   }
+  if (cells_ && config_.faults->age_s > 0 && config_.faults->scrub_interval_s > 0) age_powered();
+}
+
+namespace {
+
+// The host during powered ageing: none. The ageing's time is the cells'
+// clock (NvmCells::advance); the scrubs' own cycles are not device time.
+class AgeingPort final : public DevicePort {
+ public:
+  DevStatus dma_read(uint64_t, std::span<uint8_t>) override { return DevStatus::kDmaError; }
+  DevStatus dma_write(uint64_t, std::span<const uint8_t>) override { return DevStatus::kDmaError; }
+  double now_ns() const override { return 0; }
+  void wait_ns(double) override {}
+};
+
+}  // namespace
+
+// The device ran powered and idle for age_s at age_temp_c, its background
+// scrub going over every tile each scrub_interval_s: each step ages the
+// cells by one interval, then every tile is scrubbed. The age is stored once
+// at the end; rows the scrubs programmed meanwhile are already in the image.
+void CommandProcessor::age_powered() {
+  const FaultConfig& f = *config_.faults;
+  AgeingPort port;
+  for (double left = f.age_s; left > 0; left -= f.scrub_interval_s) {
+    cells_->advance(std::min(left, f.scrub_interval_s), f.age_temp_c);
+    for (uint32_t i = 0; i < config_.tiles; ++i)
+      stats_.record_background(i, runners_[i].scrub(0, tile_cfg_.nvm_rows, port).work);
+  }
+  cells_->save_age();
 }
 
 CommandProcessor::~CommandProcessor() = default;
@@ -111,9 +141,9 @@ std::vector<Job> CommandProcessor::fetch(DevicePort& port) {
 
 std::optional<Outcome> CommandProcessor::admit(const Job& job) const {
   const DevStatus st = check_record(job.record, tile_cfg_, config_.tiles);
-  if (st != DevStatus::kOk) return Outcome{st, 0, {}};
+  if (st != DevStatus::kOk) return Outcome{st, 0, {}, {}};
   for (const HostRange& r : host_ranges(job.record, tile_cfg_))
-    if (!window_allows(regfile_.windows(), r)) return Outcome{DevStatus::kDmaFault, r.addr, {}};
+    if (!window_allows(regfile_.windows(), r)) return Outcome{DevStatus::kDmaFault, r.addr, {}, {}};
   const auto op = static_cast<DevOpcode>(job.record.opcode);
   if (op == DevOpcode::kNop || op == DevOpcode::kFence) return Outcome{};
   return std::nullopt;
@@ -141,6 +171,7 @@ bool CommandProcessor::complete(const Job& job, const Outcome& outcome, DevicePo
   }
   stats_.record({job.ring_index, c.seq, static_cast<DevOpcode>(c.opcode), c.tile, outcome.status,
                  job.started_ns, port.now_ns(), outcome.work});
+  if (c.tile < config_.tiles) stats_.record_background(c.tile, outcome.background);
   if (!ok) ring_fault(addr);
   return ok;
 }

@@ -71,6 +71,8 @@ class CommandProcessor {
   void reset();
 
  private:
+  void age_powered();
+
   DeviceConfig config_;
   spec::TileConfig tile_cfg_;
   RegisterFile regfile_;

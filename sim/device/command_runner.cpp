@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <optional>
 
 #include "sim/device/command_check.hpp"
 
@@ -22,6 +23,7 @@ uint32_t width_mask(uint8_t bits) {
 Outcome CommandRunner::run(const sd::CommandRecord& c, DevicePort& port) {
   port_ = &port;
   Outcome o;
+  background_scrub(o);
   switch (static_cast<DevOpcode>(c.opcode)) {
     case DevOpcode::kWriteSram:
     case DevOpcode::kProgramNvm:
@@ -38,6 +40,9 @@ Outcome CommandRunner::run(const sd::CommandRecord& c, DevicePort& port) {
       break;
     case DevOpcode::kEmul:
       emul(c, o);
+      break;
+    case DevOpcode::kScrub:
+      scrub_rows(c.row, c.count, o, true);
       break;
     case DevOpcode::kNop:
     case DevOpcode::kFence:
@@ -111,6 +116,7 @@ bool CommandRunner::program_row(uint32_t row, const std::vector<uint8_t>& data, 
     if (!execute(tile::Command::program_nvm(row, data), o, r)) return false;
     ++pulses;
     o.work.energy_pj.nvm_program += lanes * timing_.energy_pj.nvm_program_byte;
+    if (secded()) o.work.energy_pj.ecc += timing_.energy_pj.ecc_row_program;
     if (!cells_) break;
     // Read back once the pulse is over: the RTL writes the row when its
     // program engine finishes, so the cells' contents go in after that.
@@ -131,6 +137,16 @@ bool CommandRunner::program_row(uint32_t row, const std::vector<uint8_t>& data, 
     return false;
   }
   return true;
+}
+
+uint32_t CommandRunner::nvm_rows_in(uint32_t first, uint32_t count) const {
+  const uint32_t nvm = tile_.config().nvm_rows;
+  return first >= nvm ? 0 : std::min(count, nvm - first);
+}
+
+void CommandRunner::add_decode_cycles(uint32_t first, uint32_t count, Outcome& o) {
+  if (secded() && nvm_rows_in(first, count) > 0)
+    o.work.cycles += static_cast<uint64_t>(timing_.ecc_decode_cycles);
 }
 
 bool CommandRunner::rows_readable(uint32_t first, uint32_t count, Outcome& o) {
@@ -174,6 +190,80 @@ void CommandRunner::write_rows(const sd::CommandRecord& c, Outcome& o) {
   spend(o.work.cycles, double(programmed) * timing_.nvm_program_ns);
 }
 
+// SCRUB: the scrub engine first reads each row ever programmed through the
+// ECC (a cycle a row, the tile's array busy); then each row the ECC
+// corrected is read out and programmed again with the corrected data, which
+// resets its retention clock and clears the error before a second one in
+// the row would make it uncorrectable. A corrected row costs a program
+// pulse (wear). Without a fault model no row ever holds an error: only the
+// reads. `timed` false (powered ageing): the reads take no tile time.
+void CommandRunner::scrub_rows(uint32_t first, uint32_t count, Outcome& o, bool timed) {
+  const uint32_t lanes = tile_.config().lanes;
+  std::vector<uint32_t> corrected;
+  std::optional<uint32_t> bad;
+  uint64_t reads = 0;
+  for (uint32_t row = first; row < first + count; ++row) {
+    if (tile_.peek_wear(row) == 0) continue;  // never programmed: nothing to keep
+    ++reads;
+    if (!cells_) continue;
+    if (cells_->read(index_, row, 1, port_->now_ns(), tile_, o.work.ecc)) {
+      if (!bad) bad = row;
+    } else if (cells_->health(index_, row) == nvm::RowHealth::kCorrected) {
+      corrected.push_back(row);
+    }
+  }
+  if (cells_ && cells_->take_changed(index_)) row_ones_.clear();
+  o.work.cycles += reads;
+  o.work.energy_pj.sram += double(reads) * lanes * timing_.energy_pj.sram_byte;
+  if (timed) {
+    catch_up();
+    tile_.idle(reads);
+  }
+  tile::Result r;
+  uint64_t pulses = 0;
+  for (uint32_t row : corrected) {
+    if (!execute(tile::Command::read_row(row), o, r)) break;
+    std::vector<uint8_t> data(lanes);
+    for (uint32_t l = 0; l < lanes; ++l) data[l] = uint8_t(r.lanes[l]);
+    if (!program_row(row, data, o, pulses)) break;
+    ++o.work.ecc.scrubbed;
+  }
+  o.work.nvm_programs += pulses;
+  if (pulses) {
+    const DevStatus st = o.status;
+    execute(tile::Command::sync(), o, r);
+    o.status = st;
+  }
+  spend(o.work.cycles, double(pulses) * timing_.nvm_program_ns);
+  if (bad && o.status == DevStatus::kOk) {
+    o.status = DevStatus::kNvmUncorrectable;
+    o.fault_addr = uint64_t{index_} << 32 | *bad;
+  }
+}
+
+Outcome CommandRunner::scrub(uint32_t first, uint32_t count, DevicePort& port) {
+  port_ = &port;
+  Outcome o;
+  scrub_rows(first, count, o, false);
+  return o;
+}
+
+// The device's own scrub (FaultConfig::scrub_interval_s) runs on a tile when
+// a command reaches it after the interval has passed: a tile that gets no
+// commands does nothing, so an idle device costs nothing to simulate. What
+// it finds uncorrectable is refused when a command reads the row.
+void CommandRunner::background_scrub(Outcome& o) {
+  if (!cells_ || cells_->config().scrub_interval_s <= 0) return;
+  const double interval_ns = cells_->config().scrub_interval_s * 1e9;
+  const double now = port_->now_ns();
+  if (next_scrub_ns_ < 0) next_scrub_ns_ = interval_ns;
+  if (now < next_scrub_ns_) return;
+  Outcome bg;
+  scrub_rows(0, tile_.config().nvm_rows, bg, true);
+  o.background = bg.work;
+  next_scrub_ns_ = now + interval_ns;
+}
+
 void CommandRunner::read_rows(const sd::CommandRecord& c, Outcome& o) {
   const uint32_t lanes = tile_.config().lanes;
   std::vector<uint8_t> buf(size_t{c.count} * lanes);
@@ -184,7 +274,10 @@ void CommandRunner::read_rows(const sd::CommandRecord& c, Outcome& o) {
     // READ_ROW answers the raw lane bits zero-extended: they fit a byte.
     for (uint32_t l = 0; l < lanes; ++l) buf[size_t{i} * lanes + l] = uint8_t(r.lanes[l]);
     o.work.energy_pj.sram += lanes * timing_.energy_pj.sram_byte;
+    if (secded() && nvm_rows_in(c.row + i, 1))
+      o.work.energy_pj.ecc += timing_.energy_pj.ecc_row_read;
   }
+  if (o.status == DevStatus::kOk) add_decode_cycles(c.row, c.count, o);
   spend(o.work.cycles);
   if (o.status == DevStatus::kOk) dma_write(c.host_addr2, buf, o);
 }
@@ -220,15 +313,17 @@ uint64_t CommandRunner::row_ones(uint32_t row, uint8_t wbits) {
 // weights, and each of their 1 bits switches the lane's adder tree; every
 // plane shift-adds LANES accumulators; the inputs are latched row by row.
 // Counted from the data here, above the tile, so the model and the RTL report
-// the same energy for the same stream.
+// the same energy for the same stream. With SEC-DED each raised NVM row also
+// reads its check cells and switches its decoder's syndrome trees.
 void CommandRunner::count_mvm_energy(std::span<const uint8_t> x, const sd::CommandRecord& c,
                                      Outcome& o) {
   const uint32_t lanes = tile_.config().lanes;
   const uint32_t xmask = width_mask(c.xbits);
-  uint64_t raised = 0, ones = 0;
+  uint64_t raised = 0, ones = 0, nvm_raised = 0;
   for (size_t k = 0; k < x.size(); ++k) {
     const int set = std::popcount(uint32_t{x[k]} & xmask);
     raised += set;
+    if (c.row + k < tile_.config().nvm_rows) nvm_raised += set;
     if (set) ones += uint64_t(set) * row_ones(c.row + uint32_t(k), c.wbits);
   }
   const EnergyPj& e = timing_.energy_pj;
@@ -237,6 +332,7 @@ void CommandRunner::count_mvm_energy(std::span<const uint8_t> x, const sd::Comma
   o.work.energy_pj.array += double(raised) * lanes * e.lane_add + double(ones) * e.weight_one;
   o.work.energy_pj.shift_add += double(c.xbits) * lanes * e.shift_add;
   o.work.energy_pj.sram += double(input_rows(c.count, tile_.config())) * lanes * e.sram_byte;
+  if (secded()) o.work.energy_pj.ecc += double(nvm_raised) * e.ecc_row_read;
 }
 
 // MVM: the input vector goes into SRAM rows row2.. (zero-padded to whole
@@ -265,7 +361,10 @@ void CommandRunner::mvm(const sd::CommandRecord& c, Outcome& o) {
       execute(tile::Command::mvm(c.row, c.count, c.row2, c.xbits, c.flags & sd::cmd_flags::kXsigned,
                                  c.wbits, c.flags & sd::cmd_flags::kWsigned),
               o, r);
-  if (ok) count_mvm_energy(std::span(x).first(c.count), c, o);
+  if (ok) {
+    count_mvm_energy(std::span(x).first(c.count), c, o);
+    add_decode_cycles(c.row, c.count, o);
+  }
   spend(o.work.cycles);
   if (ok) send_lanes(c.host_addr2, r.lanes, o);
 }
@@ -292,6 +391,9 @@ void CommandRunner::emul(const sd::CommandRecord& c, Outcome& o) {
     o.work.energy_pj.array +=
         double(adds) * timing_.energy_pj.lane_add + double(ones) * timing_.energy_pj.weight_one;
     o.work.energy_pj.shift_add += double(c.xbits) * lanes * timing_.energy_pj.shift_add;
+    // Row A goes through its decoder in every plane, whatever B's bits.
+    if (secded()) o.work.energy_pj.ecc += double(c.xbits) * timing_.energy_pj.ecc_row_read;
+    add_decode_cycles(c.row, 1, o);
   }
   spend(o.work.cycles);
   if (ok) send_lanes(c.host_addr2, r.lanes, o);

@@ -25,6 +25,9 @@ struct Outcome {
   spec::device::DevStatus status = spec::device::DevStatus::kOk;
   uint64_t fault_addr = 0;  // host address of a DMA_ERROR
   Work work;
+  // A background scrub the tile ran before the command (it delayed it):
+  // the device's own work, not the command's (Stats::record_background).
+  Work background;
 };
 
 class CommandRunner {
@@ -36,6 +39,9 @@ class CommandRunner {
       : index_(index), tile_(tile), timing_(timing), nvm_(nvm), cells_(cells) {}
 
   Outcome run(const spec::device::CommandRecord& c, DevicePort& port);
+  // Scrubs NVM rows [first, first + count) as SCRUB does, outside any
+  // command and in no tile time (powered ageing).
+  Outcome scrub(uint32_t first, uint32_t count, DevicePort& port);
 
   // Rows changed behind the runner's back (the device's reset zeroes SRAM):
   // their cached weight-bit counts are stale.
@@ -47,6 +53,9 @@ class CommandRunner {
   void read_wear(const spec::device::CommandRecord& c, Outcome& o);
   void mvm(const spec::device::CommandRecord& c, Outcome& o);
   void emul(const spec::device::CommandRecord& c, Outcome& o);
+  void scrub_rows(uint32_t first, uint32_t count, Outcome& o, bool timed);
+  // The background scrub, when its interval has passed since the last one.
+  void background_scrub(Outcome& o);
 
   // One tile command; adds its cycles. False (status set) when the tile refused it.
   bool execute(const tile::Command& cmd, Outcome& o, tile::Result& r);
@@ -65,6 +74,16 @@ class CommandRunner {
   // Programs one row, with write-verify when the NVM has a fault model. False
   // (status set) when the tile refused it or its cells would not take it.
   bool program_row(uint32_t row, const std::vector<uint8_t>& data, Outcome& o, uint64_t& pulses);
+  // True when the NVM rows carry SEC-DED (a fault model with ecc: secded):
+  // their check cells, the decoders and the encoder then cost energy, and a
+  // command reading NVM rows the decode stage's cycles.
+  bool secded() const { return cells_ && cells_->config().setup.ecc == nvm::Protection::kSecded; }
+  // Rows of [first, first + count) that are NVM rows (read through the decoders).
+  uint32_t nvm_rows_in(uint32_t first, uint32_t count) const;
+  // The decode stage's cycles, once for a command that read rows [first,
+  // first + count) when some are NVM rows and they carry SEC-DED (pipelined:
+  // it delays the last result, not each row).
+  void add_decode_cycles(uint32_t first, uint32_t count, Outcome& o);
   // The fault model's check before rows [first, first + count) are read.
   // False (status NVM_UNCORRECTABLE, ERR_ADDR tile << 32 | row) when one of
   // them must not be used.
@@ -76,6 +95,7 @@ class CommandRunner {
   NvmBacking* nvm_;
   NvmCells* cells_;
   DevicePort* port_ = nullptr;     // the one of the command running now
+  double next_scrub_ns_ = -1;      // when the background scrub is due; < 0: not yet set
   std::vector<int32_t> row_ones_;  // per row; -1: not counted since it last changed
 };
 

@@ -59,6 +59,12 @@ FaultConfig FaultConfig::from_json(const nlohmann::json& j) {
       if (!(f.age_temp_c > -273.15) || f.age_temp_c > 1000)
         throw DeviceError(
             fmt::format("device.faults.age_temp_c: {} C is not a temperature", f.age_temp_c));
+    } else if (key == "scrub_interval_s") {
+      f.scrub_interval_s = get<double>(v, at);
+      // Shorter than a microsecond would scrub between every two commands.
+      if (!(f.scrub_interval_s == 0 || (f.scrub_interval_s >= 1e-6 && f.scrub_interval_s < 1e12)))
+        throw DeviceError(fmt::format("device.faults.scrub_interval_s: {} s (0, or 1e-6 .. 1e12)",
+                                      f.scrub_interval_s));
     } else if (key == "verify_retries") {
       f.verify_retries = get<uint32_t>(v, at);
       if (f.verify_retries > 64)
@@ -77,6 +83,7 @@ nlohmann::json FaultConfig::to_json() const {
           {"ecc", nvm::to_string(setup.ecc)},
           {"temp_c", temp_c},
           {"verify_retries", verify_retries},
+          {"scrub_interval_s", scrub_interval_s},
           {"age_s", age_s},
           {"age_temp_c", age_temp_c}};
 }

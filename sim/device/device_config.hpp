@@ -40,15 +40,22 @@ struct FaultConfig {
   // written up to this many times (write-verify) before it gives up.
   uint32_t verify_retries = 3;
 
-  // Before power-on, age the NVM by this long at age_temp_c (the device sat
-  // unpowered, say on a shelf or in an oven): stored in the image, so it
-  // happens once.
+  // Background scrub: every this many seconds of simulated time, each
+  // tile's programmed NVM rows are scrubbed as SCRUB does (corrected rows
+  // programmed again), so single errors are cleared before a second one in
+  // the same row makes it uncorrectable. 0: no background scrub.
+  double scrub_interval_s = 0;
+
+  // Before the first command, age the NVM by this long at age_temp_c:
+  // stored in the image, so it happens once. Without a background scrub the
+  // device sat unpowered (on a shelf, in an oven); with one it ran powered
+  // and idle, scrubbing every scrub_interval_s.
   double age_s = 0;
   double age_temp_c = 85;
 
   // Keys: model (a spec/faults name or JSON path; required), seed, ecc
-  // ("secded"|"none"), temp_c, verify_retries, age_s, age_temp_c. A bare
-  // string is the model.
+  // ("secded"|"none"), temp_c, verify_retries, scrub_interval_s, age_s,
+  // age_temp_c. A bare string is the model.
   static FaultConfig from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
 };

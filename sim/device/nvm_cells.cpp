@@ -20,11 +20,21 @@ NvmCells::NvmCells(const FaultConfig& config, const spec::TileConfig& tile, uint
     base_clock_ = age.clock;
     base_seconds_ = age.seconds;
   }
-  if (config_.age_s > 0) {
-    base_clock_ += config_.age_s * config_.setup.model.retention_hazard_per_s(config_.age_temp_c);
-    base_seconds_ += config_.age_s;
-    if (image_) image_->image().set_age({base_clock_, base_seconds_});
+  // Unpowered ageing happens before power-on; powered ageing (with a
+  // background scrub) after it, in steps (CommandProcessor).
+  if (config_.age_s > 0 && config_.scrub_interval_s == 0) {
+    advance(config_.age_s, config_.age_temp_c);
+    save_age();
   }
+}
+
+void NvmCells::advance(double seconds, double temp_c) {
+  base_clock_ += seconds * config_.setup.model.retention_hazard_per_s(temp_c);
+  base_seconds_ += seconds;
+}
+
+void NvmCells::save_age() {
+  if (image_) image_->image().set_age({base_clock_, base_seconds_});
 }
 
 // The device's own running time ages the cells too; it is kept in the image

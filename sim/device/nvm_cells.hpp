@@ -58,6 +58,15 @@ class NvmCells {
   // True once since a read changed what some row of tile `index` reads as
   // (the runner's cached per-row counts are then stale).
   bool take_changed(uint32_t index);
+  // How row `row` of tile `index` read the last time it was sensed.
+  nvm::RowHealth health(uint32_t index, uint32_t r) const { return row(index, r).health; }
+
+  // Powered ageing (FaultConfig::age_s with a background scrub): `seconds`
+  // more at `temp_c` pass while the device's own clock stands still; the
+  // rows are sensed again by the reads that follow (the scrub's).
+  void advance(double seconds, double temp_c);
+  // Stores the age reached so far in the image (the destructor does too).
+  void save_age();
 
  private:
   struct Row {
@@ -69,6 +78,9 @@ class NvmCells {
     double next_flip = 0;
   };
   Row& row(uint32_t index, uint32_t r) { return rows_[size_t{index} * rows_per_tile_ + r]; }
+  const Row& row(uint32_t index, uint32_t r) const {
+    return rows_[size_t{index} * rows_per_tile_ + r];
+  }
   double hazard(const Row& r, double now_ns) const;
   void sense(uint32_t index, uint32_t r, Row& state, double now_ns, tile::Tile& t);
 

@@ -4,4 +4,6 @@
 // in by the `-u sc_main` that hycim_device gives its users, so it is linked
 // even into a program that references nothing else of the device. C linkage,
 // as SystemC declares it.
-extern "C" __attribute__((weak)) int sc_main(int, char**) { return 0; }
+extern "C" __attribute__((weak)) int sc_main(int, char**) {
+  return 0;
+}

@@ -12,9 +12,10 @@ namespace {
 using spec::device::to_string;
 
 nlohmann::json energy_json(const Energy& e) {
-  return {{"array", e.array}, {"shift_add", e.shift_add},
-          {"sram", e.sram},   {"nvm_program", e.nvm_program},
-          {"dma", e.dma},     {"total", e.total()}};
+  return {{"array", e.array},  {"shift_add", e.shift_add},
+          {"sram", e.sram},    {"nvm_program", e.nvm_program},
+          {"dma", e.dma},      {"ecc", e.ecc},
+          {"total", e.total()}};
 }
 
 nlohmann::json work_json(const Work& w) {
@@ -27,7 +28,8 @@ nlohmann::json work_json(const Work& w) {
           {"ecc",
            {{"corrected", w.ecc.corrected},
             {"uncorrectable", w.ecc.uncorrectable},
-            {"program_retries", w.ecc.retries}}}};
+            {"program_retries", w.ecc.retries},
+            {"scrubbed", w.ecc.scrubbed}}}};
 }
 
 std::ofstream open_out(const std::filesystem::path& path) {
@@ -44,6 +46,17 @@ Energy& Energy::operator+=(const Energy& o) {
   sram += o.sram;
   nvm_program += o.nvm_program;
   dma += o.dma;
+  ecc += o.ecc;
+  return *this;
+}
+
+Energy& Energy::operator-=(const Energy& o) {
+  array -= o.array;
+  shift_add -= o.shift_add;
+  sram -= o.sram;
+  nvm_program -= o.nvm_program;
+  dma -= o.dma;
+  ecc -= o.ecc;
   return *this;
 }
 
@@ -51,6 +64,7 @@ EccCounts& EccCounts::operator+=(const EccCounts& o) {
   corrected += o.corrected;
   uncorrectable += o.uncorrectable;
   retries += o.retries;
+  scrubbed += o.scrubbed;
   return *this;
 }
 
@@ -58,6 +72,7 @@ EccCounts& EccCounts::operator-=(const EccCounts& o) {
   corrected -= o.corrected;
   uncorrectable -= o.uncorrectable;
   retries -= o.retries;
+  scrubbed -= o.scrubbed;
   return *this;
 }
 
@@ -86,6 +101,11 @@ void Stats::record(const CommandStats& c) {
   t.work += c.work;
 }
 
+void Stats::record_background(uint32_t tile, const Work& w) {
+  background_ += w;
+  tiles_.at(tile).work += w;
+}
+
 void Stats::add_ring_dma(uint64_t bytes, double energy_pj) {
   ring_dma_bytes_ += bytes;
   ring_dma_pj_ += energy_pj;
@@ -93,6 +113,7 @@ void Stats::add_ring_dma(uint64_t bytes, double energy_pj) {
 
 Work Stats::total() const {
   Work w = work_;
+  w += background_;
   w.dma_bytes += ring_dma_bytes_;
   w.energy_pj.dma += ring_dma_pj_;
   return w;
@@ -111,11 +132,7 @@ Work Stats::since(const Mark& m) const {
     w.dma_bytes -= m.work.dma_bytes;
     w.macs -= m.work.macs;
     w.ecc -= m.work.ecc;
-    w.energy_pj.array -= m.work.energy_pj.array;
-    w.energy_pj.shift_add -= m.work.energy_pj.shift_add;
-    w.energy_pj.sram -= m.work.energy_pj.sram;
-    w.energy_pj.nvm_program -= m.work.energy_pj.nvm_program;
-    w.energy_pj.dma -= m.work.energy_pj.dma;
+    w.energy_pj -= m.work.energy_pj;
   }
   w.dma_bytes += ring_dma_bytes_ - m.ring_dma_bytes;
   w.energy_pj.dma += ring_dma_pj_ - m.ring_dma_pj;
@@ -130,6 +147,7 @@ nlohmann::json Stats::to_json(double now_ns) const {
   j["run"]["commands_listed"] = commands_.size();  // the most recent (kMaxCommandRecords)
   j["run"]["simulated_ns"] = now_ns;
   j["run"]["ring_dma_bytes"] = ring_dma_bytes_;
+  j["background"] = work_json(background_);  // the device's own scrubs, also in "run" and "tiles"
   j["tiles"] = nlohmann::json::array();
   for (const TileStats& t : tiles_) {
     nlohmann::json e = work_json(t.work);
@@ -162,14 +180,14 @@ void Stats::write_csv(const std::filesystem::path& path) const {
   auto out = open_out(path);
   out << "ring_index,seq,opcode,tile,status,start_ns,end_ns,cycles,row_activations,nvm_programs,"
          "dma_bytes,macs,energy_array_pj,energy_shift_add_pj,energy_sram_pj,"
-         "energy_nvm_program_pj,energy_dma_pj,energy_total_pj\n";
+         "energy_nvm_program_pj,energy_dma_pj,energy_ecc_pj,energy_total_pj\n";
   for (const CommandStats& c : commands_) {
     const Work& w = c.work;
     const Energy& e = w.energy_pj;
-    out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.ring_index,
+    out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.ring_index,
                        c.seq, to_string(c.opcode), c.tile, to_string(c.status), c.start_ns,
                        c.end_ns, w.cycles, w.row_activations, w.nvm_programs, w.dma_bytes, w.macs,
-                       e.array, e.shift_add, e.sram, e.nvm_program, e.dma, e.total());
+                       e.array, e.shift_add, e.sram, e.nvm_program, e.dma, e.ecc, e.total());
   }
 }
 

@@ -19,8 +19,10 @@ struct Energy {
   double sram = 0;         // row writes/reads and input latching
   double nvm_program = 0;  // NVM row programming
   double dma = 0;          // host link
-  double total() const { return array + shift_add + sram + nvm_program + dma; }
+  double ecc = 0;          // NVM check cells read and programmed, syndromes decoded
+  double total() const { return array + shift_add + sram + nvm_program + dma + ecc; }
   Energy& operator+=(const Energy& o);
+  Energy& operator-=(const Energy& o);
 };
 
 // What the NVM's ECC and write-verify did (docs/device.md, "NVM faults");
@@ -29,6 +31,7 @@ struct EccCounts {
   uint64_t corrected = 0;      // row reads whose single bad bit the ECC corrected
   uint64_t uncorrectable = 0;  // row reads refused: an error the ECC cannot correct
   uint64_t retries = 0;        // program pulses write-verify repeated
+  uint64_t scrubbed = 0;       // rows a scrub programmed again with their corrected data
   EccCounts& operator+=(const EccCounts& o);
   EccCounts& operator-=(const EccCounts& o);
 };
@@ -68,6 +71,10 @@ class Stats {
   void record(const CommandStats& c);
   // Command fetches and completion writes: DMA not charged to any command.
   void add_ring_dma(uint64_t bytes, double energy_pj);
+  // Work the device did on its own on tile `tile` (the background scrub):
+  // in the tile's and the run's totals, in no command's and no context's.
+  void record_background(uint32_t tile, const Work& w);
+  const Work& background() const { return background_; }
 
   // The most recent commands, at most kMaxCommandRecords of them: a device
   // that runs for days (hycimd) must not grow without bound. Totals, per-tile
@@ -102,6 +109,7 @@ class Stats {
   std::deque<CommandStats> commands_;
   uint64_t first_kept_ = 0;  // commands dropped from the front so far
   Work work_;                // every command's work, ring DMA excluded
+  Work background_;          // record_background()'s
   uint64_t ring_dma_bytes_ = 0;
   double ring_dma_pj_ = 0;
   double period_ns_;

@@ -17,7 +17,7 @@ namespace {
 
 // One table per JSON object, so reading, writing and the unknown-key check
 // cannot drift apart.
-constexpr std::array<std::pair<const char*, double TimingConfig::*>, 7> kTimingKeys = {{
+constexpr std::array<std::pair<const char*, double TimingConfig::*>, 8> kTimingKeys = {{
     {"clock_mhz", &TimingConfig::clock_mhz},
     {"nvm_read_ns", &TimingConfig::nvm_read_ns},
     {"sram_access_ns", &TimingConfig::sram_access_ns},
@@ -25,14 +25,17 @@ constexpr std::array<std::pair<const char*, double TimingConfig::*>, 7> kTimingK
     {"nvm_program_ns", &TimingConfig::nvm_program_ns},
     {"dma_bytes_per_ns", &TimingConfig::dma_bytes_per_ns},
     {"dma_latency_ns", &TimingConfig::dma_latency_ns},
+    {"ecc_decode_cycles", &TimingConfig::ecc_decode_cycles},
 }};
-constexpr std::array<std::pair<const char*, double EnergyPj::*>, 6> kEnergyKeys = {{
+constexpr std::array<std::pair<const char*, double EnergyPj::*>, 8> kEnergyKeys = {{
     {"lane_add", &EnergyPj::lane_add},
     {"weight_one", &EnergyPj::weight_one},
     {"shift_add", &EnergyPj::shift_add},
     {"sram_byte", &EnergyPj::sram_byte},
     {"nvm_program_byte", &EnergyPj::nvm_program_byte},
     {"dma_byte", &EnergyPj::dma_byte},
+    {"ecc_row_read", &EnergyPj::ecc_row_read},
+    {"ecc_row_program", &EnergyPj::ecc_row_program},
 }};
 
 template <class T, size_t N>
@@ -56,6 +59,14 @@ void require_positive(double v, const char* key) {
     throw DeviceError(fmt::format("timing.{}: must be a positive number, got {}", key, v));
 }
 
+// Cycles are whole; 0 is allowed (ecc_decode_cycles: a decode folded into the
+// sense cycle).
+void require_whole_cycles(double v, const char* key) {
+  if (!(v >= 0) || v != std::floor(v) || v > 1e6)
+    throw DeviceError(
+        fmt::format("timing.{}: must be a whole number of cycles, 0..1e6, got {}", key, v));
+}
+
 }  // namespace
 
 TimingConfig TimingConfig::for_technology(const tech::Technology& tech,
@@ -63,8 +74,8 @@ TimingConfig TimingConfig::for_technology(const tech::Technology& tech,
   const tech::TileEventEnergy e = tech::tile_event_energy({tile, tech::WeightCell::kNvm}, tech);
   TimingConfig t;
   t.clock_mhz = tech.clock_mhz.value;
-  t.energy_pj = {e.lane_add,  e.weight_one,       e.shift_add,
-                 e.sram_byte, e.nvm_program_byte, e.dma_byte};
+  t.energy_pj = {e.lane_add,         e.weight_one, e.shift_add,    e.sram_byte,
+                 e.nvm_program_byte, e.dma_byte,   e.ecc_row_read, e.ecc_row_program};
   return t;
 }
 
@@ -97,7 +108,9 @@ nlohmann::json TimingConfig::to_json() const {
 }
 
 void TimingConfig::validate() const {
-  for (const auto& [key, member] : kTimingKeys) require_positive(this->*member, key);
+  for (const auto& [key, member] : kTimingKeys)
+    if (member != &TimingConfig::ecc_decode_cycles) require_positive(this->*member, key);
+  require_whole_cycles(ecc_decode_cycles, "ecc_decode_cycles");
   for (const auto& [key, member] : kEnergyKeys) {
     const double v = energy_pj.*member;
     if (!(v >= 0) || !std::isfinite(v))

@@ -21,6 +21,8 @@ struct EnergyPj {
   double sram_byte = spec::timing::energy_pj::kSramByte;
   double nvm_program_byte = spec::timing::energy_pj::kNvmProgramByte;
   double dma_byte = spec::timing::energy_pj::kDmaByte;
+  double ecc_row_read = spec::timing::energy_pj::kEccRowRead;
+  double ecc_row_program = spec::timing::energy_pj::kEccRowProgram;
 };
 
 struct TimingConfig {
@@ -31,6 +33,7 @@ struct TimingConfig {
   double nvm_program_ns = spec::timing::kNvmProgramNs;
   double dma_bytes_per_ns = spec::timing::kDmaBytesPerNs;
   double dma_latency_ns = spec::timing::kDmaLatencyNs;
+  double ecc_decode_cycles = spec::timing::kEccDecodeCycles;  // a whole number >= 0
   EnergyPj energy_pj;
 
   double period_ns() const { return 1000.0 / clock_mhz; }

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "hycim/spec/tile_spec.hpp"
+#include "sim/tech/secded_gates.hpp"
 
 namespace hycim::tech {
 
@@ -21,9 +22,16 @@ struct CimArray {
   uint32_t input_bits_per_cycle = 1;
   bool booth = false;
   bool input_registers = false;
+  // The NVM rows carry a Hsiao SEC-DED code over their LANES x WBITS bits:
+  // check cells beside each row, a decoder behind each row the tile raises in
+  // a cycle, an encoder at the program port (docs/device.md, "NVM faults, ECC
+  // and ageing"). A device has it when its fault model says `ecc: secded`.
+  bool secded = false;
 
   // Bits of one partial product entering a lane's tree.
   uint32_t tree_input_bits() const { return tile.wbits + (booth ? 1 : input_bits_per_cycle - 1); }
+  // The row code's gates; all zero without ECC.
+  SecdedGates ecc() const { return secded_gates(secded ? tile.lanes * tile.wbits : 0); }
 };
 
 // Full adders in one lane's adder tree: a binary tree of ripple adders summing

@@ -19,7 +19,11 @@ struct TileEventEnergy {
   double sram_byte = 0;   // a byte written to or read from a row
   double nvm_program_byte = 0;
   double dma_byte = 0;
-  double leakage_mw = 0;  // static power of one tile
+  // The row code's share (SEC-DED over LANES x WBITS, sim/tech/secded_gates.hpp),
+  // charged only by a device whose rows carry it; 0 for SRAM weights.
+  double ecc_row_read = 0;     // a raised row, per bit plane: its check cells and syndrome
+  double ecc_row_program = 0;  // a row's program pulse: its check cells and the encoder
+  double leakage_mw = 0;       // static power of one tile
 };
 
 TileEventEnergy tile_event_energy(const CimArray& array, const Technology& tech);
@@ -38,8 +42,9 @@ struct MvmEnergy {
   double tree = 0;       // weight_one x weight bits set in the raised rows
   double shift_add = 0;  // shift_add x accumulate steps x lanes
   double input = 0;      // inputs latched: whole SRAM rows, or K x xbits register bits
+  double ecc = 0;        // ecc_row_read x rows raised, when the array has ECC
   double leakage = 0;
-  double total() const { return array + tree + shift_add + input + leakage; }
+  double total() const { return array + tree + shift_add + input + ecc + leakage; }
 };
 
 MvmEnergy mvm_energy(const CimArray& array, const Technology& tech, uint32_t k, uint32_t xbits,

@@ -26,7 +26,7 @@ constexpr std::array<std::pair<const char*, Param Technology::*>, 8> kTopKeys = 
     {"periphery", &Technology::periphery},
     {"leakage_nw_per_um2", &Technology::leakage_nw_per_um2},
 }};
-constexpr std::array<std::pair<const char*, Param EnergyFj::*>, 9> kEnergyKeys = {{
+constexpr std::array<std::pair<const char*, Param EnergyFj::*>, 10> kEnergyKeys = {{
     {"wordline_cell", &EnergyFj::wordline_cell},
     {"sram_cell_read", &EnergyFj::sram_cell_read},
     {"nvm_cell_read", &EnergyFj::nvm_cell_read},
@@ -36,8 +36,9 @@ constexpr std::array<std::pair<const char*, Param EnergyFj::*>, 9> kEnergyKeys =
     {"sram_access_bit", &EnergyFj::sram_access_bit},
     {"nvm_program_bit", &EnergyFj::nvm_program_bit},
     {"link_bit", &EnergyFj::link_bit},
+    {"xor2", &EnergyFj::xor2},
 }};
-constexpr std::array<std::pair<const char*, Param AreaUm2::*>, 7> kAreaKeys = {{
+constexpr std::array<std::pair<const char*, Param AreaUm2::*>, 9> kAreaKeys = {{
     {"sram_cell", &AreaUm2::sram_cell},
     {"nvm_cell", &AreaUm2::nvm_cell},
     {"wordline_driver", &AreaUm2::wordline_driver},
@@ -45,6 +46,8 @@ constexpr std::array<std::pair<const char*, Param AreaUm2::*>, 7> kAreaKeys = {{
     {"flip_flop", &AreaUm2::flip_flop},
     {"controller", &AreaUm2::controller},
     {"host_interface", &AreaUm2::host_interface},
+    {"xor2", &AreaUm2::xor2},
+    {"and2", &AreaUm2::and2},
 }};
 
 template <class T, size_t N>

@@ -37,6 +37,7 @@ struct EnergyFj {
   Param sram_access_bit;  // one bit written to or read from a row through the row port
   Param nvm_program_bit;  // one NVM bit programmed (with verify)
   Param link_bit;         // one bit over the host link
+  Param xor2;             // one 2-input XOR of an ECC tree evaluated, on random data
 };
 
 // Areas in um^2 at the technology's own node.
@@ -48,6 +49,8 @@ struct AreaUm2 {
   Param flip_flop;        // one register bit
   Param controller;       // a tile's command sequencer and row decoder
   Param host_interface;   // a device's DMA engine, command ring and link (once per device)
+  Param xor2;             // a 2-input XOR (the ECC's syndrome and encoder trees)
+  Param and2;             // a 2-input AND stage (an r-input AND is r - 1 of them)
 };
 
 // Factors fitted on published macros (tech::calibrate, sim/tech/macro.hpp)

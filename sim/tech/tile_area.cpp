@@ -9,6 +9,21 @@ uint64_t adder_tree_full_adders(uint32_t rows, uint32_t wbits) {
   return adders;
 }
 
+namespace {
+
+// One SEC-DED decoder (syndrome, corrector) per row the tile raises in a
+// cycle, between the row's sense amplifiers and the lane adder trees, and one
+// encoder at the program port.
+double ecc_logic_area(const CimArray& array, const AreaUm2& a) {
+  const SecdedGates g = array.ecc();
+  const double decoder = double(g.syndrome_xors + g.corrector_xors) * a.xor2.value +
+                         double(g.corrector_and2s) * a.and2.value;
+  const double encoder = double(g.encoder_xors) * a.xor2.value;
+  return double(array.tile.rows_per_cycle) * decoder + encoder;
+}
+
+}  // namespace
+
 TileArea tile_area(const CimArray& array, const Technology& tech) {
   const spec::TileConfig& c = array.tile;
   const AreaUm2& a = tech.area_um2;
@@ -24,8 +39,9 @@ TileArea tile_area(const CimArray& array, const Technology& tech) {
                   a.full_adder.value;
   t.transfer_region = double(c.lanes) * c.acc_bits * (a.full_adder.value + a.flip_flop.value);
   t.controller = a.controller.value;
-  t.periphery = tech.periphery.value * (t.weight_cells + t.buffer_cells + t.wordline_drivers +
-                                        t.adder_trees + t.transfer_region + t.controller);
+  t.ecc_check_cells = double(c.nvm_rows) * array.ecc().check_bits * a.nvm_cell.value;
+  t.ecc_logic = ecc_logic_area(array, a);
+  t.periphery = tech.periphery.value * t.components();
   return t;
 }
 
@@ -36,6 +52,8 @@ nlohmann::json TileArea::to_json() const {
           {"adder_trees_um2", adder_trees},
           {"transfer_region_um2", transfer_region},
           {"controller_um2", controller},
+          {"ecc_check_cells_um2", ecc_check_cells},
+          {"ecc_logic_um2", ecc_logic},
           {"periphery_um2", periphery},
           {"total_mm2", total() * 1e-6}};
 }

@@ -17,11 +17,17 @@ struct TileArea {
   double adder_trees = 0;       // LANES trees summing ROWS_PER_CYCLE weights
   double transfer_region = 0;   // LANES x ACC_BITS shift-and-accumulate bits
   double controller = 0;
+  // With ECC (CimArray::secded), else 0: NVM_ROWS x r check cells, and the
+  // codec's gates: a decoder per row raised a cycle, one encoder.
+  double ecc_check_cells = 0;
+  double ecc_logic = 0;
   double periphery = 0;  // sense, I/O and routing: a fraction of the above
-  double total() const {
+  // Everything but the periphery.
+  double components() const {
     return weight_cells + buffer_cells + wordline_drivers + adder_trees + transfer_region +
-           controller + periphery;
+           controller + ecc_check_cells + ecc_logic;
   }
+  double total() const { return components() + periphery; }
   nlohmann::json to_json() const;  // um^2 per component and total_mm2
 };
 

@@ -75,6 +75,12 @@ TEST(DeviceConfig, BadTimingKeysAreNamed) {
             "timing.energy_pj.dma_byte: must be >= 0, got -1");
   EXPECT_NE(err(R"({"clock_mhz": 1000})").find("timing.nvm_read_ns: 5 ns does not fit one cycle"),
             std::string::npos);
+  EXPECT_EQ(err(R"({"ecc_decode_cycles": 1.5})"),
+            "timing.ecc_decode_cycles: must be a whole number of cycles, 0..1e6, got 1.5");
+  EXPECT_EQ(err(R"({"ecc_decode_cycles": -1})"),
+            "timing.ecc_decode_cycles: must be a whole number of cycles, 0..1e6, got -1");
+  EXPECT_EQ(TimingConfig::from_json(json::parse(R"({"ecc_decode_cycles": 0})")).ecc_decode_cycles,
+            0);
   EXPECT_EQ(err(R"([1])"), "timing: expected a JSON object");
 }
 

@@ -23,7 +23,7 @@ std::vector<Case> static_cases() {
   const cmd::Widths ok{};
   auto with = [](sd::CommandRecord c, auto f) { return f(c), c; };
   return {
-      {"unknown opcode", with(cmd::nop(1), [](auto& c) { c.opcode = 8; }), DevStatus::kBadOpcode},
+      {"unknown opcode", with(cmd::nop(1), [](auto& c) { c.opcode = 9; }), DevStatus::kBadOpcode},
       {"opcode 255", with(cmd::nop(1), [](auto& c) { c.opcode = 255; }), DevStatus::kBadOpcode},
       {"reserved0", with(cmd::nop(1), [](auto& c) { c.reserved0[1] = 1; }), DevStatus::kBadField},
       {"reserved1", with(cmd::fence(1), [](auto& c) { c.reserved1[23] = 1; }),

@@ -1,7 +1,9 @@
 // A device of RTL tiles and a device of model tiles, side by side in one
 // simulation, run the same random command streams (legal and illegal, every
 // opcode, several tiles); completions, host memory, per-command stats and
-// simulated times, and the whole array state must all be identical.
+// simulated times, and the whole array state must all be identical; with a
+// fault model too (corrections, refusals, write-verify, SCRUB and the
+// background scrub).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -27,7 +29,7 @@ class Stream {
     const uint64_t src = in_ + pick(0, kInputBytes - 4096), dst = out_ + seq * kOutSlot;
     const uint32_t nvm = t_.nvm_rows, sram0 = nvm, rows = t_.rows();
     const uint32_t maxrows = kOutSlot / t_.lanes;
-    switch (pick(0, 11)) {
+    switch (pick(0, 12)) {
       case 0:
         return cmd::nop(seq);
       case 1:
@@ -45,12 +47,14 @@ class Stream {
       case 7: {  // an illegal record: garbage in one field
         sd::CommandRecord c = cmd::mvm(seq, tile, 0, 1, sram0, src, dst, widths());
         const uint8_t which = pick(0, 3);
-        if (which == 0) c.opcode = pick(8, 255);
+        if (which == 0) c.opcode = pick(9, 255);
         if (which == 1) c.tile = kTiles;
         if (which == 2) c.count = rows + 1;
         if (which == 3) c.reserved1[pick(0, 23)] = 1;
         return c;
       }
+      case 8:
+        return cmd::scrub(seq, tile, pick(0, nvm - 8), pick(1, 8));
       default: {
         const uint32_t k = pick(1, std::min(rows, t_.sram_rows * t_.lanes));
         const uint32_t xrows = (k + t_.lanes - 1) / t_.lanes;
@@ -134,10 +138,14 @@ void run_stream(const char* config, unsigned seed, uint32_t commands,
     EXPECT_EQ(a.corrected, b.corrected);
     EXPECT_EQ(a.uncorrectable, b.uncorrectable);
     EXPECT_EQ(a.retries, b.retries);
+    EXPECT_EQ(a.scrubbed, b.scrubbed);
+    EXPECT_EQ(r.device().stats().background().cycles, m.device().stats().background().cycles);
     if (faults) {
       EXPECT_GT(a.corrected, 0u) << "the fault model never acted: the test shows nothing";
       EXPECT_GT(a.uncorrectable, 0u);
       EXPECT_GT(a.retries, 0u);
+      EXPECT_GT(a.scrubbed, 0u) << "no scrub (SCRUB or background) programmed a row again";
+      EXPECT_GT(r.device().stats().background().cycles, 0u) << "the background scrub never ran";
     }
   });
 }
@@ -156,6 +164,7 @@ FaultConfig harsh_faults() {
        {"endurance", 1e6}});
   f.setup.seed = 4;
   f.model_ref = "harsh";
+  f.scrub_interval_s = 20e-6;  // the background scrub runs several times a stream
   return f;
 }
 

@@ -79,8 +79,19 @@ int main(int argc, char** argv) {
   CHECK(use.dma_bytes == 64 + 8 + 32 + 3 * (64 + 16));
   CHECK(use.energy_dma_pj > 0 && use.energy_nvm_program_pj > 0 && use.energy_array_pj > 0);
   CHECK(use.energy_total_pj == use.energy_array_pj + use.energy_shift_add_pj + use.energy_sram_pj +
-                                   use.energy_nvm_program_pj + use.energy_dma_pj);
+                                   use.energy_nvm_program_pj + use.energy_dma_pj +
+                                   use.energy_ecc_pj);
   CHECK(use.device_time_ns > 0);
+  /* No fault model: the NVM's cells never fail, so the ECC never acts. */
+  CHECK(use.ecc_corrected == 0 && use.ecc_uncorrectable == 0 && use.nvm_program_retries == 0);
+  CHECK(use.nvm_scrubbed_rows == 0 && use.energy_ecc_pj == 0);
+
+  hycim_tile_health health;
+  CHECK(hycim_get_tile_health(dev, 1, &health) == HYCIM_OK && health.ecc_corrected == 0);
+  CHECK(hycim_get_tile_health(dev, 2, &health) == HYCIM_E_INVALID);
+  CHECK(strstr(hycim_get_last_error(), "tile 2") != NULL);
+  CHECK(strstr(hycim_get_last_error(), "2 tiles") != NULL);
+  CHECK(hycim_get_tile_health(dev, 0, NULL) == HYCIM_E_INVALID);
   CHECK(hycim_poll_completions(q, done, 4, &n) == HYCIM_OK && n == 0);
   CHECK(hycim_wait_completions(q, done, 4, 1, 50, &n) == HYCIM_E_TIMEOUT);
 

@@ -32,6 +32,8 @@ std::vector<MalformedMessage> malformed_messages() {
   map[12] = 1;  // padding
   std::vector<uint8_t> read_error(sizeof(wire::ReadError), 0);
   read_error[0] = 2;  // clear is 0 or 1
+  std::vector<uint8_t> tile_health(sizeof(wire::TileRef), 0);
+  tile_health[4] = 1;  // padding
   return {
       {"one byte", {0x48}},
       {"header cut short", std::vector<uint8_t>(15, 0)},
@@ -40,6 +42,8 @@ std::vector<MalformedMessage> malformed_messages() {
       // Version 1 sent hycim_usage without energy_total_pj: its replies are
       // another size, so its clients are turned away at the first message.
       {"version 1 client", message(wire::kMagic, 1, hello, 0, {})},
+      // Version 3's hycim_usage ended at device_time_ns (no ECC counters).
+      {"version 3 client", message(wire::kMagic, 3, hello, 0, {})},
       {"unknown type", message(wire::kMagic, wire::kVersion, 77, 0, {})},
       {"type zero", message(wire::kMagic, wire::kVersion, 0, 0, {})},
       {"unsolicited reply", good(Type::kReply, std::vector<uint8_t>(8, 0))},
@@ -58,6 +62,9 @@ std::vector<MalformedMessage> malformed_messages() {
       {"usage request cut short",
        message(wire::kMagic, wire::kVersion, static_cast<uint16_t>(Type::kUsage), 8, {})},
       {"fd on a usage request", good(Type::kUsage, {}), 1},
+      {"tile-health request without its tile", good(Type::kTileHealth, {})},
+      {"tile-health padding", good(Type::kTileHealth, tile_health)},
+      {"fd on a tile-health request", good(Type::kTileHealth, std::vector<uint8_t>(8, 0)), 1},
   };
 }
 

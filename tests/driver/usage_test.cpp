@@ -106,7 +106,11 @@ TEST_P(DriverApi, UsageCountsAKnownMvmStream) {
   // Each input row written into SRAM, then latched by the MVM.
   near(u.energy_sram_pj, double(kN) * 2 * input_rows * lanes * e.sram_byte);
   EXPECT_EQ(u.energy_total_pj, u.energy_array_pj + u.energy_shift_add_pj + u.energy_sram_pj +
-                                   u.energy_nvm_program_pj + u.energy_dma_pj);
+                                   u.energy_nvm_program_pj + u.energy_dma_pj + u.energy_ecc_pj);
+  // No fault model on this device: its cells never fail and nothing checks them.
+  EXPECT_EQ(u.ecc_corrected + u.ecc_uncorrectable + u.nvm_program_retries + u.nvm_scrubbed_rows,
+            0u);
+  EXPECT_EQ(u.energy_ecc_pj, 0.0);
   EXPECT_GT(u.device_time_ns, before.device_time_ns);
 
   // Counters only grow; reading them changes nothing.
@@ -192,8 +196,9 @@ TEST_P(DriverApi, CApiReportsWhatCppReports) {
   EXPECT_DOUBLE_EQ(u.energy_sram_pj, cpp.energy_sram_pj);
   EXPECT_DOUBLE_EQ(u.energy_nvm_program_pj, cpp.energy_nvm_program_pj);
   EXPECT_DOUBLE_EQ(u.energy_dma_pj, cpp.energy_dma_pj);
+  EXPECT_DOUBLE_EQ(u.energy_ecc_pj, cpp.energy_ecc_pj);
   EXPECT_EQ(u.energy_total_pj, u.energy_array_pj + u.energy_shift_add_pj + u.energy_sram_pj +
-                                   u.energy_nvm_program_pj + u.energy_dma_pj);
+                                   u.energy_nvm_program_pj + u.energy_dma_pj + u.energy_ecc_pj);
   EXPECT_GT(u.device_time_ns, cpp.device_time_ns);  // it ran after
 
   hycim_destroy_queue(cq);

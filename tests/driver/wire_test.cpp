@@ -73,5 +73,25 @@ TEST(DriverWire, UsageRequestIsBareAndItsReplyFixed) {
   EXPECT_FALSE(check_reply(build(Type::kReply, 3, sizeof(ReplyInfo)), Type::kUsage, 3, &why));
 }
 
+TEST(DriverWire, TileHealthRequestNamesATileAndItsReplyIsFixed) {
+  std::string why;
+  Request r;
+  auto m = build(Type::kTileHealth, 4, sizeof(TileRef));
+  m[sizeof(Header)] = 7;
+  ASSERT_TRUE(parse_request(m, 0, &r, &why)) << why;
+  EXPECT_EQ(r.type, Type::kTileHealth);
+  EXPECT_EQ(r.tile.tile, 7u);
+  m[sizeof(Header) + 4] = 1;
+  EXPECT_FALSE(parse_request(m, 0, &r, &why));
+  EXPECT_EQ(why, "non-zero padding");
+  EXPECT_FALSE(parse_request(build(Type::kTileHealth, 4, 0), 0, &r, &why));
+  EXPECT_EQ(why, "wrong payload size for the type");
+
+  EXPECT_TRUE(
+      check_reply(build(Type::kReply, 4, sizeof(ReplyTileHealth)), Type::kTileHealth, 4, &why));
+  EXPECT_TRUE(check_reply(build(Type::kReply, 4, sizeof(Reply)), Type::kTileHealth, 4, &why));
+  EXPECT_FALSE(check_reply(build(Type::kReply, 4, sizeof(ReplyUsage)), Type::kTileHealth, 4, &why));
+}
+
 }  // namespace
 }  // namespace hycim::driver::wire

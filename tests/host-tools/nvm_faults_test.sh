@@ -3,7 +3,8 @@
 # and an image; `hycim nvm age` ages the image and lists the rows the ECC
 # cannot correct; the aged device still classifies exactly (the runtime
 # reprograms a refused block and says so); without ECC the same ageing goes
-# unseen by the device; bad durations, a device without an image and a
+# unseen by the device; scrubbing (powered ageing, `nvm scrub`) keeps rows
+# correctable; bad durations, a device without an image and a
 # second fault setup on the same image are refused with exit 2 or 1 and the
 # problem named.
 # Usage: nvm_faults_test.sh HYCIM MODEL_DIR
@@ -19,9 +20,9 @@ acc() { "$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["device_ac
 "$py" - "$tmp/scan.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["rows"] == 2048, s
+assert s["nvm_rows"] == 2048 and s["rows"] == 576, s  # the digits model's rows
 bad = s["uncorrectable"]
-assert 100 < len(bad) < 1500, len(bad)  # rram at 150 C for 10 years: a fifth or so of the rows
+assert 30 < len(bad) < 300, len(bad)  # rram at 150 C for 10 years: a fifth or so of the rows
 assert all(0 <= b["tile"] < 4 and 0 <= b["row"] < 512 for b in bad)
 PY
 # The scan alone reads the same (ageing is done once, at that open).
@@ -47,7 +48,21 @@ grep -q "held an error the ECC cannot correct; reprogrammed" "$tmp/aged.err" \
 [ "$(acc "$tmp/fresh.json")" != "$(acc "$tmp/aged_b.json")" ] \
   || fail "ten years at 150 C without ECC left the accuracy as it was"
 
-# 4. Refusals.
+# 4. Scrubbing: the same ten years powered, scrubbed daily, leave no row
+#    uncorrectable; `nvm scrub` programs again the rows a year unpowered left
+#    with one bad bit, and a second scrub finds none.
+"$hycim" classify "$model" --json --nvm "$tmp/s.nvm" --faults rram --ecc secded >/dev/null
+"$hycim" nvm age --nvm "$tmp/s.nvm" --time 10y --temp 150 --scrub 1d --json >"$tmp/scan_s.json"
+"$py" -c 'import json,sys; s = json.load(open(sys.argv[1])); assert s["rows"] == 576 and s["uncorrectable"] == [], s' "$tmp/scan_s.json"
+"$hycim" nvm age --nvm "$tmp/s.nvm" --time 1y --temp 150 >/dev/null
+"$hycim" nvm scrub --nvm "$tmp/s.nvm" >"$tmp/scrub1.txt"
+"$hycim" nvm scrub --nvm "$tmp/s.nvm" >"$tmp/scrub2.txt"
+programs() { sed -n 's/^scrubbed 4 tiles: \([0-9]*\) NVM row programs$/\1/p' "$1"; }
+[ "$(programs "$tmp/scrub1.txt")" -gt 0 ] || fail "nvm scrub programmed nothing: $(cat "$tmp/scrub1.txt")"
+[ "$(programs "$tmp/scrub2.txt")" = 0 ] || fail "a second scrub still found errors: $(cat "$tmp/scrub2.txt")"
+expect_error 2 "the interval must be above 0" "$hycim" nvm age --nvm "$tmp/s.nvm" --time 1y --scrub 0s
+
+# 5. Refusals.
 expect_error 2 "expected a number and a unit" "$hycim" nvm age --nvm "$tmp/a.nvm" --time 10years
 expect_error 2 "not a sim:// device with an NVM image" "$hycim" nvm age --time 1y
 expect_error 1 "was created with faults rram (seed 1, ecc secded)" \

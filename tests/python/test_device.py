@@ -13,6 +13,9 @@ def test_info_is_hycim_infos(cli, uri):
         theirs = json.loads(cli("info", "--device", "sim://?preset=cnn", "--json"))["devices"][0]
     assert set(mine) == set(theirs)
     assert mine["capabilities"]["tiles"] == 4
+    # No fault model: no setup, and every tile's ECC counters are zero.
+    assert mine["nvm"]["faults"] is None
+    assert len(mine["nvm"]["ecc"]["tiles"]) == 4 and mine["nvm"]["ecc"]["total"]["ecc_corrected"] == 0
     assert d.closed
 
 
@@ -38,6 +41,8 @@ def test_usage_counts_every_session_on_the_device_closed_ones_too(digits, uri):
         total = d.usage()
         assert total["macs"] == ua["macs"] + ub["macs"]
         assert total["energy_total_pj"] == pytest.approx(ua["energy_total_pj"] + ub["energy_total_pj"])
+        # Every counter adds up, the ECC's too (zero: this device's cells never fail).
+        assert total["ecc_corrected"] == total["nvm_scrubbed_rows"] == total["energy_ecc_pj"] == 0
         b.close()
         assert d.usage()["macs"] == total["macs"]
         assert d.info()["commands_completed"] >= total["commands"]

@@ -125,6 +125,8 @@ TEST(Technology, DeviceDefaultsAreTheDefaultTechnologys) {
   same(d.energy_pj.sram_byte, derived.energy_pj.sram_byte, "sram_byte");
   same(d.energy_pj.nvm_program_byte, derived.energy_pj.nvm_program_byte, "nvm_program_byte");
   same(d.energy_pj.dma_byte, derived.energy_pj.dma_byte, "dma_byte");
+  same(d.energy_pj.ecc_row_read, derived.energy_pj.ecc_row_read, "ecc_row_read");
+  same(d.energy_pj.ecc_row_program, derived.energy_pj.ecc_row_program, "ecc_row_program");
 }
 
 }  // namespace

@@ -35,6 +35,8 @@ size_t request_size(Type t) {
       return sizeof(QueueRef);
     case Type::kReadError:
       return sizeof(ReadError);
+    case Type::kTileHealth:
+      return sizeof(TileRef);
     case Type::kReply:
       break;
   }
@@ -58,6 +60,8 @@ size_t reply_size(Type t) {
       return sizeof(ReplyError);
     case Type::kUsage:
       return sizeof(ReplyUsage);
+    case Type::kTileHealth:
+      return sizeof(ReplyTileHealth);
     default:
       return sizeof(Reply);
   }
@@ -95,6 +99,9 @@ bool parse_request(std::span<const uint8_t> msg, size_t nfds, Request* out, std:
     case Type::kReadError:
       if (out->read_error.pad != 0 || out->read_error.clear > 1)
         return fail(why, "bad read-error flags");
+      break;
+    case Type::kTileHealth:
+      if (out->tile.pad != 0) return fail(why, "non-zero padding");
       break;
     default:
       break;

@@ -19,7 +19,10 @@ namespace hycim::driver::wire {
 
 inline constexpr uint32_t kMagic = 0x44594348;  // "HCYD" little-endian
 // 2: the HELLO and USAGE replies carry hycim_caps and hycim_usage whole.
-inline constexpr uint16_t kVersion = 3;  // 3: command records of device format 2.x (16-bit tile)
+// 3: command records of device format 2.x (16-bit tile).
+// 4: hycim_usage gains the ECC counters and energy, INFO the NVM's fault
+//    setup, and TILE_HEALTH is new.
+inline constexpr uint16_t kVersion = 4;
 inline constexpr size_t kMaxFds = 3;
 inline constexpr size_t kMaxMessage = 512;
 
@@ -35,10 +38,11 @@ enum class Type : uint16_t {
   kReadError = 9,     // ReadError -> ReplyError
   kReset = 10,        // Empty
   kUsage = 11,        // -> ReplyUsage
+  kTileHealth = 12,   // TileRef -> ReplyTileHealth
   kReply = 0x8000,    // any reply: Reply + type-specific tail
 };
 // Request types are kHello..kLastRequest, without gaps.
-inline constexpr Type kLastRequest = Type::kUsage;
+inline constexpr Type kLastRequest = Type::kTileHealth;
 
 struct Header {
   uint32_t magic;
@@ -73,8 +77,13 @@ struct ReadError {
   uint32_t clear;  // 0 or 1
   uint32_t pad;    // must be 0
 };
+struct TileRef {
+  uint32_t tile;
+  uint32_t pad;  // must be 0
+};
 static_assert(sizeof(AddBuffer) == 8 && sizeof(BufferRef) == 8 && sizeof(MapBuffer) == 16);
 static_assert(sizeof(AddQueue) == 8 && sizeof(QueueRef) == 8 && sizeof(ReadError) == 8);
+static_assert(sizeof(TileRef) == 8);
 
 // Reply payloads start with the status (an hycim_result).
 struct Reply {
@@ -104,6 +113,13 @@ struct ReplyInfo {
   char tile_config[32];
   char tile_kind[16];
   char nvm_image[256];
+  // The NVM's fault setup (DeviceInfo::faults); has_faults 0: none, and the
+  // other fields are zero.
+  uint32_t has_faults, verify_retries;
+  uint64_t fault_seed;
+  double temp_c;
+  char fault_model[64];
+  char ecc[8];
 };
 // hycim_usage whole; energies and time as IEEE-754 doubles (both ends are on
 // one host).
@@ -111,8 +127,13 @@ struct ReplyUsage {
   Reply r;
   hycim_usage usage;
 };
+struct ReplyTileHealth {
+  Reply r;
+  hycim_tile_health health;
+};
 static_assert(sizeof(Reply) == 8 && sizeof(ReplyValue) == 16 && sizeof(ReplyCaps) == 64);
-static_assert(sizeof(ReplyError) == 32 && sizeof(ReplyInfo) == 336 && sizeof(ReplyUsage) == 112);
+static_assert(sizeof(ReplyError) == 32 && sizeof(ReplyInfo) == 432 && sizeof(ReplyUsage) == 152);
+static_assert(sizeof(ReplyTileHealth) == 40);
 
 // The C ABI structs that travel whole: fixed width, no padding, every field at
 // the offset the daemon and its clients agree on. A field added to
@@ -125,7 +146,7 @@ static_assert(offsetof(hycim_caps, id) == 0 && offsetof(hycim_caps, version) == 
               offsetof(hycim_caps, acc_bits) == 32 && offsetof(hycim_caps, rows_per_cycle) == 36 &&
               offsetof(hycim_caps, dma_windows) == 40 && offsetof(hycim_caps, flags) == 44 &&
               offsetof(hycim_caps, max_queue_entries) == 48);
-static_assert(sizeof(hycim_usage) == 13 * 8);
+static_assert(sizeof(hycim_usage) == 18 * 8);
 static_assert(offsetof(hycim_usage, commands) == 0 && offsetof(hycim_usage, tile_cycles) == 8 &&
               offsetof(hycim_usage, macs) == 16 && offsetof(hycim_usage, row_activations) == 24 &&
               offsetof(hycim_usage, nvm_programs) == 32 && offsetof(hycim_usage, dma_bytes) == 40 &&
@@ -135,7 +156,17 @@ static_assert(offsetof(hycim_usage, commands) == 0 && offsetof(hycim_usage, tile
               offsetof(hycim_usage, energy_nvm_program_pj) == 72 &&
               offsetof(hycim_usage, energy_dma_pj) == 80 &&
               offsetof(hycim_usage, energy_total_pj) == 88 &&
-              offsetof(hycim_usage, device_time_ns) == 96);
+              offsetof(hycim_usage, device_time_ns) == 96 &&
+              offsetof(hycim_usage, ecc_corrected) == 104 &&
+              offsetof(hycim_usage, ecc_uncorrectable) == 112 &&
+              offsetof(hycim_usage, nvm_program_retries) == 120 &&
+              offsetof(hycim_usage, nvm_scrubbed_rows) == 128 &&
+              offsetof(hycim_usage, energy_ecc_pj) == 136);
+static_assert(sizeof(hycim_tile_health) == 4 * 8);
+static_assert(offsetof(hycim_tile_health, ecc_corrected) == 0 &&
+              offsetof(hycim_tile_health, ecc_uncorrectable) == 8 &&
+              offsetof(hycim_tile_health, nvm_program_retries) == 16 &&
+              offsetof(hycim_tile_health, nvm_scrubbed_rows) == 24);
 static_assert(std::numeric_limits<double>::is_iec559 && sizeof(double) == 8);
 static_assert(sizeof(Header) + sizeof(ReplyInfo) <= kMaxMessage);
 
@@ -150,6 +181,7 @@ struct Request {
     AddQueue add_queue;
     QueueRef queue;
     ReadError read_error;
+    TileRef tile;
   };
   Request() : add_buffer{} {}
 };

@@ -26,6 +26,9 @@ class ContextHandle : public Backend {
   Status usage(Usage* out) override {
     return run([&](EngineState& s) { return s.usage(id_, out); });
   }
+  Status tile_health(uint32_t tile, TileHealth* out) override {
+    return run([&](EngineState& s) { return s.tile_health(tile, out); });
+  }
   Status add_buffer(int fd, uint64_t bytes, uint64_t* iova) override {
     return run([&](EngineState& s) { return s.add_buffer(id_, fd, bytes, iova); });
   }

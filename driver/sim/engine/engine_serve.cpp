@@ -33,6 +33,11 @@ void charge(Usage& u, const device::Work& w, uint32_t n) {
   u.energy_sram_pj += w.energy_pj.sram;
   u.energy_nvm_program_pj += w.energy_pj.nvm_program;
   u.energy_dma_pj += w.energy_pj.dma;
+  u.energy_ecc_pj += w.energy_pj.ecc;
+  u.ecc_corrected += w.ecc.corrected;
+  u.ecc_uncorrectable += w.ecc.uncorrectable;
+  u.nvm_program_retries += w.ecc.retries;
+  u.nvm_scrubbed_rows += w.ecc.scrubbed;
 }
 
 }  // namespace

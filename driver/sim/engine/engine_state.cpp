@@ -79,6 +79,10 @@ Status EngineState::info(DeviceInfo* out) {
   out->nvm_image = config_.nvm_image.string();
   out->contexts = static_cast<uint32_t>(contexts_.size());
   out->commands = commands_;
+  out->faults.reset();
+  if (const auto& f = platform_->device_config().faults)
+    out->faults = DeviceInfo::Faults{f->setup.model.name, f->setup.seed,
+                                     nvm::to_string(f->setup.ecc), f->temp_c, f->verify_retries};
   out->nvm_rows_programmed = out->nvm_max_wear = 0;
   for (uint32_t t = 0; t < config_.tiles; ++t)
     for (uint32_t r = 0; r < platform_->tile(t).config().nvm_rows; ++r) {
@@ -201,9 +205,16 @@ Status EngineState::usage(uint32_t ctx, Usage* out) {
   EngineContext* c = context(ctx);
   if (!c) return Status::kNotFound;
   *out = c->usage;
-  out->energy_total_pj = out->energy_array_pj + out->energy_shift_add_pj + out->energy_sram_pj +
-                         out->energy_nvm_program_pj + out->energy_dma_pj;
+  out->energy_total_pj = usage_energy_total(*out);
   out->device_time_ns = platform_->now_ns();
+  return Status::kOk;
+}
+
+// The device's own per-tile counters: every context's commands on the tile.
+Status EngineState::tile_health(uint32_t tile, TileHealth* out) {
+  if (tile >= config_.tiles) return Status::kInvalid;
+  const device::EccCounts& e = platform_->stats().tile(tile).work.ecc;
+  *out = {e.corrected, e.uncorrectable, e.retries, e.scrubbed};
   return Status::kOk;
 }
 

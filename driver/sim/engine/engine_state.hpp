@@ -70,6 +70,7 @@ class EngineState {
   Status remove_queue(uint32_t ctx, uint32_t qid);
   Status read_error(uint32_t ctx, bool clear, ErrorInfo* out);
   Status usage(uint32_t ctx, Usage* out);
+  Status tile_health(uint32_t tile, TileHealth* out);
   Status reset(uint32_t ctx);
 
   // Waits for doorbells (and the control fd) up to timeout_ms, then serves

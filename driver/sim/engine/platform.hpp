@@ -34,6 +34,9 @@ class Platform {
   // Simulates until the device has nothing left to do.
   virtual void run() = 0;
   virtual const device::Stats& stats() const = 0;
+  // The config the device runs with: what it was built from, with the fault
+  // setup of its NVM image filled in.
+  virtual const device::DeviceConfig& device_config() const = 0;
   virtual const tile::Tile& tile(uint32_t index) = 0;
   // Simulated time now, in ns.
   virtual double now_ns() const = 0;

@@ -64,6 +64,7 @@ class SystemcPlatform : public Platform {
   }
   void run() override { sc_core::sc_start(); }
   const device::Stats& stats() const override { return dev.stats(); }
+  const device::DeviceConfig& device_config() const override { return dev.config(); }
   const tile::Tile& tile(uint32_t index) override { return dev.tile(index); }
   double now_ns() const override { return device::Device::now_ns(); }
 
