@@ -77,6 +77,7 @@ def point(hycim, a, series, age, workdir):
             "accuracy": result["device_accuracy"],
             "float_accuracy": result["float_accuracy"],
             "uncorrectable_rows": len(scan["uncorrectable"]),
+            "scrubbed_rows": scan["scrubbed"],
             "rows": scan["rows"],
             "reprogrammed_blocks": aged.stderr.count("reprogrammed")}
 
@@ -102,7 +103,8 @@ def main() -> int:
                 print(f"{a.faults} {a.temp:g} C {series[0]:12} age={age:>4}: accuracy "
                       f"{100 * q['accuracy']:.1f}% (fresh {100 * q['fresh_accuracy']:.1f}%), "
                       f"{q['uncorrectable_rows']} of {q['rows']} rows uncorrectable, "
-                      f"{q['reprogrammed_blocks']} blocks reprogrammed", flush=True)
+                      f"{q['reprogrammed_blocks']} blocks reprogrammed, "
+                      f"{q['scrubbed_rows']} rows scrubbed", flush=True)
     with open(a.out + ".json", "w") as f:
         json.dump({"faults": a.faults, "temp_c": a.temp, "model": a.model, "seed": a.seed,
                    "scrub": a.scrub, "points": points}, f, indent=2)

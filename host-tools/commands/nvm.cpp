@@ -95,8 +95,8 @@ void print_scan(const nlohmann::json& s, bool json) {
   for (const auto& b : s["uncorrectable"])
     fmt::print("UNCORRECTABLE tile {} row {}\n", b["tile"].get<uint32_t>(),
                b["row"].get<uint32_t>());
-  fmt::print("{} programmed NVM rows read (of {}), {} uncorrectable\n",
-             s["rows"].get<uint64_t>(), s["nvm_rows"].get<uint64_t>(), s["uncorrectable"].size());
+  fmt::print("{} programmed NVM rows read (of {}), {} uncorrectable\n", s["rows"].get<uint64_t>(),
+             s["nvm_rows"].get<uint64_t>(), s["uncorrectable"].size());
 }
 
 struct Opened {
@@ -249,11 +249,18 @@ void age(const NvmOptions& o) {
     throw cli::CliError(fmt::format("--scrub '{}': the interval must be above 0", o.scrub), 2);
   if (scrub_s > 0) uri += fmt::format("&scrub_s={}", scrub_s);
   auto engine = open_engine(uri);
+  // The powered ageing's scrubs ran at power-on: the device's own work.
+  uint64_t scrubbed = 0;
+  for (const driver::TileHealth& h : tile_health(*engine)) scrubbed += h.nvm_scrubbed_rows;
   if (!o.json)
     fmt::print("aged {} by {} s at {} C{}\n", cli::device_uri(o.device), seconds, o.temp_c,
-               scrub_s > 0 ? fmt::format(", powered, scrubbed every {} s", scrub_s)
+               scrub_s > 0 ? fmt::format(", powered, scrubbed every {} s: {} rows programmed "
+                                         "again with what the ECC corrected",
+                                         scrub_s, scrubbed)
                            : std::string(", unpowered"));
-  print_scan(scan_rows(*engine), o.json);
+  nlohmann::json scan = scan_rows(*engine);
+  scan["scrubbed"] = scrubbed;
+  print_scan(scan, o.json);
 }
 
 // SCRUB over every tile's NVM rows; a tile whose scrub met an uncorrectable
@@ -270,10 +277,15 @@ void scrub(const NvmOptions& o) {
     }
   }
   const driver::Usage after = engine->usage();
+  const uint64_t rows = after.nvm_scrubbed_rows - before.nvm_scrubbed_rows;
+  const uint64_t programs = after.nvm_programs - before.nvm_programs;
   if (!o.json)
-    fmt::print("scrubbed {} tiles: {} NVM row programs\n", g.tiles,
-               after.nvm_programs - before.nvm_programs);
-  print_scan(scan_rows(*engine), o.json);
+    fmt::print("scrubbed {} tiles: {} rows programmed again ({} NVM row programs)\n", g.tiles, rows,
+               programs);
+  nlohmann::json scan = scan_rows(*engine);
+  scan["scrubbed"] = rows;
+  scan["nvm_programs"] = programs;
+  print_scan(scan, o.json);
 }
 
 void setup(CLI::App& app) {

@@ -215,6 +215,7 @@ void CommandRunner::scrub_rows(uint32_t first, uint32_t count, Outcome& o, bool 
   if (cells_ && cells_->take_changed(index_)) row_ones_.clear();
   o.work.cycles += reads;
   o.work.energy_pj.sram += double(reads) * lanes * timing_.energy_pj.sram_byte;
+  if (secded()) o.work.energy_pj.ecc += double(reads) * timing_.energy_pj.ecc_row_read;
   if (timed) {
     catch_up();
     tile_.idle(reads);
