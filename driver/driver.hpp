@@ -86,6 +86,7 @@ struct DeviceInfo {
     std::string ecc;    // "secded" or "none"
     double temp_c = 0;  // operating temperature, C
     uint32_t verify_retries = 0;
+    uint32_t spare_rows = 0;  // per tile: where rows failing write-verify move
   };
   std::optional<Faults> faults;
 };
@@ -123,6 +124,7 @@ inline constexpr UsageCount kUsageCounts[] = {
     {"ecc_uncorrectable", &Usage::ecc_uncorrectable},
     {"nvm_program_retries", &Usage::nvm_program_retries},
     {"nvm_scrubbed_rows", &Usage::nvm_scrubbed_rows},
+    {"nvm_remapped_rows", &Usage::nvm_remapped_rows},
 };
 inline constexpr UsageEnergy kUsageEnergies[] = {
     {"energy_array_pj", &Usage::energy_array_pj},
@@ -142,7 +144,8 @@ inline double usage_energy_total(const Usage& u) {
 // One tile's NVM health counters since the device started: every context's
 // commands on it and the device's background scrub (hycim_tile_health); and
 // its fields by their C names (the same names as Usage's counts of the same
-// events).
+// events). nvm_spare_rows_used is the tile's lifetime count, kept in its NVM
+// image, so two readings differ only by the spare rows used in between.
 using TileHealth = hycim_tile_health;
 struct TileHealthCount {
   const char* name;
@@ -153,6 +156,8 @@ inline constexpr TileHealthCount kTileHealthCounts[] = {
     {"ecc_uncorrectable", &TileHealth::ecc_uncorrectable},
     {"nvm_program_retries", &TileHealth::nvm_program_retries},
     {"nvm_scrubbed_rows", &TileHealth::nvm_scrubbed_rows},
+    {"nvm_remapped_rows", &TileHealth::nvm_remapped_rows},
+    {"nvm_spare_rows_used", &TileHealth::nvm_spare_rows_used},
 };
 
 class Backend;

@@ -110,17 +110,24 @@ typedef struct hycim_usage {
   uint64_t nvm_program_retries; /* program pulses write-verify repeated */
   uint64_t nvm_scrubbed_rows;   /* rows a scrub programmed again with their corrected data */
   double energy_ecc_pj;         /* check cells read and programmed, syndromes decoded */
+  /* Appended after energy_ecc_pj so every earlier field keeps its offset. */
+  uint64_t nvm_remapped_rows; /* rows moved to a spare row after failing write-verify */
 } hycim_usage;
 
 /* One tile's NVM health since the device started (hycim_get_tile_health):
  * device-wide, as the hardware's own counters would be: every context's
  * commands on the tile and the device's background scrub (which is in no
- * context's usage); otherwise the same counts as hycim_usage's, by tile. */
+ * context's usage); otherwise the same counts as hycim_usage's, by tile.
+ * nvm_spare_rows_used alone is no count since the device started: it is the
+ * spare rows the tile has used in its lifetime, as its NVM image records
+ * them (at most the fault setup's spare rows per tile, `hycim info`). */
 typedef struct hycim_tile_health {
   uint64_t ecc_corrected;
   uint64_t ecc_uncorrectable;
   uint64_t nvm_program_retries;
   uint64_t nvm_scrubbed_rows;
+  uint64_t nvm_remapped_rows;
+  uint64_t nvm_spare_rows_used;
 } hycim_tile_health;
 
 /* --- results and messages ------------------------------------------------ */

@@ -5,7 +5,7 @@
 //   hycimd --socket /run/user/1000/hycim/dev0 --nvm-image dev0.nvm [--tile model|rtl]
 //          [--config default|small] [--tiles N] [--timing FILE]
 //          [--engine functional|systemc] [--trace FILE]
-//          [--faults MODEL [--fault-seed N] [--ecc secded|none] [--op-temp C]]
+//          [--faults MODEL [--fault-seed N] [--ecc secded|none] [--spare-rows N] [--op-temp C]]
 //
 // Exit codes: 0 after SIGTERM/SIGINT, 1 when the device or socket cannot be
 // set up (message on stderr), 2 for usage errors.
@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
                            trace;
   std::string tech;
   // The NVM's fault model and its options (the sim:// URI keys faults,
-  // fault_seed, ecc, temp_c); an image with a fault record brings its own.
-  std::string faults, fault_seed, ecc, temp_c;
+  // fault_seed, ecc, spares, temp_c); an image with a fault record brings its own.
+  std::string faults, fault_seed, ecc, spares, temp_c;
   uint32_t tiles = 4;
   app.add_option("--socket", socket, "unix socket path to listen on")->required();
   app.add_option("--nvm-image", nvm, "NVM image file (created if missing)")->required();
@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
                  "NVM fault model: a spec/faults name (rram, pcm, stt_mram) or a JSON path");
   app.add_option("--fault-seed", fault_seed, "seed of the NVM's fault map (with --faults)");
   app.add_option("--ecc", ecc, "NVM row protection with --faults: secded or none");
+  app.add_option("--spare-rows", spares,
+                 "spare NVM rows per tile with --faults: rows failing write-verify move there");
   app.add_option("--op-temp", temp_c, "operating temperature in C with --faults");
   try {
     app.parse(argc, argv);
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
     for (const auto& [key, value] : {std::pair{"faults", &faults},
                                      {"fault_seed", &fault_seed},
                                      {"ecc", &ecc},
+                                     {"spares", &spares},
                                      {"temp_c", &temp_c}})
       if (!value->empty()) opts[key] = *value;
     // The socket first: a refused path must not leave a new NVM image behind.

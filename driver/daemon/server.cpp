@@ -142,6 +142,7 @@ Status Server::dispatch(Connection& c, const wire::Request& req, std::vector<Uni
       if (info.faults) {
         r.has_faults = 1;
         r.verify_retries = info.faults->verify_retries;
+        r.spare_rows = info.faults->spare_rows;
         r.fault_seed = info.faults->seed;
         r.temp_c = info.faults->temp_c;
         copy_string(r.fault_model, sizeof r.fault_model, info.faults->model);

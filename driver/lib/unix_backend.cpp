@@ -53,8 +53,12 @@ class UnixBackend : public Backend {
     out->faults.reset();
     if (r.has_faults)
       out->faults = DeviceInfo::Faults{
-          std::string(r.fault_model, strnlen(r.fault_model, sizeof r.fault_model)), r.fault_seed,
-          std::string(r.ecc, strnlen(r.ecc, sizeof r.ecc)), r.temp_c, r.verify_retries};
+          std::string(r.fault_model, strnlen(r.fault_model, sizeof r.fault_model)),
+          r.fault_seed,
+          std::string(r.ecc, strnlen(r.ecc, sizeof r.ecc)),
+          r.temp_c,
+          r.verify_retries,
+          r.spare_rows};
     return st;
   }
   Status usage(Usage* out) override {

@@ -149,6 +149,8 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
       j["faults"]["seed"] = parse_count(key, value);
     else if (key == "ecc")
       j["faults"]["ecc"] = value;
+    else if (key == "spares")
+      j["faults"]["spare_rows"] = parse_count(key, value);
     else if (key == "temp_c")
       j["faults"]["temp_c"] = parse_number(key, value);
     else if (key == "verify_retries")
@@ -164,7 +166,7 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
           Status::kInvalid,
           "sim:// URI: unknown key '" + key +
               "' (known: preset, tile, config, tiles, nvm, tech, timing, engine, trace, faults, "
-              "fault_seed, ecc, temp_c, verify_retries, scrub_s, age_s, age_temp_c, instance)");
+              "fault_seed, ecc, spares, temp_c, verify_retries, scrub_s, age_s, age_temp_c, instance)");
   }
   try {
     device::DeviceConfig c = device::DeviceConfig::from_json(j);

@@ -1,8 +1,8 @@
 // `hycim info [--device URI] [--json]`: the devices this host can reach
 // (sim:// and every live hycimd socket, or just --device), each with its
-// capabilities, weight capacity, NVM summary (with its fault setup and the
-// ECC counters of every tile since the device started) and how many
-// contexts use it.
+// capabilities, weight capacity, NVM summary (with its fault setup, the
+// ECC counters of every tile since the device started and the spare rows
+// each has used in its lifetime) and how many contexts use it.
 // `hycim info --presets`: the named devices of the spec (sim://?preset=NAME).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -38,10 +38,14 @@ bool all_zero(const nlohmann::json& counts) {
   return true;
 }
 
-void print_counts(const std::string& what, const nlohmann::json& c) {
-  fmt::print("              {:>6} {:>9} {:>13} {:>15} {:>8}\n", what,
+// `spares`: the spare rows the row's tiles have, so "spares used" reads as
+// used of available.
+void print_counts(const std::string& what, const nlohmann::json& c, uint64_t spares) {
+  fmt::print("              {:>6} {:>9} {:>13} {:>15} {:>8} {:>8} {:>11}\n", what,
              c["ecc_corrected"].get<uint64_t>(), c["ecc_uncorrectable"].get<uint64_t>(),
-             c["nvm_program_retries"].get<uint64_t>(), c["nvm_scrubbed_rows"].get<uint64_t>());
+             c["nvm_program_retries"].get<uint64_t>(), c["nvm_scrubbed_rows"].get<uint64_t>(),
+             c["nvm_remapped_rows"].get<uint64_t>(),
+             fmt::format("{}/{}", c["nvm_spare_rows_used"].get<uint64_t>(), spares));
 }
 
 // The fault setup, then a row per tile whose counters are not all zero and
@@ -52,16 +56,21 @@ void print_nvm_health(const nlohmann::json& n) {
   const auto& ecc = n["ecc"];
   if (f.is_object())
     fmt::print(
-        "              faults {} (seed {}, ecc {}) at {:g} C, up to {} write-verify retries\n",
+        "              faults {} (seed {}, ecc {}) at {:g} C, up to {} write-verify retries, "
+        "{} spare rows per tile\n",
         f["model"].get<std::string>(), f["seed"].get<uint64_t>(), f["ecc"].get<std::string>(),
-        f["temp_c"].get<double>(), f["verify_retries"].get<uint32_t>());
+        f["temp_c"].get<double>(), f["verify_retries"].get<uint32_t>(),
+        f["spare_rows"].get<uint32_t>());
   if (!f.is_object() && all_zero(ecc["total"])) return;
-  fmt::print("              ECC since the device started:\n");
-  fmt::print("              {:>6} {:>9} {:>13} {:>15} {:>8}\n", "tile", "corrected",
-             "uncorrectable", "program retries", "scrubbed");
+  const uint64_t spares = f.is_object() ? f["spare_rows"].get<uint64_t>() : 0;
+  // Spares used are the tile's lifetime count (its NVM image keeps it); the
+  // other columns count since the device started.
+  fmt::print("              ECC since the device started (spares used: in the NVM's lifetime):\n");
+  fmt::print("              {:>6} {:>9} {:>13} {:>15} {:>8} {:>8} {:>11}\n", "tile", "corrected",
+             "uncorrectable", "program retries", "scrubbed", "remapped", "spares used");
   for (const auto& t : ecc["tiles"])
-    if (!all_zero(t)) print_counts(std::to_string(t["tile"].get<uint32_t>()), t);
-  print_counts("total", ecc["total"]);
+    if (!all_zero(t)) print_counts(std::to_string(t["tile"].get<uint32_t>()), t, spares);
+  print_counts("total", ecc["total"], spares * ecc["tiles"].size());
 }
 
 void print_text(const nlohmann::json& d) {

@@ -4,13 +4,15 @@
 //   list    every block: tile, rows, label (model:weight k/n range), hash
 //   verify  reads every block back and checks it against its hash; exit 1 on
 //           any mismatch (a later load reprograms such blocks); then what the
-//           ECC corrected and refused on those reads, per tile
+//           ECC corrected and refused on those reads, per tile, and the rows
+//           moved to spare rows meanwhile
 //   erase   drops blocks from the catalog (--all, --model NAME, --hash PREFIX);
 //           --wipe also programs their rows to zero (costs NVM wear)
 //   scan    reads every programmed NVM row through the device's ECC: rows it
 //           cannot correct are listed (a device with a fault model, --faults)
 //   scrub   scrubs every NVM row (SCRUB): rows with a corrected error are
-//           programmed again; then scans
+//           programmed again (moved to a spare row if they fail verify);
+//           then scans
 //   age     ages the device's NVM by --time at --temp, kept in its image, then
 //           scans it: unpowered, or with --scrub T powered and scrubbed every T
 #include <fmt/format.h>
@@ -151,7 +153,8 @@ std::vector<driver::TileHealth> tile_health(const cim::DriverEngine& engine) {
   return h;
 }
 
-// What the ECC did between two readings of every tile's health counters.
+// What the ECC did between two readings of every tile's health counters;
+// for nvm_spare_rows_used (a lifetime count) the spares used in between.
 std::vector<driver::TileHealth> health_since(std::vector<driver::TileHealth> after,
                                              const std::vector<driver::TileHealth>& before) {
   for (size_t t = 0; t < after.size(); ++t)
@@ -159,7 +162,9 @@ std::vector<driver::TileHealth> health_since(std::vector<driver::TileHealth> aft
   return after;
 }
 
-// The tiles whose reads the ECC corrected or refused, and the totals.
+// The tiles whose reads the ECC corrected or refused, and the totals; then
+// the rows that moved to spare rows while verify ran (reads move none, but a
+// daemon's other clients may program meanwhile).
 void print_verify_ecc(const nlohmann::json& ecc) {
   const auto& total = ecc["total"];
   fmt::print("ECC on these reads: {} corrected, {} uncorrectable\n",
@@ -168,6 +173,9 @@ void print_verify_ecc(const nlohmann::json& ecc) {
     if (t["ecc_corrected"].get<uint64_t>() + t["ecc_uncorrectable"].get<uint64_t>() > 0)
       fmt::print("  tile {}: {} corrected, {} uncorrectable\n", t["tile"].get<uint32_t>(),
                  t["ecc_corrected"].get<uint64_t>(), t["ecc_uncorrectable"].get<uint64_t>());
+  fmt::print("Spare rows: {} rows remapped, {} spares used during the run\n",
+             total["nvm_remapped_rows"].get<uint64_t>(),
+             total["nvm_spare_rows_used"].get<uint64_t>());
 }
 
 // The ECC counters are the tiles' own (device-wide), read before and after
@@ -249,17 +257,23 @@ void age(const NvmOptions& o) {
     throw cli::CliError(fmt::format("--scrub '{}': the interval must be above 0", o.scrub), 2);
   if (scrub_s > 0) uri += fmt::format("&scrub_s={}", scrub_s);
   auto engine = open_engine(uri);
-  // The powered ageing's scrubs ran at power-on: the device's own work.
-  uint64_t scrubbed = 0;
-  for (const driver::TileHealth& h : tile_health(*engine)) scrubbed += h.nvm_scrubbed_rows;
+  // The powered ageing's scrubs ran at power-on: the device's own work, so
+  // the counters since the device started are theirs.
+  uint64_t scrubbed = 0, remapped = 0;
+  for (const driver::TileHealth& h : tile_health(*engine)) {
+    scrubbed += h.nvm_scrubbed_rows;
+    remapped += h.nvm_remapped_rows;
+  }
   if (!o.json)
     fmt::print("aged {} by {} s at {} C{}\n", cli::device_uri(o.device), seconds, o.temp_c,
                scrub_s > 0 ? fmt::format(", powered, scrubbed every {} s: {} rows programmed "
-                                         "again with what the ECC corrected",
-                                         scrub_s, scrubbed)
+                                         "again with what the ECC corrected, {} moved to spare "
+                                         "rows",
+                                         scrub_s, scrubbed, remapped)
                            : std::string(", unpowered"));
   nlohmann::json scan = scan_rows(*engine);
   scan["scrubbed"] = scrubbed;
+  scan["remapped"] = remapped;
   print_scan(scan, o.json);
 }
 
@@ -279,12 +293,16 @@ void scrub(const NvmOptions& o) {
   const driver::Usage after = engine->usage();
   const uint64_t rows = after.nvm_scrubbed_rows - before.nvm_scrubbed_rows;
   const uint64_t programs = after.nvm_programs - before.nvm_programs;
+  const uint64_t remapped = after.nvm_remapped_rows - before.nvm_remapped_rows;
   if (!o.json)
-    fmt::print("scrubbed {} tiles: {} rows programmed again ({} NVM row programs)\n", g.tiles, rows,
-               programs);
+    fmt::print(
+        "scrubbed {} tiles: {} rows programmed again ({} NVM row programs), {} moved to spare "
+        "rows\n",
+        g.tiles, rows, programs, remapped);
   nlohmann::json scan = scan_rows(*engine);
   scan["scrubbed"] = rows;
   scan["nvm_programs"] = programs;
+  scan["remapped"] = remapped;
   print_scan(scan, o.json);
 }
 

@@ -81,9 +81,10 @@ class Device:
     def usage(self) -> Dict[str, float]:
         """The driver's usage counters (commands, tile cycles, MACs, rows
         raised, NVM programs, DMA bytes, the NVM's ECC corrections and
-        refusals, write-verify retries and scrubbed rows, energy by
-        component, device time) of every session opened on this Device,
-        closed ones included, plus this handle's own context."""
+        refusals, write-verify retries, scrubbed rows and rows remapped to
+        spare rows, energy by component, device time) of every session
+        opened on this Device, closed ones included, plus this handle's own
+        context."""
         total = dict(json.loads(self._native.usage()))
         with self._lock:
             sessions = list(self._sessions)

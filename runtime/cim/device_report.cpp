@@ -40,7 +40,8 @@ nlohmann::json faults_report(const std::optional<driver::DeviceInfo::Faults>& f)
           {"seed", f->seed},
           {"ecc", f->ecc},
           {"temp_c", f->temp_c},
-          {"verify_retries", f->verify_retries}};
+          {"verify_retries", f->verify_retries},
+          {"spare_rows", f->spare_rows}};
 }
 
 }  // namespace

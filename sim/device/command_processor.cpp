@@ -50,6 +50,10 @@ std::optional<FaultConfig> faults_of_image(const std::optional<FaultConfig>& ask
         "(seed {}, ecc {}): the image keeps its own",
         image.path().string(), stored->model.name, stored->seed, nvm::to_string(stored->ecc),
         asked->setup.model.name, asked->setup.seed, nvm::to_string(asked->setup.ecc)));
+  if (stored->spare_rows != image.geometry().spare_rows)
+    throw DeviceError(fmt::format(
+        "NVM image {}: its fault record says {} spare rows per tile, its geometry {}: damaged",
+        image.path().string(), stored->spare_rows, image.geometry().spare_rows));
   FaultConfig f = asked ? *asked : FaultConfig{};
   if (f.model_ref.empty()) f.model_ref = stored->model.name;
   f.setup = *stored;
@@ -64,10 +68,13 @@ CommandProcessor::CommandProcessor(const DeviceConfig& config)
       regfile_(capabilities(config_, !config_.nvm_image.empty())),
       stats_(config_.tiles, config_.timing.period_ns()) {
   if (!config_.nvm_image.empty()) {
-    nvm_ = std::make_unique<NvmBacking>(config_.nvm_image, config_.tiles, tile_cfg_,
-                                        config_.faults && !config_.faults->model_ref.empty()
-                                            ? nvm::to_record(config_.faults->setup)
-                                            : std::string());
+    // A config naming a fault model says what a new image holds; one that
+    // names none takes the image's record and spare rows as they are.
+    const bool named = config_.faults && !config_.faults->model_ref.empty();
+    nvm_ = std::make_unique<NvmBacking>(
+        config_.nvm_image, config_.tiles, tile_cfg_,
+        named ? nvm::to_record(config_.faults->setup) : std::string(),
+        named ? std::optional(config_.faults->setup.spare_rows) : std::nullopt);
     config_.faults = faults_of_image(config_.faults, nvm_->image());
   }
   if (config_.faults && config_.faults->model_ref.empty())

@@ -49,6 +49,9 @@ class CommandProcessor {
   const Stats& stats() const { return stats_; }
   tile::Tile& tile(uint32_t index) { return *tiles_.at(index); }
   const tile::Tile& tile(uint32_t index) const { return *tiles_.at(index); }
+  // Spare NVM rows tile `index` has used so far (kept in the NVM image);
+  // 0 without a fault model.
+  uint32_t spares_used(uint32_t index) const { return cells_ ? cells_->spares_used(index) : 0; }
 
   // Reads the entries from head up to the tail (at most kFetchBurst, not
   // across the ring's end) in one DMA, as a device's fetch engine does. The

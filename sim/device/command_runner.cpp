@@ -100,17 +100,17 @@ void CommandRunner::spend(uint64_t cycles, double at_least_ns) {
   port_->wait_ns(ns);
 }
 
-// One row: a tile PROGRAM_NVM, stored in the image. With a fault model, the
-// row is read back (write-verify, as Intel's 22FFL STT-MRAM does [Wei
-// ISSCC'19]) once its pulse is over (SYNC) and programmed again while its
-// cells disagree with the data, up to verify_retries more pulses; a row left
-// with more bad bits than the ECC corrects fails the command.
-bool CommandRunner::program_row(uint32_t row, const std::vector<uint8_t>& data, Outcome& o,
-                                uint64_t& pulses) {
+// Pulses of one row: a tile PROGRAM_NVM; with a fault model, the row is read
+// back (write-verify, as Intel's 22FFL STT-MRAM does [Wei ISSCC'19]) once
+// its pulse is over (SYNC) and programmed again while its cells disagree
+// with the data, up to verify_retries more pulses. `sensed` is the last
+// read-back (null without a fault model).
+bool CommandRunner::pulse_verified(uint32_t row, const std::vector<uint8_t>& data, Outcome& o,
+                                   uint64_t& pulses, const nvm::SensedRow*& sensed) {
   const uint32_t lanes = tile_.config().lanes;
   tile::Result r;
   const uint32_t tries = cells_ ? 1 + cells_->config().verify_retries : 1;
-  const nvm::SensedRow* sensed = nullptr;
+  sensed = nullptr;
   for (uint32_t attempt = 0; attempt < tries; ++attempt) {
     if (attempt > 0) ++o.work.ecc.retries;
     if (!execute(tile::Command::program_nvm(row, data), o, r)) return false;
@@ -124,8 +124,35 @@ bool CommandRunner::program_row(uint32_t row, const std::vector<uint8_t>& data, 
     sensed = &cells_->programmed(index_, row, data, port_->now_ns(), tile_);
     if (sensed->wrong_bits == 0) break;
   }
+  return true;
+}
+
+// One row, stored in the image. A row whose cells still disagree after the
+// retries, or that is worn out, moves to the tile's next free spare row and
+// is programmed there (the image stores the move with the data, so a crash
+// leaves it in its old place with its old contents, or on the spare with
+// the new ones). A row left with more bad bits than the ECC corrects fails
+// the command.
+bool CommandRunner::program_row(uint32_t row, const std::vector<uint8_t>& data, Outcome& o,
+                                uint64_t& pulses) {
+  const nvm::SensedRow* sensed = nullptr;
+  bool ok = pulse_verified(row, data, o, pulses, sensed);
+  bool moved = false;
+  while (cells_ && (ok ? sensed && sensed->wrong_bits > 0 : o.status == DevStatus::kTileWornOut) &&
+         cells_->remap(index_, row, tile_)) {
+    ++o.work.ecc.remapped;
+    moved = true;
+    o.status = DevStatus::kOk;
+    ok = pulse_verified(row, data, o, pulses, sensed);
+    if (!ok) continue;  // a worn spare moves on to the next one
+    if (nvm_ && !nvm_->remap(index_, row, data, cells_->clock_at(port_->now_ns()))) {
+      o.status = DevStatus::kNvmIo;
+      return false;
+    }
+  }
+  if (!ok) return false;
   const float at = cells_ ? cells_->clock_at(port_->now_ns()) : 0;
-  if (nvm_ && !nvm_->store(index_, row, data, at)) {
+  if (!moved && nvm_ && !nvm_->store(index_, row, data, at)) {
     o.status = DevStatus::kNvmIo;
     return false;
   }

@@ -71,9 +71,12 @@ class CommandRunner {
   // MVM that raises the row feeds its adder trees. Cached for the tile's
   // full width, since an MVM counts them for every row it reads.
   uint64_t row_ones(uint32_t row, uint8_t wbits);
-  // Programs one row, with write-verify when the NVM has a fault model. False
-  // (status set) when the tile refused it or its cells would not take it.
+  // Programs one row, with write-verify when the NVM has a fault model, on a
+  // spare row when it fails that. False (status set) when the tile refused
+  // it or its cells would not take it.
   bool program_row(uint32_t row, const std::vector<uint8_t>& data, Outcome& o, uint64_t& pulses);
+  bool pulse_verified(uint32_t row, const std::vector<uint8_t>& data, Outcome& o, uint64_t& pulses,
+                      const nvm::SensedRow*& sensed);
   // True when the NVM rows carry SEC-DED (a fault model with ecc: secded):
   // their check cells, the decoders and the encoder then cost energy, and a
   // command reading NVM rows the decode stage's cycles.

@@ -19,12 +19,16 @@ Device::Device(sc_core::sc_module_name name, const DeviceConfig& config)
       irq("irq"),
       processor_(config),
       regfile_(processor_.registers()),
-      dma_engine_(dma, processor_.config().timing) {
+      dma_engine_(dma, processor_.config().timing, processor_.config().tiles) {
   for (uint32_t i = 0; i < processor_.config().tiles; ++i)
     workers_.push_back(std::make_unique<TileWorker>(
         fmt::format("tile{}", i).c_str(),
-        [this](const Job& j) { return processor_.execute(j, dma_engine_); },
-        [this](const Job& j, const Outcome& o) { complete(j, o); }));
+        [this, i](const Job& j) {
+          return processor_.execute(j, dma_engine_.port(DmaEngine::tile_requester(i)));
+        },
+        [this, i](const Job& j, const Outcome& o) {
+          complete(j, o, dma_engine_.port(DmaEngine::tile_requester(i)));
+        }));
   regs.register_b_transport(this, &Device::reg_transport);
   SC_HAS_PROCESS(Device);
   SC_THREAD(process);
@@ -93,7 +97,7 @@ void Device::process() {
 void Device::fetch_burst() {
   fetching_ = true;
   changed();
-  const std::vector<Job> jobs = processor_.fetch(dma_engine_);
+  const std::vector<Job> jobs = processor_.fetch(dma_engine_.port(DmaEngine::kProcessor));
   fetching_ = false;
   changed();
   for (size_t i = 0; i < jobs.size() && !regfile_.reset_pending(); ++i) {
@@ -110,13 +114,15 @@ void Device::dispatch(Job job) {
   job.started_ns = now_ns();
   ++in_flight_;
   changed();
-  if (const auto outcome = processor_.admit(job)) return complete(job, *outcome);
+  if (const auto outcome = processor_.admit(job))
+    return complete(job, *outcome, dma_engine_.port(DmaEngine::kProcessor));
   workers_[job.record.tile]->push(job);
 }
 
-// From the processor thread or a tile's (it waits: the record goes over DMA).
-void Device::complete(const Job& job, const Outcome& outcome) {
-  processor_.complete(job, outcome, dma_engine_);
+// From the processor thread or a tile's (it waits: the record goes over DMA
+// through that thread's requester port).
+void Device::complete(const Job& job, const Outcome& outcome, DevicePort& port) {
+  processor_.complete(job, outcome, port);
   --in_flight_;
   completed_.notify(sc_core::SC_ZERO_TIME);
   changed();

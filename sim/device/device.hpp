@@ -45,13 +45,14 @@ class Device : public sc_core::sc_module {
   static double now_ns();
   // Backdoor to a tile, for tests and tools (takes no simulated time).
   tile::Tile& tile(uint32_t index) { return processor_.tile(index); }
+  uint32_t spares_used(uint32_t index) const { return processor_.spares_used(index); }
 
  private:
   void reg_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
   void process();  // SC_THREAD: the command processor
   void fetch_burst();
   void dispatch(Job job);
-  void complete(const Job& job, const Outcome& outcome);
+  void complete(const Job& job, const Outcome& outcome, DevicePort& port);
   void drive_irq();  // SC_METHOD
   void changed();    // registers changed: busy bit, irq line
 

@@ -26,7 +26,7 @@ FaultConfig FaultConfig::from_json(const nlohmann::json& j) {
     throw DeviceError("device.faults: expected a fault model name or {\"model\": .., ...}");
   // Without a model the setup is the NVM image's (faults_of_image); what
   // only the model's setup can say is then not to be given.
-  for (const char* key : {"seed", "ecc"})
+  for (const char* key : {"seed", "ecc", "spare_rows"})
     if (o.contains(key) && !o.contains("model"))
       throw DeviceError(fmt::format(
           "device.faults.{}: given without faults.model (an image's setup is its own)", key));
@@ -47,6 +47,11 @@ FaultConfig FaultConfig::from_json(const nlohmann::json& j) {
       } catch (const std::invalid_argument& e) {
         throw DeviceError(fmt::format("device.faults.ecc: {}", e.what()));
       }
+    } else if (key == "spare_rows") {
+      f.setup.spare_rows = get<uint32_t>(v, at);
+      if (f.setup.spare_rows > nvm::kMaxSpareRows)
+        throw DeviceError(fmt::format("device.faults.spare_rows: {} (at most {})",
+                                      f.setup.spare_rows, nvm::kMaxSpareRows));
     } else if (key == "temp_c") {
       f.temp_c = get<double>(v, at);
       if (!(f.temp_c > -273.15) || f.temp_c > 1000)
@@ -81,6 +86,7 @@ nlohmann::json FaultConfig::to_json() const {
   return {{"model", model_ref},
           {"seed", setup.seed},
           {"ecc", nvm::to_string(setup.ecc)},
+          {"spare_rows", setup.spare_rows},
           {"temp_c", temp_c},
           {"verify_retries", verify_retries},
           {"scrub_interval_s", scrub_interval_s},

@@ -54,7 +54,7 @@ struct FaultConfig {
   double age_temp_c = 85;
 
   // Keys: model (a spec/faults name or JSON path; required), seed, ecc
-  // ("secded"|"none"), temp_c, verify_retries, scrub_interval_s, age_s,
+  // ("secded"|"none"), spare_rows, temp_c, verify_retries, scrub_interval_s, age_s,
   // age_temp_c. A bare string is the model.
   static FaultConfig from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;

@@ -41,6 +41,7 @@ class FunctionalDevice {
   // Simulated time now: the latest of the processor's and the tiles' clocks.
   double now_ns() const;
   tile::Tile& tile(uint32_t index) { return processor_.tile(index); }
+  uint32_t spares_used(uint32_t index) const { return processor_.spares_used(index); }
 
  private:
   class Port;

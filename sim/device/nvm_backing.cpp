@@ -5,10 +5,30 @@
 
 namespace hycim::device {
 
+namespace {
+
+// One byte per lane: lanes hold at most 8 bits (tile::validate).
+nvm::NvmImage open_image(const std::filesystem::path& path, uint32_t tiles,
+                         const spec::TileConfig& cfg, const std::string& fault_record,
+                         std::optional<uint32_t> spare_rows) {
+  nvm::Geometry g{tiles, cfg.nvm_rows, cfg.lanes, spare_rows.value_or(0)};
+  std::error_code ec;
+  if (!spare_rows && std::filesystem::exists(path, ec)) {
+    // The image's own spares; any other difference is refused below, by
+    // open_or_create's geometry check, once this open has let go of the file.
+    nvm::NvmImage image = nvm::NvmImage::open(path);
+    g.spare_rows = image.geometry().spare_rows;
+    if (image.geometry() == g) return image;
+  }
+  return nvm::NvmImage::open_or_create(path, g, fault_record);
+}
+
+}  // namespace
+
 NvmBacking::NvmBacking(const std::filesystem::path& path, uint32_t tiles,
-                       const spec::TileConfig& cfg, const std::string& fault_record)
-    // One byte per lane: lanes hold at most 8 bits (tile::validate).
-    : image_(nvm::NvmImage::open_or_create(path, {tiles, cfg.nvm_rows, cfg.lanes}, fault_record)) {}
+                       const spec::TileConfig& cfg, const std::string& fault_record,
+                       std::optional<uint32_t> spare_rows)
+    : image_(open_image(path, tiles, cfg, fault_record, spare_rows)) {}
 
 void NvmBacking::restore(uint32_t index, tile::Tile& t) const {
   std::vector<uint8_t> row(image_.geometry().row_bytes);
@@ -24,6 +44,16 @@ bool NvmBacking::store(uint32_t index, uint32_t row, std::span<const uint8_t> la
                        float programmed_at) noexcept {
   try {
     image_.write_row(index, row, lanes, programmed_at);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool NvmBacking::remap(uint32_t index, uint32_t row, std::span<const uint8_t> lanes,
+                       float programmed_at) noexcept {
+  try {
+    image_.remap_row(index, row, lanes, programmed_at);
     return true;
   } catch (const std::exception&) {
     return false;

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -18,15 +19,25 @@ class NvmBacking {
   // Opens the image, or creates it (all rows zero, wear 0) when absent. A
   // corrupt, foreign or differently shaped image is refused: the
   // nvm::NvmImageError propagates with its message naming file and block.
-  // A new image keeps `fault_record` (nvm::to_record; empty: no faults).
+  // A new image keeps `fault_record` (nvm::to_record; empty: no faults) and
+  // gives every tile `spare_rows` spare rows (none when unset); an existing
+  // one must have as many, or, unset, keeps its own.
   NvmBacking(const std::filesystem::path& path, uint32_t tiles, const spec::TileConfig& cfg,
-             const std::string& fault_record = {});
+             const std::string& fault_record = {},
+             std::optional<uint32_t> spare_rows = std::nullopt);
 
-  // Copies every NVM row and wear counter of tile `index` into `t`.
+  // Copies every NVM row and wear counter of tile `index` into `t`; a row
+  // moved to a spare restores the spare's contents and wear.
   void restore(uint32_t index, tile::Tile& t) const;
   // Stores a programmed row (durable on return). False when the image could
   // not be written; the tile's row then differs from the image's.
   bool store(uint32_t index, uint32_t row, std::span<const uint8_t> lanes,
+             float programmed_at = 0) noexcept;
+  // Moves a row that failed write-verify to the tile's next free spare with
+  // `lanes` as its contents (durable on return). False when the tile has no
+  // free spare or the image could not be written; the row then stays where
+  // it was, with its old contents in the image.
+  bool remap(uint32_t index, uint32_t row, std::span<const uint8_t> lanes,
              float programmed_at = 0) noexcept;
 
   // The image itself, for the fault model's record, clocks and age.

@@ -59,7 +59,20 @@ class NvmCells {
   // (the runner's cached per-row counts are then stale).
   bool take_changed(uint32_t index);
   // How row `row` of tile `index` read the last time it was sensed.
-  nvm::RowHealth health(uint32_t index, uint32_t r) const { return row(index, r).health; }
+  nvm::RowHealth health(uint32_t index, uint32_t r) const { return state(index, r).health; }
+
+  // Spare rows (FaultSetup::spare_rows): row `r` of tile `index` moves to
+  // the tile's next free spare, whose wear goes into the tile (the row's
+  // next program is the spare's); the caller programs it again. False when
+  // the tile has no free spare left. Spares are claimed in order, never
+  // given back, and kept in the image with the row's contents.
+  bool remap(uint32_t index, uint32_t r, tile::Tile& t);
+  uint32_t spares_used(uint32_t index) const { return spares_used_.at(index); }
+  uint32_t spare_rows() const { return config_.setup.spare_rows; }
+  // The physical row holding row `r`: r itself, or nvm_rows + s for spare s.
+  uint32_t physical_row(uint32_t index, uint32_t r) const {
+    return map_[size_t{index} * rows_per_tile_ + r];
+  }
 
   // Powered ageing (FaultConfig::age_s with a background scrub): `seconds`
   // more at `temp_c` pass while the device's own clock stands still; the
@@ -77,25 +90,31 @@ class NvmCells {
     nvm::RowHealth health = nvm::RowHealth::kClean;
     double next_flip = 0;
   };
-  Row& row(uint32_t index, uint32_t r) { return rows_[size_t{index} * rows_per_tile_ + r]; }
-  const Row& row(uint32_t index, uint32_t r) const {
-    return rows_[size_t{index} * rows_per_tile_ + r];
+  // The cells' state of (logical) row r of tile `index`, wherever it lives.
+  Row& state(uint32_t index, uint32_t r) {
+    return rows_[size_t{index} * physical_per_tile_ + physical_row(index, r)];
+  }
+  const Row& state(uint32_t index, uint32_t r) const {
+    return rows_[size_t{index} * physical_per_tile_ + physical_row(index, r)];
   }
   double hazard(const Row& r, double now_ns) const;
-  void sense(uint32_t index, uint32_t r, Row& state, double now_ns, tile::Tile& t);
+  void sense(uint32_t index, uint32_t r, Row& s, double now_ns, tile::Tile& t);
 
   FaultConfig config_;
   nvm::CellFaults faults_;
   uint32_t rows_per_tile_;
+  uint32_t physical_per_tile_;  // rows_per_tile_ + spare rows
   NvmBacking* image_;
   double base_clock_ = 0;  // the image's age when opened
   double base_seconds_ = 0;
   double clock_per_ns_;  // retention hazard per ns at the operating temperature
   double read_hazard_;
-  double last_ns_ = 0;  // latest simulated time seen, stored as age on close
-  std::vector<Row> rows_;
-  std::vector<uint8_t> changed_;  // per tile
-  nvm::SensedRow sensed_;         // reused
+  double last_ns_ = 0;                 // latest simulated time seen, stored as age on close
+  std::vector<Row> rows_;              // per physical row, spares after each tile's rows
+  std::vector<uint32_t> map_;          // per row: the physical row holding it
+  std::vector<uint32_t> spares_used_;  // per tile
+  std::vector<uint8_t> changed_;       // per tile
+  nvm::SensedRow sensed_;              // reused
 };
 
 }  // namespace hycim::device

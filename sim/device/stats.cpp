@@ -29,7 +29,8 @@ nlohmann::json work_json(const Work& w) {
            {{"corrected", w.ecc.corrected},
             {"uncorrectable", w.ecc.uncorrectable},
             {"program_retries", w.ecc.retries},
-            {"scrubbed", w.ecc.scrubbed}}}};
+            {"scrubbed", w.ecc.scrubbed},
+            {"remapped", w.ecc.remapped}}}};
 }
 
 std::ofstream open_out(const std::filesystem::path& path) {
@@ -65,6 +66,7 @@ EccCounts& EccCounts::operator+=(const EccCounts& o) {
   uncorrectable += o.uncorrectable;
   retries += o.retries;
   scrubbed += o.scrubbed;
+  remapped += o.remapped;
   return *this;
 }
 
@@ -73,6 +75,7 @@ EccCounts& EccCounts::operator-=(const EccCounts& o) {
   uncorrectable -= o.uncorrectable;
   retries -= o.retries;
   scrubbed -= o.scrubbed;
+  remapped -= o.remapped;
   return *this;
 }
 

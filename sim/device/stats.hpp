@@ -32,6 +32,7 @@ struct EccCounts {
   uint64_t uncorrectable = 0;  // row reads refused: an error the ECC cannot correct
   uint64_t retries = 0;        // program pulses write-verify repeated
   uint64_t scrubbed = 0;       // rows a scrub programmed again with their corrected data
+  uint64_t remapped = 0;       // rows moved to a spare row after failing write-verify
   EccCounts& operator+=(const EccCounts& o);
   EccCounts& operator-=(const EccCounts& o);
 };

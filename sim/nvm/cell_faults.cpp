@@ -73,8 +73,10 @@ std::string to_record(const FaultSetup& setup) {
     else if (v.is_object())
       v = v["value"];
   }
-  return nlohmann::json{{"model", model}, {"seed", setup.seed}, {"ecc", to_string(setup.ecc)}}
-      .dump();
+  nlohmann::json j{{"model", model}, {"seed", setup.seed}, {"ecc", to_string(setup.ecc)}};
+  // Left out when 0, so a setup without spares keeps the record it had.
+  if (setup.spare_rows > 0) j["spare_rows"] = setup.spare_rows;
+  return j.dump();
 }
 
 std::optional<FaultSetup> from_record(const std::string& record) {
@@ -85,6 +87,10 @@ std::optional<FaultSetup> from_record(const std::string& record) {
     s.model = tech::NvmFaults::from_json(j.at("model"));
     s.seed = j.at("seed").get<uint64_t>();
     s.ecc = parse_protection(j.at("ecc").get<std::string>());
+    s.spare_rows = j.value("spare_rows", 0u);
+    if (s.spare_rows > kMaxSpareRows)
+      throw std::invalid_argument(
+          fmt::format("{} spare rows (at most {})", s.spare_rows, kMaxSpareRows));
     return s;
   } catch (const std::exception& e) {
     throw std::invalid_argument(fmt::format("fault record: {}", e.what()));
@@ -139,6 +145,8 @@ void CellFaults::sense(uint32_t tile, uint32_t row, std::span<const uint8_t> pro
   const uint64_t stuck_key = row_key(setup_.seed, kStuck, tile, row, 0);
   const uint64_t program_key = row_key(setup_.seed, kProgram, tile, row, wear);
   const uint64_t flip_key = row_key(setup_.seed, kFlip, tile, row, wear);
+  const auto& flips_to = setup_.model.retention.flips_to;
+  const int stable = flips_to ? int(flips_to->value) : -1;
   double next = std::numeric_limits<double>::infinity();
   for (uint32_t c = 0; c < n; ++c) {
     if (const int v = stuck_at(stuck_key, c); v >= 0) {
@@ -146,6 +154,7 @@ void CellFaults::sense(uint32_t tile, uint32_t row, std::span<const uint8_t> pro
       continue;
     }
     if (wer > 0 && uniform(program_key, c) < wer) flip(cells, c);
+    if (int(get(cells, c)) == stable) continue;  // already where retention goes
     // -ln(1 - u): the hazard at which this cell flips.
     const double at = -std::log1p(-uniform(flip_key, c));
     if (at < hazard)

@@ -9,7 +9,8 @@
 //  - stuck at 0 or 1 (drawn once per cell of the device, never changes);
 //  - a program error: after program number `wear` the cell holds the wrong
 //    value with probability write_error_at(wear - 1);
-//  - retention loss and read disturb: the cell flips once the hazard the row
+//  - retention loss and read disturb (towards the model's flips_to state
+//    only, when it names one): the cell flips once the hazard the row
 //    has accumulated since its last program exceeds the cell's own draw
 //    (an exponential variable), so flips only ever add up as the row ages.
 // Stuck cells neither take program errors nor flip.
@@ -35,7 +36,13 @@ struct FaultSetup {
   tech::NvmFaults model;
   uint64_t seed = 1;
   Protection ecc = Protection::kSecded;
+  // Spare NVM rows per tile: a row that still fails write-verify after its
+  // retries moves to the next free one (row redundancy). Part of the array
+  // (its cells fault like any row's), so fixed when the image is created.
+  uint32_t spare_rows = 0;
 };
+// More spare rows than this per tile is a typo, not a design.
+inline constexpr uint32_t kMaxSpareRows = 4096;
 
 // The text an NVM image keeps of a setup (compact JSON: the model's values,
 // not their sources), and back; an empty record is no faults (nullopt).

@@ -25,6 +25,18 @@ uint32_t slot_crc(const SlotHeader& h, std::span<const uint8_t> payload) {
   return crc_of(crc_of(0, &h, offsetof(SlotHeader, crc)), payload.data(), payload.size());
 }
 
+// A row below rows_per_tile carries only itself; a spare carries one of
+// those rows or none. Anything else is a slot no image of this build wrote.
+std::string holds_problem(const Geometry& g, uint32_t row, uint16_t holds) {
+  if (row < g.rows_per_tile) {
+    if (holds == row) return {};
+    return fmt::format("holds row {} instead of its own", holds);
+  }
+  if (holds == kNoRow || holds < g.rows_per_tile) return {};
+  return fmt::format("spare holds row {}, not one of rows 0..{} or none", holds,
+                     g.rows_per_tile - 1);
+}
+
 }  // namespace
 
 uint32_t slot_bytes_for(uint32_t row_bytes) {
@@ -38,7 +50,7 @@ uint64_t row_block_bytes(const Geometry& g) {
 }
 
 uint64_t row_block_offset(const Geometry& g, uint32_t tile, uint32_t row) {
-  uint64_t index = uint64_t{tile} * g.rows_per_tile + row;
+  uint64_t index = uint64_t{tile} * g.physical_rows_per_tile() + row;
   return kHeaderBlockBytes + index * row_block_bytes(g);
 }
 
@@ -52,17 +64,21 @@ std::string geometry_problem(const Geometry& g) {
                        g.row_bytes);
   if (g.row_bytes > kMaxRowBytes)
     return fmt::format("row_bytes {} exceeds the limit of {}", g.row_bytes, kMaxRowBytes);
-  // rows() < 2^64 and a row block < 2^22 bytes: the product must stay below
-  // 2^63 so that offsets fit off_t.
+  if (uint64_t{g.rows_per_tile} + g.spare_rows > kMaxPhysicalRowsPerTile)
+    return fmt::format("{} rows and {} spare rows per tile exceed the limit of {} (16-bit rows)",
+                       g.rows_per_tile, g.spare_rows, kMaxPhysicalRowsPerTile);
+  // physical_rows() < 2^48 and a row block < 2^22 bytes: the product must stay
+  // below 2^63 so that offsets fit off_t.
   uint64_t body = 0;
-  if (__builtin_mul_overflow(g.rows(), row_block_bytes(g), &body) || body > (uint64_t{1} << 62))
+  if (__builtin_mul_overflow(g.physical_rows(), row_block_bytes(g), &body) ||
+      body > (uint64_t{1} << 62))
     return fmt::format("geometry {}x{}x{} makes an image too large", g.tiles, g.rows_per_tile,
                        g.row_bytes);
   return {};
 }
 
 uint64_t file_bytes_for(const Geometry& g) {
-  return kHeaderBlockBytes + g.rows() * row_block_bytes(g);
+  return kHeaderBlockBytes + g.physical_rows() * row_block_bytes(g);
 }
 
 FileHeader make_header(const Geometry& g) {
@@ -75,12 +91,13 @@ FileHeader make_header(const Geometry& g) {
   h.row_bytes = g.row_bytes;
   h.slot_bytes = slot_bytes_for(g.row_bytes);
   h.file_bytes = file_bytes_for(g);
+  h.spare_rows = g.spare_rows;
   h.crc = header_crc(h);
   return h;
 }
 
 Geometry header_geometry(const FileHeader& h) {
-  return {h.tiles, h.rows_per_tile, h.row_bytes};
+  return {h.tiles, h.rows_per_tile, h.row_bytes, h.spare_rows};
 }
 
 std::string header_problem(const FileHeader& h) {
@@ -92,6 +109,11 @@ std::string header_problem(const FileHeader& h) {
     return fmt::format(
         "version 1 image (written before the NVM fault model); this build reads version {}: the "
         "file is left as it is; create a new image and program the weights again",
+        kVersion);
+  if (h.version == 2)
+    return fmt::format(
+        "version 2 image (written before spare rows); this build reads version {}: create a new "
+        "image and program the weights again",
         kVersion);
   if (h.version != kVersion)
     return fmt::format("unsupported version {} (this build reads {})", h.version, kVersion);
@@ -151,15 +173,16 @@ bool decode_age(std::span<const uint8_t> in, uint32_t copy, AgeRecord& out) {
          out.crc == crc_of(0, &out, offsetof(AgeRecord, crc));
 }
 
-void encode_slot(std::span<uint8_t> out, uint32_t tile, uint32_t row, uint32_t slot, uint64_t seq,
-                 std::span<const uint8_t> payload, float programmed_at) {
+void encode_slot(std::span<uint8_t> out, uint32_t tile, uint32_t row, uint32_t slot, uint16_t holds,
+                 uint64_t seq, std::span<const uint8_t> payload, float programmed_at) {
   SlotHeader h{};
   h.magic = kSlotMagic;
   h.tile = tile;
   h.row = row;
   h.programmed_at = programmed_at;
   h.seq = seq;
-  h.slot = slot;
+  h.slot = static_cast<uint16_t>(slot);
+  h.holds = holds;
   h.crc = slot_crc(h, payload);
   std::memcpy(out.data(), &h, sizeof h);
   std::memcpy(out.data() + sizeof h, payload.data(), payload.size());
@@ -170,16 +193,23 @@ std::span<const uint8_t> slot_payload(std::span<const uint8_t> bytes, uint32_t r
   return bytes.subspan(sizeof(SlotHeader), row_bytes);
 }
 
-SlotCheck check_slot(std::span<const uint8_t> bytes, uint32_t tile, uint32_t row, uint32_t slot,
-                     uint32_t row_bytes) {
+SlotCheck check_slot(std::span<const uint8_t> bytes, const Geometry& g, uint32_t tile, uint32_t row,
+                     uint32_t slot) {
   SlotHeader h;
   std::memcpy(&h, bytes.data(), sizeof h);
-  if (h.magic != kSlotMagic) return {false, 0, 0, "bad slot magic"};
-  if (h.crc != slot_crc(h, slot_payload(bytes, row_bytes)))
-    return {false, 0, 0, "checksum mismatch"};
-  if (h.tile != tile || h.row != row || h.slot != slot)
-    return {false, 0, 0, fmt::format("belongs to tile {} row {} slot {}", h.tile, h.row, h.slot)};
-  return {true, h.seq, h.programmed_at, {}};
+  SlotCheck bad;
+  if (h.magic != kSlotMagic) {
+    bad.problem = "bad slot magic";
+  } else if (h.crc != slot_crc(h, slot_payload(bytes, g.row_bytes))) {
+    bad.problem = "checksum mismatch";
+  } else if (h.tile != tile || h.row != row || h.slot != slot) {
+    bad.problem = fmt::format("belongs to tile {} row {} slot {}", h.tile, h.row, h.slot);
+  } else if (std::string p = holds_problem(g, row, h.holds); !p.empty()) {
+    bad.problem = p;
+  } else {
+    return {true, h.seq, h.programmed_at, h.holds, {}};
+  }
+  return bad;
 }
 
 }  // namespace hycim::nvm::format

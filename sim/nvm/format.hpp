@@ -4,8 +4,9 @@
 //                    512 (written once, at create); two age records at 3072
 //                    and 3584 (the newest valid one counts; writes go to the
 //                    other, as with rows); zeros elsewhere
-//   [4096, end)      one row block per (tile, row), tile-major; a row block is
-//                    two slots of slot_bytes each
+//   [4096, end)      one row block per (tile, physical row), tile-major: a
+//                    tile's rows_per_tile rows, then its spare_rows spares; a
+//                    row block is two slots of slot_bytes each
 //
 // A slot is a SlotHeader, the row's payload, then zero padding. Each row
 // write goes to the slot that does not hold the row's newest contents, so a
@@ -26,13 +27,18 @@ static_assert(std::endian::native == std::endian::little,
 
 inline constexpr char kMagic[8] = {'H', 'Y', 'C', 'I', 'M', 'N', 'V', 'M'};
 // Version 2 added the fault record, the age records and a slot's
-// programmed_at (in place of version 1's payload_bytes).
-inline constexpr uint32_t kVersion = 2;
+// programmed_at (in place of version 1's payload_bytes); version 3 the spare
+// rows (FileHeader::spare_rows, SlotHeader::holds).
+inline constexpr uint32_t kVersion = 3;
 // The header gets a whole page so row blocks start page-aligned.
 inline constexpr uint32_t kHeaderBlockBytes = 4096;
 inline constexpr uint32_t kSlotMagic = 0x534d564e;  // "NVMS" in file byte order
 // Rows wider than this are a geometry mistake, not a device.
 inline constexpr uint32_t kMaxRowBytes = 1u << 20;
+// SlotHeader::holds is 16 bits (the spec's ROW_BITS), so a tile stores at
+// most this many physical rows; kNoRow, one past them, marks an unused spare.
+inline constexpr uint32_t kMaxPhysicalRowsPerTile = 0xFFFF;
+inline constexpr uint16_t kNoRow = 0xFFFF;
 
 struct FileHeader {
   char magic[8];
@@ -43,7 +49,8 @@ struct FileHeader {
   uint32_t row_bytes;
   uint32_t slot_bytes;
   uint64_t file_bytes;  // exact size of a complete image
-  uint8_t reserved[20];
+  uint32_t spare_rows;  // per tile, after its rows_per_tile rows
+  uint8_t reserved[16];
   uint32_t crc;  // crc32 of the 60 bytes before it
 };
 static_assert(sizeof(FileHeader) == 64);
@@ -53,9 +60,12 @@ struct SlotHeader {
   uint32_t tile;        // tile, row and slot say where the slot belongs, so a block
   uint32_t row;         // written to the wrong offset is caught, not read as valid
   float programmed_at;  // the image's retention clock (AgeRecord) when written
-  uint64_t seq;         // writes of this row so far: the row's wear
-  uint32_t slot;        // 0 or 1
-  uint32_t crc;         // crc32 of the 28 header bytes before it, then the payload
+  uint64_t seq;         // writes of this physical row so far: its wear
+  uint16_t slot;        // 0 or 1
+  // The logical row whose contents the slot carries: `row` itself below
+  // rows_per_tile; for a spare the row it replaces, or kNoRow when unused.
+  uint16_t holds;
+  uint32_t crc;  // crc32 of the 28 header bytes before it, then the payload
 };
 static_assert(sizeof(SlotHeader) == 32);
 
@@ -98,6 +108,7 @@ bool decode_age(std::span<const uint8_t> in, uint32_t copy, AgeRecord& out);
 // disk sector), whole sectors beyond that.
 uint32_t slot_bytes_for(uint32_t row_bytes);
 uint64_t row_block_bytes(const Geometry& g);
+// `row` is a physical row: below physical_rows_per_tile().
 uint64_t row_block_offset(const Geometry& g, uint32_t tile, uint32_t row);
 uint64_t slot_offset(const Geometry& g, uint32_t tile, uint32_t row, uint32_t slot);
 
@@ -110,18 +121,22 @@ FileHeader make_header(const Geometry& g);
 std::string header_problem(const FileHeader& h);
 Geometry header_geometry(const FileHeader& h);
 
-// Fills a whole slot (slot_bytes_for(payload.size()) bytes).
-void encode_slot(std::span<uint8_t> out, uint32_t tile, uint32_t row, uint32_t slot, uint64_t seq,
-                 std::span<const uint8_t> payload, float programmed_at = 0);
+// Fills a whole slot (slot_bytes_for(payload.size()) bytes) of physical row
+// `row`, carrying the contents of logical row `holds`.
+void encode_slot(std::span<uint8_t> out, uint32_t tile, uint32_t row, uint32_t slot, uint16_t holds,
+                 uint64_t seq, std::span<const uint8_t> payload, float programmed_at = 0);
 
 struct SlotCheck {
   bool valid = false;
   uint64_t seq = 0;
   float programmed_at = 0;
+  uint16_t holds = kNoRow;
   std::string problem;  // why it is not valid
 };
-SlotCheck check_slot(std::span<const uint8_t> bytes, uint32_t tile, uint32_t row, uint32_t slot,
-                     uint32_t row_bytes);
+// Valid when magic and crc are right, tile, row and slot say it sits where it
+// was read, and holds is possible for that row.
+SlotCheck check_slot(std::span<const uint8_t> bytes, const Geometry& g, uint32_t tile, uint32_t row,
+                     uint32_t slot);
 std::span<const uint8_t> slot_payload(std::span<const uint8_t> bytes, uint32_t row_bytes);
 
 }  // namespace hycim::nvm::format

@@ -1,5 +1,5 @@
 // Opening, reading and writing an existing image. Creating one is in
-// nvm_image_create.cpp.
+// nvm_image_create.cpp, spare rows in nvm_image_remap.cpp.
 #include "sim/nvm/nvm_image.hpp"
 
 #include <fmt/format.h>
@@ -43,7 +43,9 @@ void check_size(const io::Path& path, const Geometry& g, uint64_t size) {
   if (size < format::kHeaderBlockBytes)
     refuse(path, "header", fmt::format("truncated: file has {} of {} bytes", size, want));
   uint64_t cut = (size - format::kHeaderBlockBytes) / format::row_block_bytes(g);
-  refuse(path, fmt::format("tile {} row {}", cut / g.rows_per_tile, cut % g.rows_per_tile),
+  const uint32_t per_tile = g.physical_rows_per_tile();
+  refuse(path,
+         row_name(g, static_cast<uint32_t>(cut / per_tile), static_cast<uint32_t>(cut % per_tile)),
          fmt::format("truncated: file has {} of {} bytes", size, want));
 }
 
@@ -53,14 +55,22 @@ NvmImage::NvmImage(std::filesystem::path path, io::UniqueFd fd, const Geometry& 
     : path_(std::move(path)),
       fd_(std::move(fd)),
       geometry_(g),
-      rows_(g.rows()),
-      scratch_(format::slot_bytes_for(g.row_bytes)) {}
+      rows_(g.physical_rows()),
+      where_(g.rows()),
+      spares_used_(g.tiles, 0),
+      scratch_(format::slot_bytes_for(g.row_bytes)) {
+  // Until a spare says otherwise, every row lives in its own place.
+  for (uint64_t i = 0; i < where_.size(); ++i)
+    where_[i] = static_cast<uint32_t>(i % g.rows_per_tile);
+}
 
 NvmImage::NvmImage(NvmImage&& o) noexcept
     : path_(std::move(o.path_)),
       fd_(std::move(o.fd_)),
       geometry_(std::exchange(o.geometry_, {})),
       rows_(std::move(o.rows_)),
+      where_(std::move(o.where_)),
+      spares_used_(std::move(o.spares_used_)),
       fault_record_(std::move(o.fault_record_)),
       age_(o.age_),
       age_seq_(o.age_seq_),
@@ -73,6 +83,8 @@ NvmImage& NvmImage::operator=(NvmImage&& o) noexcept {
     fd_ = std::move(o.fd_);
     geometry_ = std::exchange(o.geometry_, {});
     rows_ = std::move(o.rows_);
+    where_ = std::move(o.where_);
+    spares_used_ = std::move(o.spares_used_);
     fault_record_ = std::move(o.fault_record_);
     age_ = o.age_;
     age_seq_ = o.age_seq_;
@@ -106,10 +118,11 @@ NvmImage NvmImage::open_or_create(const std::filesystem::path& path, const Geome
   const Geometry& g = image.geometry();
   if (g != geometry)
     refuse(path, "header",
-           fmt::format("geometry {}x{}x{} (tiles x rows x bytes) differs from the requested "
-                       "{}x{}x{}; the image is left as it is",
-                       g.tiles, g.rows_per_tile, g.row_bytes, geometry.tiles,
-                       geometry.rows_per_tile, geometry.row_bytes));
+           fmt::format("geometry {}x{}x{} (tiles x rows x bytes), {} spare rows per tile, differs "
+                       "from the requested {}x{}x{}, {} spare rows per tile; the image is left "
+                       "as it is",
+                       g.tiles, g.rows_per_tile, g.row_bytes, g.spare_rows, geometry.tiles,
+                       geometry.rows_per_tile, geometry.row_bytes, geometry.spare_rows));
   return image;
 }
 
@@ -153,12 +166,21 @@ void NvmImage::load_rows() {
   scan_rows(fd_.get(), path_, geometry_, [this](const RowPick& p) {
     if (!p.readable)
       throw NvmImageError(fmt::format("NVM image {}: {}: both slots are bad, the row is lost",
-                                      path_.string(), describe_slots(p)));
-    rows_[index(p.tile, p.row)] = {p.seq, p.programmed_at, static_cast<uint8_t>(p.current)};
+                                      path_.string(), describe_slots(geometry_, p)));
+    rows_[physical_index(p.tile, p.row)] = {p.seq, p.programmed_at,
+                                            static_cast<uint8_t>(p.current)};
+    if (p.row >= geometry_.rows_per_tile && p.holds != format::kNoRow)
+      adopt_spare(p.tile, p.row, p.holds);
   });
 }
 
-uint64_t NvmImage::index(uint32_t tile, uint32_t row) const {
+void NvmImage::check_tile(uint32_t tile) const {
+  if (tile >= geometry_.tiles)
+    throw std::out_of_range(fmt::format("NVM image {}: tile {} outside {} tiles", path_.string(),
+                                        tile, geometry_.tiles));
+}
+
+uint64_t NvmImage::logical_index(uint32_t tile, uint32_t row) const {
   if (tile >= geometry_.tiles || row >= geometry_.rows_per_tile)
     throw std::out_of_range(fmt::format("NVM image {}: tile {} row {} outside {} tiles x {} rows",
                                         path_.string(), tile, row, geometry_.tiles,
@@ -166,40 +188,63 @@ uint64_t NvmImage::index(uint32_t tile, uint32_t row) const {
   return uint64_t{tile} * geometry_.rows_per_tile + row;
 }
 
+uint64_t NvmImage::physical_index(uint32_t tile, uint32_t physical_row) const {
+  return uint64_t{tile} * geometry_.physical_rows_per_tile() + physical_row;
+}
+
+const NvmImage::RowState& NvmImage::state(uint32_t tile, uint32_t row) const {
+  return rows_[physical_index(tile, where_[logical_index(tile, row)])];
+}
+
+void NvmImage::check_buffer(std::string_view what, size_t bytes) const {
+  if (bytes != geometry_.row_bytes)
+    throw std::invalid_argument(
+        fmt::format("NVM image {}: {} bytes given, rows are {}", what, bytes, geometry_.row_bytes));
+}
+
 uint64_t NvmImage::wear(uint32_t tile, uint32_t row) const {
-  return rows_[index(tile, row)].seq;
+  return state(tile, row).seq;
 }
 
 float NvmImage::programmed_at(uint32_t tile, uint32_t row) const {
-  return rows_[index(tile, row)].programmed_at;
+  return state(tile, row).programmed_at;
 }
 
 void NvmImage::read_row(uint32_t tile, uint32_t row, std::span<uint8_t> out) const {
-  const RowState& s = rows_[index(tile, row)];
-  if (out.size() != geometry_.row_bytes)
-    throw std::invalid_argument(fmt::format("NVM image read_row: buffer of {} bytes, rows are {}",
-                                            out.size(), geometry_.row_bytes));
-  io::read_at(fd_.get(), scratch_, format::slot_offset(geometry_, tile, row, s.current), path_);
-  format::SlotCheck c = format::check_slot(scratch_, tile, row, s.current, geometry_.row_bytes);
-  if (!c.valid || c.seq != s.seq)
-    refuse(path_, fmt::format("tile {} row {}", tile, row),
+  const uint32_t at = where_[logical_index(tile, row)];
+  const RowState& s = rows_[physical_index(tile, at)];
+  check_buffer("read_row", out.size());
+  io::read_at(fd_.get(), scratch_, format::slot_offset(geometry_, tile, at, s.current), path_);
+  format::SlotCheck c = format::check_slot(scratch_, geometry_, tile, at, s.current);
+  if (!c.valid || c.seq != s.seq || c.holds != row)
+    refuse(path_,
+           at == row ? fmt::format("tile {} row {}", tile, row)
+                     : fmt::format("tile {} row {} (on spare {}, row {})", tile, row,
+                                   at - geometry_.rows_per_tile, at),
            fmt::format("slot {} changed on disk behind the open image ({})", s.current,
-                       c.valid ? fmt::format("seq {} instead of {}", c.seq, s.seq) : c.problem));
+                       !c.valid         ? c.problem
+                       : c.seq != s.seq ? fmt::format("seq {} instead of {}", c.seq, s.seq)
+                                        : fmt::format("holds row {}", c.holds)));
   auto payload = format::slot_payload(scratch_, geometry_.row_bytes);
   std::copy(payload.begin(), payload.end(), out.begin());
 }
 
 void NvmImage::write_row(uint32_t tile, uint32_t row, std::span<const uint8_t> data,
                          float programmed_at) {
-  RowState& s = rows_[index(tile, row)];
-  if (data.size() != geometry_.row_bytes)
-    throw std::invalid_argument(fmt::format("NVM image write_row: {} bytes given, rows are {}",
-                                            data.size(), geometry_.row_bytes));
+  const uint32_t at = where_[logical_index(tile, row)];
+  check_buffer("write_row", data.size());
+  write_slot(tile, at, static_cast<uint16_t>(row), data, programmed_at);
+}
+
+void NvmImage::write_slot(uint32_t tile, uint32_t physical_row, uint16_t holds,
+                          std::span<const uint8_t> data, float programmed_at) {
+  RowState& s = rows_[physical_index(tile, physical_row)];
   // The slot not holding the newest contents is the only one ever written, so
   // until fdatasync returns the old contents stay intact in the other slot.
   uint32_t target = 1u - s.current;
-  format::encode_slot(scratch_, tile, row, target, s.seq + 1, data, programmed_at);
-  io::write_at(fd_.get(), scratch_, format::slot_offset(geometry_, tile, row, target), path_);
+  format::encode_slot(scratch_, tile, physical_row, target, holds, s.seq + 1, data, programmed_at);
+  io::write_at(fd_.get(), scratch_, format::slot_offset(geometry_, tile, physical_row, target),
+               path_);
   io::sync_data(fd_.get(), path_);
   s = {s.seq + 1, programmed_at, static_cast<uint8_t>(target)};
 }

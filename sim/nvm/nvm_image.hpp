@@ -2,10 +2,14 @@
 // survive the process: a device opened again on the same file sees the same
 // weights and the same wear. Layout and crash-safety argument: docs/nvm-image.md.
 //
+// Rows are addressed as the device sees them (row < rows_per_tile). Each tile
+// also has spare_rows spare rows; remap_row moves a failing row to the next
+// free one, and from then on the row's address reads and writes the spare.
+//
 // Guarantees:
-//  - write_row is durable when it returns, and a kill at any instant during it
-//    leaves that row with its old or its new contents, never a mix, and no
-//    other row touched;
+//  - write_row and remap_row are durable when they return, and a kill at any
+//    instant during one leaves that row with its old or its new contents (and
+//    place), never a mix, and no other row touched;
 //  - open refuses a damaged or foreign file with an NvmImageError naming the
 //    file and the block, and never writes to it;
 //  - one NvmImage per file at a time (exclusive flock): a second open, from
@@ -18,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/nvm/error.hpp"
@@ -74,13 +79,38 @@ class NvmImage {
   void write_row(uint32_t tile, uint32_t row, std::span<const uint8_t> data,
                  float programmed_at = 0);
 
+  // Where the row lives: the row itself, or rows_per_tile + s on spare s.
+  uint32_t physical_row(uint32_t tile, uint32_t row) const;
+  // Spares of the tile ever claimed: 1 + the highest spare index holding a
+  // row, 0 when none. Spares are claimed in ascending order and never given
+  // back, so the next free one is rows_per_tile + spares_used(tile).
+  uint32_t spares_used(uint32_t tile) const;
+  // Moves the row to the tile's next free spare with `data` as its contents:
+  // the spare's wear + 1 (a fresh spare: 1), durable on return; from then on
+  // the row reads, writes and wears on the spare. A row already on a spare
+  // moves to the next one. Throws NvmImageError when the tile has no free
+  // spare, std::out_of_range / std::invalid_argument as write_row. A kill at
+  // any instant leaves the row in its old place with its old contents or on
+  // the new spare with `data`.
+  void remap_row(uint32_t tile, uint32_t row, std::span<const uint8_t> data,
+                 float programmed_at = 0);
+  struct Remap {
+    uint32_t row;        // the logical row
+    uint32_t spare_row;  // the physical row it lives on (physical_row)
+    uint64_t wear;       // the spare's wear (= wear(tile, row))
+    friend bool operator==(const Remap&, const Remap&) = default;
+  };
+  // The tile's rows that live on a spare, in row order.
+  std::vector<Remap> remaps(uint32_t tile) const;
+
   // Re-reads the whole file and reports every problem it finds instead of
   // throwing (it throws only when the file cannot be read at all).
   VerifyReport verify() const;
 
  private:
+  // One physical row (spares included).
   struct RowState {
-    uint64_t seq = 0;  // the row's wear
+    uint64_t seq = 0;  // the physical row's wear
     float programmed_at = 0;
     uint8_t current = 0;  // slot holding its contents; writes go to the other
   };
@@ -91,12 +121,27 @@ class NvmImage {
                                             const std::string& fault_record);
   void load_header_block();
   void load_rows();
-  uint64_t index(uint32_t tile, uint32_t row) const;
+  // A spare found holding `holds` when the image is loaded: scanned in
+  // ascending order, so the highest spare holding a row wins.
+  void adopt_spare(uint32_t tile, uint32_t spare_row, uint16_t holds);
+  void check_tile(uint32_t tile) const;
+  // Index of a logical row into where_; throws std::out_of_range when outside.
+  uint64_t logical_index(uint32_t tile, uint32_t row) const;
+  // Index of a physical row into rows_.
+  uint64_t physical_index(uint32_t tile, uint32_t physical_row) const;
+  const RowState& state(uint32_t tile, uint32_t row) const;
+  void check_buffer(std::string_view what, size_t bytes) const;
+  // Writes the slot of a physical row that does not hold its newest contents,
+  // then fdatasyncs, then makes it current.
+  void write_slot(uint32_t tile, uint32_t physical_row, uint16_t holds,
+                  std::span<const uint8_t> data, float programmed_at);
 
   std::filesystem::path path_;
   io::UniqueFd fd_;
   Geometry geometry_;
-  std::vector<RowState> rows_;
+  std::vector<RowState> rows_;         // per physical row, tile-major
+  std::vector<uint32_t> where_;        // per logical row: the physical row holding it
+  std::vector<uint32_t> spares_used_;  // per tile
   std::string fault_record_;
   Age age_;
   uint64_t age_seq_ = 0;

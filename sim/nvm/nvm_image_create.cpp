@@ -30,7 +30,8 @@ struct UnlinkOnExit {
       fmt::format("NVM image {}: cannot create: {}: {}", path.string(), what, std::strerror(err)));
 }
 
-// Header block, then every row with both slots valid, zero, sequence 0.
+// Header block, then every physical row with both slots valid, zero,
+// sequence 0: a row holding itself, a spare holding no row.
 void write_fresh_image(int fd, const io::Path& path, const Geometry& g,
                        const std::string& fault_record) {
   std::vector<uint8_t> header(format::kHeaderBlockBytes, 0);
@@ -45,14 +46,16 @@ void write_fresh_image(int fd, const io::Path& path, const Geometry& g,
   const uint64_t rows_per_chunk = std::max<uint64_t>(1, kChunkBytes / block);
   const std::vector<uint8_t> zeros(g.row_bytes, 0);
   std::vector<uint8_t> chunk(rows_per_chunk * block);
-  for (uint64_t first = 0; first < g.rows(); first += rows_per_chunk) {
-    uint64_t n = std::min(rows_per_chunk, g.rows() - first);
+  const uint32_t per_tile = g.physical_rows_per_tile();
+  for (uint64_t first = 0; first < g.physical_rows(); first += rows_per_chunk) {
+    uint64_t n = std::min(rows_per_chunk, g.physical_rows() - first);
     for (uint64_t i = 0; i < n; ++i) {
-      auto tile = static_cast<uint32_t>((first + i) / g.rows_per_tile);
-      auto row = static_cast<uint32_t>((first + i) % g.rows_per_tile);
+      auto tile = static_cast<uint32_t>((first + i) / per_tile);
+      auto row = static_cast<uint32_t>((first + i) % per_tile);
+      auto holds = row < g.rows_per_tile ? static_cast<uint16_t>(row) : format::kNoRow;
       std::span<uint8_t> b(chunk.data() + i * block, block);
-      format::encode_slot(b.first(slot), tile, row, 0, 0, zeros);
-      format::encode_slot(b.subspan(slot, slot), tile, row, 1, 0, zeros);
+      format::encode_slot(b.first(slot), tile, row, 0, holds, 0, zeros);
+      format::encode_slot(b.subspan(slot, slot), tile, row, 1, holds, 0, zeros);
     }
     io::write_at(fd, std::span(chunk.data(), n * block), format::kHeaderBlockBytes + first * block,
                  path);

@@ -1,5 +1,5 @@
-// NvmImage::verify(): a full re-read of the file compared with what this
-// image believes each row holds.
+// NvmImage::verify(): a full re-read of the file, spare rows included,
+// compared with what this image believes each physical row holds.
 #include <fmt/format.h>
 
 #include <optional>
@@ -32,6 +32,8 @@ std::string header_state(int fd, const io::Path& path, const Geometry& expected,
 VerifyReport NvmImage::verify() const {
   VerifyReport report;
   report.path = path_.string();
+  for (uint64_t i = 0; i < where_.size(); ++i)
+    if (where_[i] != i % geometry_.rows_per_tile) ++report.rows_remapped;
   uint64_t size = io::file_size(fd_.get(), path_);
   report.header_problem = header_state(fd_.get(), path_, geometry_, size);
   if (uint64_t want = format::file_bytes_for(geometry_); size != want) {
@@ -41,9 +43,9 @@ VerifyReport NvmImage::verify() const {
   }
   scan_rows(fd_.get(), path_, geometry_, [&](const RowPick& p) {
     ++report.rows_checked;
-    const RowState& s = rows_[index(p.tile, p.row)];
+    const RowState& s = rows_[physical_index(p.tile, p.row)];
     if (std::optional<RowCondition> c = classify(p, s.current, s.seq))
-      report.issues.push_back({p.tile, p.row, *c, describe_slots(p)});
+      report.issues.push_back({p.tile, p.row, *c, describe_slots(geometry_, p)});
   });
   return report;
 }

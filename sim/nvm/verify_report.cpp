@@ -25,8 +25,9 @@ bool VerifyReport::ok() const {
 }
 
 std::string VerifyReport::summary() const {
-  std::string out = fmt::format("NVM image {}: {} rows checked, {} issues, {}", path, rows_checked,
-                                issues.size(), ok() ? "ok" : "DAMAGED");
+  std::string out = fmt::format("NVM image {}: {} rows checked", path, rows_checked);
+  if (rows_remapped != 0) out += fmt::format(", {} remapped to spare rows", rows_remapped);
+  out += fmt::format(", {} issues, {}", issues.size(), ok() ? "ok" : "DAMAGED");
   if (!header_problem.empty()) out += fmt::format("\n  header: {}", header_problem);
   for (const RowIssue& i : issues)
     out +=

@@ -25,7 +25,7 @@ const char* to_string(RowCondition c);
 
 struct RowIssue {
   uint32_t tile = 0;
-  uint32_t row = 0;
+  uint32_t row = 0;  // physical: a spare is rows_per_tile + its index
   RowCondition condition = RowCondition::kRepairedOnNextWrite;
   std::string detail;  // per-slot findings
 };
@@ -33,7 +33,8 @@ struct RowIssue {
 struct VerifyReport {
   std::string path;
   std::string header_problem;  // empty when the header is intact
-  uint64_t rows_checked = 0;
+  uint64_t rows_checked = 0;   // physical rows, spares included
+  uint64_t rows_remapped = 0;  // rows living on a spare
   std::vector<RowIssue> issues;
 
   // Every row reads back its newest contents (repairable rows allowed).

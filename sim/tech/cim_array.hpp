@@ -27,6 +27,10 @@ struct CimArray {
   // a cycle, an encoder at the program port (docs/device.md, "NVM faults, ECC
   // and ageing"). A device has it when its fault model says `ecc: secded`.
   bool secded = false;
+  // Spare NVM rows a tile keeps for rows that fail write-verify (the fault
+  // setup's spare_rows): their cells (check cells too), word-line drivers
+  // and, per spare, the register and comparator that steer its row address.
+  uint32_t spare_rows = 0;
 
   // Bits of one partial product entering a lane's tree.
   uint32_t tree_input_bits() const { return tile.wbits + (booth ? 1 : input_bits_per_cycle - 1); }

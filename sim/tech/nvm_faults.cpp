@@ -72,7 +72,9 @@ NvmFaults NvmFaults::from_json(const nlohmann::json& j) {
   f.name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "faults";
   read_all(j, f.name, kTopKeys, f, {"name", "doc", "retention"});
   if (!j.contains("retention")) throw TechError(fmt::format("{}.retention: missing", f.name));
-  read_all(j["retention"], f.name + ".retention", kRetentionKeys, f.retention, {});
+  read_all(j["retention"], f.name + ".retention", kRetentionKeys, f.retention, {"flips_to"});
+  if (j["retention"].contains("flips_to"))
+    f.retention.flips_to = read_param(j["retention"]["flips_to"], f.name + ".retention.flips_to");
   if (j.contains("doc")) {
     if (!j["doc"].is_string()) throw TechError(fmt::format("{}.doc: expected a string", f.name));
     f.doc = j["doc"].get<std::string>();
@@ -86,6 +88,9 @@ nlohmann::json NvmFaults::to_json() const {
   write_all(j, kTopKeys, *this);
   nlohmann::json r = nlohmann::json::object();
   write_all(r, kRetentionKeys, retention);
+  // Left out when unset, so a model without it keeps the record it had.
+  if (retention.flips_to)
+    r["flips_to"] = {{"value", retention.flips_to->value}, {"source", retention.flips_to->source}};
   j["retention"] = r;
   return j;
 }
@@ -104,6 +109,9 @@ void NvmFaults::validate() const {
     throw TechError(fmt::format("{}.retention.time_s: must be positive", name));
   if (!(retention.ea_ev.value >= 0))
     throw TechError(fmt::format("{}.retention.ea_ev: must not be negative", name));
+  if (retention.flips_to && retention.flips_to->value != 0 && retention.flips_to->value != 1)
+    throw TechError(
+        fmt::format("{}.retention.flips_to: {} (0 or 1)", name, retention.flips_to->value));
   if (!(kelvin(retention.temp_c.value) > 0))
     throw TechError(fmt::format("{}.retention.temp_c: below absolute zero", name));
 }

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ struct RetentionSpec {
   Param ber;
   Param time_s;
   Param temp_c;
+  // The state retention moves a cell to, when it goes one way only (PCM's
+  // amorphous cells crystallize; a crystalline one stays): 0 or 1, and a
+  // cell already holding it never flips. `ber` is then the rate of the cells
+  // that can flip. Unset (the key left out): either state flips.
+  std::optional<Param> flips_to;
 };
 
 struct NvmFaults {

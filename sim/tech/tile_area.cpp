@@ -1,5 +1,7 @@
 #include "sim/tech/tile_area.hpp"
 
+#include <bit>
+
 namespace hycim::tech {
 
 uint64_t adder_tree_full_adders(uint32_t rows, uint32_t wbits) {
@@ -22,6 +24,20 @@ double ecc_logic_area(const CimArray& array, const AreaUm2& a) {
   return double(array.tile.rows_per_cycle) * decoder + encoder;
 }
 
+// A spare row is a row like the others (weight and check cells, a word-line
+// driver); the decoder reaches it through a register holding the address of
+// the row it replaces and an equality comparator on every access (one XOR a
+// bit, an AND tree over them), as a redundancy CAM does.
+double spare_rows_area(const CimArray& array, const AreaUm2& a) {
+  const spec::TileConfig& c = array.tile;
+  const uint32_t address_bits = std::bit_width(c.rows() - 1);
+  const double cells = double(c.lanes) * c.wbits * a.nvm_cell.value +
+                       double(array.ecc().check_bits) * a.nvm_cell.value;
+  const double steer =
+      address_bits * (a.flip_flop.value + a.xor2.value) + double(address_bits - 1) * a.and2.value;
+  return double(array.spare_rows) * (cells + a.wordline_driver.value + steer);
+}
+
 }  // namespace
 
 TileArea tile_area(const CimArray& array, const Technology& tech) {
@@ -41,6 +57,7 @@ TileArea tile_area(const CimArray& array, const Technology& tech) {
   t.controller = a.controller.value;
   t.ecc_check_cells = double(c.nvm_rows) * array.ecc().check_bits * a.nvm_cell.value;
   t.ecc_logic = ecc_logic_area(array, a);
+  t.spare_rows = spare_rows_area(array, a);
   t.periphery = tech.periphery.value * t.components();
   return t;
 }
@@ -54,6 +71,7 @@ nlohmann::json TileArea::to_json() const {
           {"controller_um2", controller},
           {"ecc_check_cells_um2", ecc_check_cells},
           {"ecc_logic_um2", ecc_logic},
+          {"spare_rows_um2", spare_rows},
           {"periphery_um2", periphery},
           {"total_mm2", total() * 1e-6}};
 }

@@ -21,11 +21,14 @@ struct TileArea {
   // codec's gates: a decoder per row raised a cycle, one encoder.
   double ecc_check_cells = 0;
   double ecc_logic = 0;
+  // With spare rows (CimArray::spare_rows), else 0: their cells and drivers,
+  // and a row-address register and comparator per spare.
+  double spare_rows = 0;
   double periphery = 0;  // sense, I/O and routing: a fraction of the above
   // Everything but the periphery.
   double components() const {
     return weight_cells + buffer_cells + wordline_drivers + adder_trees + transfer_region +
-           controller + ecc_check_cells + ecc_logic;
+           controller + ecc_check_cells + ecc_logic + spare_rows;
   }
   double total() const { return components() + periphery; }
   nlohmann::json to_json() const;  // um^2 per component and total_mm2

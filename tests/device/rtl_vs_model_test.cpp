@@ -139,6 +139,9 @@ void run_stream(const char* config, unsigned seed, uint32_t commands,
     EXPECT_EQ(a.uncorrectable, b.uncorrectable);
     EXPECT_EQ(a.retries, b.retries);
     EXPECT_EQ(a.scrubbed, b.scrubbed);
+    EXPECT_EQ(a.remapped, b.remapped);
+    for (uint32_t t = 0; t < kTiles; ++t)
+      EXPECT_EQ(r.device().spares_used(t), m.device().spares_used(t)) << "tile " << t;
     EXPECT_EQ(r.device().stats().background().cycles, m.device().stats().background().cycles);
     if (faults) {
       EXPECT_GT(a.corrected, 0u) << "the fault model never acted: the test shows nothing";
@@ -146,6 +149,9 @@ void run_stream(const char* config, unsigned seed, uint32_t commands,
       EXPECT_GT(a.retries, 0u);
       EXPECT_GT(a.scrubbed, 0u) << "no scrub (SCRUB or background) programmed a row again";
       EXPECT_GT(r.device().stats().background().cycles, 0u) << "the background scrub never ran";
+      if (faults->setup.spare_rows > 0) {
+        EXPECT_GT(a.remapped, 0u) << "no row moved to a spare: the spares are not tested";
+      }
     }
   });
 }
@@ -176,6 +182,12 @@ TEST(DeviceRtlVsModel, RandomStreamsDefault) {
 }
 TEST(DeviceRtlVsModel, RandomStreamsWithFaults) {
   run_stream("small", 3, 400, harsh_faults());
+}
+// Rows that fail write-verify move to spare rows the same way in both.
+TEST(DeviceRtlVsModel, RandomStreamsWithFaultsAndSpareRows) {
+  FaultConfig f = harsh_faults();
+  f.setup.spare_rows = 4;
+  run_stream("small", 5, 400, f);
 }
 
 // Power-on restore into RTL tiles: an image programmed by a model-backed

@@ -84,10 +84,11 @@ int main(int argc, char** argv) {
   CHECK(use.device_time_ns > 0);
   /* No fault model: the NVM's cells never fail, so the ECC never acts. */
   CHECK(use.ecc_corrected == 0 && use.ecc_uncorrectable == 0 && use.nvm_program_retries == 0);
-  CHECK(use.nvm_scrubbed_rows == 0 && use.energy_ecc_pj == 0);
+  CHECK(use.nvm_scrubbed_rows == 0 && use.energy_ecc_pj == 0 && use.nvm_remapped_rows == 0);
 
   hycim_tile_health health;
   CHECK(hycim_get_tile_health(dev, 1, &health) == HYCIM_OK && health.ecc_corrected == 0);
+  CHECK(health.nvm_remapped_rows == 0 && health.nvm_spare_rows_used == 0);
   CHECK(hycim_get_tile_health(dev, 2, &health) == HYCIM_E_INVALID);
   CHECK(strstr(hycim_get_last_error(), "tile 2") != NULL);
   CHECK(strstr(hycim_get_last_error(), "2 tiles") != NULL);

@@ -142,6 +142,7 @@ TEST_P(DriverEcc, InfoNamesTheFaultSetup) {
   EXPECT_EQ(info.faults->ecc, "secded");
   EXPECT_EQ(info.faults->temp_c, 85.0);
   EXPECT_EQ(info.faults->verify_retries, 3u);
+  EXPECT_EQ(info.faults->spare_rows, 0u) << "no spares asked for";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DriverEcc, ::testing::Values("sim", "unix"),
@@ -185,9 +186,10 @@ TEST_P(DriverApi, TileHealthWithoutFaultsAndBadTiles) {
   ASSERT_EQ(dev_->info(&info), Status::kOk);
   EXPECT_FALSE(info.faults.has_value());
   for (uint32_t t = 0; t < 2; ++t) {
-    TileHealth h{1, 1, 1, 1};
+    TileHealth h{1, 1, 1, 1, 1, 1};
     ASSERT_EQ(dev_->tile_health(t, &h), Status::kOk);
-    EXPECT_EQ(h.ecc_corrected + h.ecc_uncorrectable + h.nvm_program_retries + h.nvm_scrubbed_rows,
+    EXPECT_EQ(h.ecc_corrected + h.ecc_uncorrectable + h.nvm_program_retries + h.nvm_scrubbed_rows +
+                  h.nvm_remapped_rows + h.nvm_spare_rows_used,
               0u);
   }
   TileHealth h{};

@@ -108,7 +108,8 @@ TEST_P(DriverApi, UsageCountsAKnownMvmStream) {
   EXPECT_EQ(u.energy_total_pj, u.energy_array_pj + u.energy_shift_add_pj + u.energy_sram_pj +
                                    u.energy_nvm_program_pj + u.energy_dma_pj + u.energy_ecc_pj);
   // No fault model on this device: its cells never fail and nothing checks them.
-  EXPECT_EQ(u.ecc_corrected + u.ecc_uncorrectable + u.nvm_program_retries + u.nvm_scrubbed_rows,
+  EXPECT_EQ(u.ecc_corrected + u.ecc_uncorrectable + u.nvm_program_retries + u.nvm_scrubbed_rows +
+                u.nvm_remapped_rows,
             0u);
   EXPECT_EQ(u.energy_ecc_pj, 0.0);
   EXPECT_GT(u.device_time_ns, before.device_time_ns);

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <fstream>
+#include <limits>
 
 #include "sim/nvm/format.hpp"
 #include "sim/nvm/nvm_image.hpp"
@@ -105,6 +106,38 @@ TEST(CellFaults, FlipsOnlyAddUpAsTheHazardGrowsAndTheNextFlipIsExact) {
   }
   // At hazard 1 about 1 - 1/e of the 256 cells have flipped.
   EXPECT_NEAR(double(prev.wrong_bits), 256 * (1 - std::exp(-1.0)), 5 * std::sqrt(256 * 0.23));
+}
+
+// PCM-like retention (flips_to 1): a cell holding 1 never flips, and a cell
+// holding 0 flips at exactly the hazard it would flip at both ways.
+TEST(CellFaults, OneWayRetentionOnlyMovesCellsTowardsItsState) {
+  tech::NvmFaults one_way = model(0, 0, 0, 0);
+  one_way.retention.flips_to = tech::Param{1, "test"};
+  const CellFaults both(setup(model(0, 0, 0, 0), 3, Protection::kNone), 32, 8);
+  const CellFaults up(setup(one_way, 3, Protection::kNone), 32, 8);
+  const std::vector<uint8_t> zeros(32, 0), halves(32, 0x0f);
+  for (double h : {1e-2, 0.2, 1.0}) {
+    SensedRow a, b, ones, half;
+    both.sense(2, 5, zeros, 1, h, a);
+    up.sense(2, 5, zeros, 1, h, b);
+    EXPECT_EQ(a.lanes, b.lanes) << h;
+    EXPECT_GT(b.wrong_bits, 0u) << h;
+    up.sense(2, 5, kOnes, 1, h, ones);
+    EXPECT_EQ(ones.wrong_bits, 0u) << h;
+    EXPECT_EQ(ones.next_flip_hazard, std::numeric_limits<double>::infinity());
+    up.sense(2, 5, halves, 1, h, half);
+    for (size_t l = 0; l < 32; ++l) {
+      EXPECT_EQ(half.lanes[l] & 0x0f, 0x0f) << h;               // the ones stay
+      EXPECT_EQ(half.lanes[l] & 0xf0, a.lanes[l] & 0xf0) << h;  // the zeros flip as before
+    }
+  }
+  // The record keeps it, and a model without it keeps the record it had.
+  EXPECT_THAT(to_record(setup(one_way)), HasSubstr("\"flips_to\":1"));
+  EXPECT_THAT(to_record(setup(model(0, 0, 0, 0))), ::testing::Not(HasSubstr("flips_to")));
+  EXPECT_EQ(from_record(to_record(setup(one_way)))->model.retention.flips_to->value, 1);
+  one_way.retention.flips_to->value = 2;
+  EXPECT_THAT([&] { one_way.validate(); },
+              ::testing::ThrowsMessage<tech::TechError>(HasSubstr("retention.flips_to: 2")));
 }
 
 TEST(CellFaults, EccCorrectsOneBadCellAndRefusesTwo) {

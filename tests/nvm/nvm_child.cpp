@@ -3,6 +3,9 @@
 //   nvm_child write PATH TILE ROW   write the row's next pattern once, exit 0
 //   nvm_child hammer PATH SEED      print "R" once open, then write random rows
 //                                   with their next patterns until killed
+//   nvm_child remap PATH SEED       as hammer, but one write in 64 moves the
+//                                   row to its tile's next free spare (while
+//                                   one is left); contents: placed_pattern
 //   nvm_child age PATH              print "R" once open, then age the image
 //                                   by one step (clock and seconds +1) again
 //                                   and again until killed
@@ -22,6 +25,7 @@
 namespace {
 
 using hycim::nvm::NvmImage;
+using hycim::nvm::test::placed_pattern;
 using hycim::nvm::test::row_pattern;
 
 void write_next(NvmImage& image, uint32_t tile, uint32_t row) {
@@ -36,6 +40,25 @@ void write_next(NvmImage& image, uint32_t tile, uint32_t row) {
   for (;;) {
     write_next(image, static_cast<uint32_t>(rng() % g.tiles),
                static_cast<uint32_t>(rng() % g.rows_per_tile));
+  }
+}
+
+[[noreturn]] void remap(NvmImage& image, uint64_t seed) {
+  if (::write(STDOUT_FILENO, "R", 1) != 1) std::_Exit(1);
+  std::mt19937_64 rng(seed);
+  const auto& g = image.geometry();
+  for (;;) {
+    const auto tile = static_cast<uint32_t>(rng() % g.tiles);
+    const auto row = static_cast<uint32_t>(rng() % g.rows_per_tile);
+    if (rng() % 64 == 0 && image.spares_used(tile) < g.spare_rows) {
+      // A fresh spare: its first write, wear 1.
+      const uint32_t spare = g.rows_per_tile + image.spares_used(tile);
+      image.remap_row(tile, row, placed_pattern(tile, row, spare, 1, g.row_bytes));
+    } else {
+      image.write_row(tile, row,
+                      placed_pattern(tile, row, image.physical_row(tile, row),
+                                     image.wear(tile, row) + 1, g.row_bytes));
+    }
   }
 }
 
@@ -59,6 +82,10 @@ int run(int argc, char** argv) {
     NvmImage image = NvmImage::open(argv[2]);
     hammer(image, std::stoull(argv[3]));
   }
+  if (mode == "remap" && argc == 4) {
+    NvmImage image = NvmImage::open(argv[2]);
+    remap(image, std::stoull(argv[3]));
+  }
   if (mode == "age" && argc == 3) {
     NvmImage image = NvmImage::open(argv[2]);
     age(image);
@@ -67,7 +94,7 @@ int run(int argc, char** argv) {
     NvmImage::open(argv[2]);
     return 0;
   }
-  std::fprintf(stderr, "usage: nvm_child write|hammer|age|open PATH [ARGS]\n");
+  std::fprintf(stderr, "usage: nvm_child write|hammer|remap|age|open PATH [ARGS]\n");
   return 1;
 }
 

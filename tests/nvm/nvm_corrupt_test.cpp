@@ -4,6 +4,9 @@
 // write.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cstring>
 
 #include "sim/nvm/format.hpp"
 #include "sim/nvm/nvm_image.hpp"
@@ -56,6 +59,19 @@ TEST_F(NvmImageCorrupt, BadMagicIsForeign) {
 TEST_F(NvmImageCorrupt, HeaderFieldFlipFailsTheChecksum) {
   test::flip_byte(path_, offsetof(format::FileHeader, rows_per_tile));
   expect_refused({"header", "checksum mismatch"});
+}
+
+// The header of an image written before spare rows: version 2, its crc right.
+TEST_F(NvmImageCorrupt, AVersionTwoImageIsRefusedNamingTheRemedy) {
+  format::FileHeader h = format::make_header(kGeometry);
+  h.version = 2;
+  h.crc = uint32_t(crc32(0, reinterpret_cast<const Bytef*>(&h), offsetof(format::FileHeader, crc)));
+  std::vector<uint8_t> bytes = test::read_bytes(path_);
+  std::memcpy(bytes.data(), &h, sizeof h);
+  test::write_bytes(path_, bytes);
+  expect_refused(
+      {"header: version 2 image (written before spare rows); this build reads "
+       "version 3: create a new image and program the weights again"});
 }
 
 TEST_F(NvmImageCorrupt, ForeignFilesAreRefused) {
@@ -116,7 +132,7 @@ TEST_F(NvmImageCorrupt, OneBadOlderSlotIsReadableAndRepairedByTheNextWrite) {
 // What a write torn by a crash leaves: part of the new slot over the older one.
 TEST_F(NvmImageCorrupt, TornWriteLeavesTheOldRow) {
   std::vector<uint8_t> slot(kSlot);
-  format::encode_slot(slot, 1, 3, 1, 3, row_pattern(1, 3, 3, 32));
+  format::encode_slot(slot, 1, 3, 1, 3, 3, row_pattern(1, 3, 3, 32));
   std::vector<uint8_t> bytes = test::read_bytes(path_);
   std::copy_n(slot.begin(), kSlot / 2, bytes.begin() + static_cast<ptrdiff_t>(slot_at(1)));
   test::write_bytes(path_, bytes);

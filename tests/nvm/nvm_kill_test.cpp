@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "sim/nvm/nvm_image.hpp"
@@ -68,6 +70,62 @@ TEST(NvmImageKill, EveryRowIsOldOrNewAfterRandomKills) {
   std::printf("%llu writes survived %d kills\n", static_cast<unsigned long long>(total_writes),
               kIterations);
   EXPECT_GT(total_writes, static_cast<uint64_t>(kIterations)) << "the child hardly wrote";
+}
+
+// The same while rows also move to spares (remap_row): after every kill each
+// row is in the place it last moved to or a later one (the move in flight
+// either took or did not), never on a spare another row holds, with exactly
+// the contents last written there; the tile's claimed spares never go back.
+TEST(NvmImageKill, EveryRowIsInItsOldOrNewPlaceAfterKillsDuringRemaps) {
+  // Enough spares that the child is still claiming them in the last rounds.
+  const Geometry g{2, 16, 1000, 160};
+  test::TempDir dir;
+  const auto path = dir.file("spared.nvm");
+  NvmImage::create(path, g);
+  std::mt19937 rng(20261205);
+  std::vector<uint32_t> last_place(g.rows());
+  for (uint64_t i = 0; i < g.rows(); ++i) last_place[i] = uint32_t(i % g.rows_per_tile);
+  std::vector<uint64_t> last_wear(g.rows(), 0);
+  std::vector<uint32_t> last_used(g.tiles, 0);
+  std::vector<uint8_t> row(g.row_bytes);
+
+  for (int it = 0; it < kIterations; ++it) {
+    test::RunningChild child = test::start_child({"remap", path.string(), std::to_string(it)});
+    wait_ready(child);
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % kMaxDelayUs));
+    test::kill_child(child);
+
+    NvmImage image = NvmImage::open(path);
+    for (uint32_t t = 0; t < g.tiles; ++t) {
+      const uint32_t used = image.spares_used(t);
+      ASSERT_GE(used, last_used[t]) << "iteration " << it << ": tile " << t;
+      last_used[t] = used;
+      std::set<uint32_t> places;
+      for (uint32_t r = 0; r < g.rows_per_tile; ++r) {
+        const uint32_t p = image.physical_row(t, r);
+        const uint64_t w = image.wear(t, r);
+        const uint64_t i = uint64_t{t} * g.rows_per_tile + r;
+        const std::string where = "iteration " + std::to_string(it) + ": tile " +
+                                  std::to_string(t) + " row " + std::to_string(r) + " on " +
+                                  std::to_string(p) + " wear " + std::to_string(w);
+        ASSERT_TRUE(p == r || (p >= g.rows_per_tile && p < g.rows_per_tile + used)) << where;
+        ASSERT_TRUE(places.insert(p).second) << where << ": another row is there";
+        ASSERT_GE(p, last_place[i]) << where;
+        if (p == last_place[i]) {
+          ASSERT_GE(w, last_wear[i]) << where;
+        }
+        last_place[i] = p;
+        last_wear[i] = w;
+        image.read_row(t, r, row);
+        ASSERT_EQ(row, test::placed_pattern(t, r, p, w, g.row_bytes)) << where;
+      }
+    }
+    VerifyReport report = image.verify();
+    ASSERT_TRUE(report.ok()) << "iteration " << it << ": " << report.summary();
+  }
+  const uint32_t claimed = last_used[0] + last_used[1];
+  std::printf("%u spares claimed over %d kills\n", claimed, kIterations);
+  EXPECT_GT(claimed, 0u) << "the child never remapped a row";
 }
 
 // The same for the image's age (what `hycim nvm age` writes): killed while it

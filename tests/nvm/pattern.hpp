@@ -23,4 +23,11 @@ inline std::vector<uint8_t> row_pattern(uint32_t tile, uint32_t row, uint64_t we
   return out;
 }
 
+// The same for a row that may live on a spare: the contents also depend on the
+// physical row holding them, so a row read from the wrong place never passes.
+inline std::vector<uint8_t> placed_pattern(uint32_t tile, uint32_t row, uint32_t physical_row,
+                                           uint64_t wear, uint32_t row_bytes) {
+  return row_pattern(tile, row, wear == 0 ? 0 : (uint64_t{physical_row} << 32) ^ wear, row_bytes);
+}
+
 }  // namespace hycim::nvm::test

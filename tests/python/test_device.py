@@ -43,6 +43,7 @@ def test_usage_counts_every_session_on_the_device_closed_ones_too(digits, uri):
         assert total["energy_total_pj"] == pytest.approx(ua["energy_total_pj"] + ub["energy_total_pj"])
         # Every counter adds up, the ECC's too (zero: this device's cells never fail).
         assert total["ecc_corrected"] == total["nvm_scrubbed_rows"] == total["energy_ecc_pj"] == 0
+        assert total["nvm_remapped_rows"] == 0
         b.close()
         assert d.usage()["macs"] == total["macs"]
         assert d.info()["commands_completed"] >= total["commands"]

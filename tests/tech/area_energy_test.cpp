@@ -100,6 +100,22 @@ TEST(TileArea, EccOfTheDefaultTile) {
   EXPECT_DOUBLE_EQ(s.ecc_logic, 4 * ((208 + 64) * 1.5 + 64 * 7 * 0.75) + 200 * 1.5);
 }
 
+// A spare row of the small tile with SEC-DED: 64 weight and 8 check cells, a
+// driver, and the 6-bit address (48 rows) in flip-flops with its comparator
+// (6 XORs, 5 AND stages).
+TEST(TileArea, SpareRows) {
+  const Technology t = round_technology();
+  CimArray array{spec::kSmallTile, WeightCell::kNvm, 1, false, false, true};
+  const TileArea none = tile_area(array, t);
+  EXPECT_EQ(none.spare_rows, 0);
+  array.spare_rows = 4;
+  const TileArea a = tile_area(array, t);
+  const double spare = (64 + 8) * 0.5 + 2 + 6 * (4 + 1.5) + 5 * 0.75;
+  EXPECT_DOUBLE_EQ(a.spare_rows, 4 * spare);
+  EXPECT_DOUBLE_EQ(a.total(), none.total() + 1.5 * 4 * spare);
+  EXPECT_DOUBLE_EQ(a.to_json()["spare_rows_um2"].get<double>(), 4 * spare);
+}
+
 TEST(CimEnergy, EventsOfTheSmallTile) {
   const TileEventEnergy e =
       tile_event_energy({spec::kSmallTile, WeightCell::kNvm}, round_technology());

@@ -22,7 +22,9 @@ inline constexpr uint32_t kMagic = 0x44594348;  // "HCYD" little-endian
 // 3: command records of device format 2.x (16-bit tile).
 // 4: hycim_usage gains the ECC counters and energy, INFO the NVM's fault
 //    setup, and TILE_HEALTH is new.
-inline constexpr uint16_t kVersion = 4;
+// 5: hycim_usage and hycim_tile_health gain the rows remapped to spare rows,
+//    hycim_tile_health the spare rows used, INFO the spare rows per tile.
+inline constexpr uint16_t kVersion = 5;
 inline constexpr size_t kMaxFds = 3;
 inline constexpr size_t kMaxMessage = 512;
 
@@ -120,6 +122,8 @@ struct ReplyInfo {
   double temp_c;
   char fault_model[64];
   char ecc[8];
+  uint32_t spare_rows;  // spare NVM rows per tile
+  uint32_t pad2;
 };
 // hycim_usage whole; energies and time as IEEE-754 doubles (both ends are on
 // one host).
@@ -132,8 +136,8 @@ struct ReplyTileHealth {
   hycim_tile_health health;
 };
 static_assert(sizeof(Reply) == 8 && sizeof(ReplyValue) == 16 && sizeof(ReplyCaps) == 64);
-static_assert(sizeof(ReplyError) == 32 && sizeof(ReplyInfo) == 432 && sizeof(ReplyUsage) == 152);
-static_assert(sizeof(ReplyTileHealth) == 40);
+static_assert(sizeof(ReplyError) == 32 && sizeof(ReplyInfo) == 440 && sizeof(ReplyUsage) == 160);
+static_assert(sizeof(ReplyTileHealth) == 56);
 
 // The C ABI structs that travel whole: fixed width, no padding, every field at
 // the offset the daemon and its clients agree on. A field added to
@@ -146,7 +150,7 @@ static_assert(offsetof(hycim_caps, id) == 0 && offsetof(hycim_caps, version) == 
               offsetof(hycim_caps, acc_bits) == 32 && offsetof(hycim_caps, rows_per_cycle) == 36 &&
               offsetof(hycim_caps, dma_windows) == 40 && offsetof(hycim_caps, flags) == 44 &&
               offsetof(hycim_caps, max_queue_entries) == 48);
-static_assert(sizeof(hycim_usage) == 18 * 8);
+static_assert(sizeof(hycim_usage) == 19 * 8);
 static_assert(offsetof(hycim_usage, commands) == 0 && offsetof(hycim_usage, tile_cycles) == 8 &&
               offsetof(hycim_usage, macs) == 16 && offsetof(hycim_usage, row_activations) == 24 &&
               offsetof(hycim_usage, nvm_programs) == 32 && offsetof(hycim_usage, dma_bytes) == 40 &&
@@ -161,12 +165,15 @@ static_assert(offsetof(hycim_usage, commands) == 0 && offsetof(hycim_usage, tile
               offsetof(hycim_usage, ecc_uncorrectable) == 112 &&
               offsetof(hycim_usage, nvm_program_retries) == 120 &&
               offsetof(hycim_usage, nvm_scrubbed_rows) == 128 &&
-              offsetof(hycim_usage, energy_ecc_pj) == 136);
-static_assert(sizeof(hycim_tile_health) == 4 * 8);
+              offsetof(hycim_usage, energy_ecc_pj) == 136 &&
+              offsetof(hycim_usage, nvm_remapped_rows) == 144);
+static_assert(sizeof(hycim_tile_health) == 6 * 8);
 static_assert(offsetof(hycim_tile_health, ecc_corrected) == 0 &&
               offsetof(hycim_tile_health, ecc_uncorrectable) == 8 &&
               offsetof(hycim_tile_health, nvm_program_retries) == 16 &&
-              offsetof(hycim_tile_health, nvm_scrubbed_rows) == 24);
+              offsetof(hycim_tile_health, nvm_scrubbed_rows) == 24 &&
+              offsetof(hycim_tile_health, nvm_remapped_rows) == 32 &&
+              offsetof(hycim_tile_health, nvm_spare_rows_used) == 40);
 static_assert(std::numeric_limits<double>::is_iec559 && sizeof(double) == 8);
 static_assert(sizeof(Header) + sizeof(ReplyInfo) <= kMaxMessage);
 

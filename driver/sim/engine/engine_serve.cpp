@@ -38,6 +38,7 @@ void charge(Usage& u, const device::Work& w, uint32_t n) {
   u.ecc_uncorrectable += w.ecc.uncorrectable;
   u.nvm_program_retries += w.ecc.retries;
   u.nvm_scrubbed_rows += w.ecc.scrubbed;
+  u.nvm_remapped_rows += w.ecc.remapped;
 }
 
 }  // namespace

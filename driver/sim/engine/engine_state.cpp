@@ -81,8 +81,9 @@ Status EngineState::info(DeviceInfo* out) {
   out->commands = commands_;
   out->faults.reset();
   if (const auto& f = platform_->device_config().faults)
-    out->faults = DeviceInfo::Faults{f->setup.model.name, f->setup.seed,
-                                     nvm::to_string(f->setup.ecc), f->temp_c, f->verify_retries};
+    out->faults =
+        DeviceInfo::Faults{f->setup.model.name, f->setup.seed,     nvm::to_string(f->setup.ecc),
+                           f->temp_c,           f->verify_retries, f->setup.spare_rows};
   out->nvm_rows_programmed = out->nvm_max_wear = 0;
   for (uint32_t t = 0; t < config_.tiles; ++t)
     for (uint32_t r = 0; r < platform_->tile(t).config().nvm_rows; ++r) {
@@ -210,11 +211,14 @@ Status EngineState::usage(uint32_t ctx, Usage* out) {
   return Status::kOk;
 }
 
-// The device's own per-tile counters: every context's commands on the tile.
+// The device's own per-tile counters: every context's commands on the tile;
+// and the spare rows the tile has used in its lifetime, which its NVM image
+// keeps across restarts.
 Status EngineState::tile_health(uint32_t tile, TileHealth* out) {
   if (tile >= config_.tiles) return Status::kInvalid;
   const device::EccCounts& e = platform_->stats().tile(tile).work.ecc;
-  *out = {e.corrected, e.uncorrectable, e.retries, e.scrubbed};
+  *out = {e.corrected, e.uncorrectable, e.retries,
+          e.scrubbed,  e.remapped,      platform_->spares_used(tile)};
   return Status::kOk;
 }
 

@@ -38,6 +38,9 @@ class Platform {
   // setup of its NVM image filled in.
   virtual const device::DeviceConfig& device_config() const = 0;
   virtual const tile::Tile& tile(uint32_t index) = 0;
+  // Spare NVM rows tile `index` has used in its lifetime (kept in the NVM
+  // image); 0 without a fault model.
+  virtual uint32_t spares_used(uint32_t tile) const = 0;
   // Simulated time now, in ns.
   virtual double now_ns() const = 0;
 };
