@@ -197,6 +197,7 @@ spec::TileConfig tile_of(const driver::Capabilities& c) {
 tech::CimArray array_of(const driver::Capabilities& c, const driver::DeviceInfo& i) {
   tech::CimArray a{tile_of(c), tech::WeightCell::kNvm};
   a.secded = i.faults && i.faults->ecc == "secded";
+  a.spare_rows = i.faults ? i.faults->spare_rows : 0;
   return a;
 }
 
