@@ -20,7 +20,7 @@ struct DeviceFlags {
   std::string tile, config, nvm, preset, tech;
   uint32_t tiles = 0;
   std::string faults, ecc;  // the NVM's fault model and its protection
-  std::string fault_seed, temp_c;
+  std::string fault_seed, temp_c, spare_rows;
 };
 
 // The URI the flags name; CliError when --device is mixed with shorthands or
@@ -38,11 +38,12 @@ inline std::string device_uri(const DeviceFlags& f) {
   if (!f.fault_seed.empty()) keys.push_back("fault_seed=" + f.fault_seed);
   if (!f.ecc.empty()) keys.push_back("ecc=" + f.ecc);
   if (!f.temp_c.empty()) keys.push_back("temp_c=" + f.temp_c);
+  if (!f.spare_rows.empty()) keys.push_back("spares=" + f.spare_rows);
   if (!f.devices.empty()) {
     if (!keys.empty())
       throw CliError(
           "--device names the device; --preset/--tile/--config/--tiles/--nvm/--tech/--faults/"
-          "--fault-seed/--ecc/--op-temp are shorthands for a sim:// URI and cannot be added to it",
+          "--fault-seed/--ecc/--op-temp/--spare-rows are shorthands for a sim:// URI and cannot be added to it",
           2);
     return f.devices.front();
   }
@@ -75,6 +76,9 @@ inline void add_device_options(CLI::App* c, DeviceFlags& f) {
       ->check(CLI::IsMember({"secded", "none"}));
   c->add_option("--op-temp", f.temp_c,
                 "shorthand: operating temperature in C with --faults (retention while it runs)");
+  c->add_option("--spare-rows", f.spare_rows,
+                "shorthand: spare NVM rows per tile with --faults (rows failing write-verify move "
+                "there); kept in its --nvm image");
 }
 
 inline void add_session_options(CLI::App* c, runtime::SessionOptions& o) {
