@@ -136,6 +136,8 @@ bool CommandRunner::pulse_verified(uint32_t row, const std::vector<uint8_t>& dat
 bool CommandRunner::program_row(uint32_t row, const std::vector<uint8_t>& data, Outcome& o,
                                 uint64_t& pulses) {
   const nvm::SensedRow* sensed = nullptr;
+  // The image's wear counts pulses, as the tile's does.
+  uint64_t before = pulses;
   bool ok = pulse_verified(row, data, o, pulses, sensed);
   bool moved = false;
   while (cells_ && (ok ? sensed && sensed->wrong_bits > 0 : o.status == DevStatus::kTileWornOut) &&
@@ -143,16 +145,19 @@ bool CommandRunner::program_row(uint32_t row, const std::vector<uint8_t>& data, 
     ++o.work.ecc.remapped;
     moved = true;
     o.status = DevStatus::kOk;
+    before = pulses;
     ok = pulse_verified(row, data, o, pulses, sensed);
     if (!ok) continue;  // a worn spare moves on to the next one
-    if (nvm_ && !nvm_->remap(index_, row, data, cells_->clock_at(port_->now_ns()))) {
+    if (nvm_ && !nvm_->remap(index_, row, data, cells_->clock_at(port_->now_ns()),
+                             static_cast<uint32_t>(pulses - before))) {
       o.status = DevStatus::kNvmIo;
       return false;
     }
   }
   if (!ok) return false;
   const float at = cells_ ? cells_->clock_at(port_->now_ns()) : 0;
-  if (!moved && nvm_ && !nvm_->store(index_, row, data, at)) {
+  if (!moved && nvm_ &&
+      !nvm_->store(index_, row, data, at, static_cast<uint32_t>(pulses - before))) {
     o.status = DevStatus::kNvmIo;
     return false;
   }

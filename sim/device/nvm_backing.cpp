@@ -41,9 +41,9 @@ void NvmBacking::restore(uint32_t index, tile::Tile& t) const {
 }
 
 bool NvmBacking::store(uint32_t index, uint32_t row, std::span<const uint8_t> lanes,
-                       float programmed_at) noexcept {
+                       float programmed_at, uint32_t pulses) noexcept {
   try {
-    image_.write_row(index, row, lanes, programmed_at);
+    image_.write_row(index, row, lanes, programmed_at, pulses);
     return true;
   } catch (const std::exception&) {
     return false;
@@ -51,9 +51,9 @@ bool NvmBacking::store(uint32_t index, uint32_t row, std::span<const uint8_t> la
 }
 
 bool NvmBacking::remap(uint32_t index, uint32_t row, std::span<const uint8_t> lanes,
-                       float programmed_at) noexcept {
+                       float programmed_at, uint32_t pulses) noexcept {
   try {
-    image_.remap_row(index, row, lanes, programmed_at);
+    image_.remap_row(index, row, lanes, programmed_at, pulses);
     return true;
   } catch (const std::exception&) {
     return false;

@@ -31,14 +31,15 @@ class NvmBacking {
   void restore(uint32_t index, tile::Tile& t) const;
   // Stores a programmed row (durable on return). False when the image could
   // not be written; the tile's row then differs from the image's.
-  bool store(uint32_t index, uint32_t row, std::span<const uint8_t> lanes,
-             float programmed_at = 0) noexcept;
+  // `pulses`: the program pulses the row took (its wear grows by as many).
+  bool store(uint32_t index, uint32_t row, std::span<const uint8_t> lanes, float programmed_at = 0,
+             uint32_t pulses = 1) noexcept;
   // Moves a row that failed write-verify to the tile's next free spare with
   // `lanes` as its contents (durable on return). False when the tile has no
   // free spare or the image could not be written; the row then stays where
   // it was, with its old contents in the image.
-  bool remap(uint32_t index, uint32_t row, std::span<const uint8_t> lanes,
-             float programmed_at = 0) noexcept;
+  bool remap(uint32_t index, uint32_t row, std::span<const uint8_t> lanes, float programmed_at = 0,
+             uint32_t pulses = 1) noexcept;
 
   // The image itself, for the fault model's record, clocks and age.
   nvm::NvmImage& image() { return image_; }

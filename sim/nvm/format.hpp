@@ -60,7 +60,7 @@ struct SlotHeader {
   uint32_t tile;        // tile, row and slot say where the slot belongs, so a block
   uint32_t row;         // written to the wrong offset is caught, not read as valid
   float programmed_at;  // the image's retention clock (AgeRecord) when written
-  uint64_t seq;         // writes of this physical row so far: its wear
+  uint64_t seq;         // program pulses of this physical row so far: its wear
   uint16_t slot;        // 0 or 1
   // The logical row whose contents the slot carries: `row` itself below
   // rows_per_tile; for a spare the row it replaces, or kNoRow when unused.

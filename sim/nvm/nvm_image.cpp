@@ -230,23 +230,30 @@ void NvmImage::read_row(uint32_t tile, uint32_t row, std::span<uint8_t> out) con
 }
 
 void NvmImage::write_row(uint32_t tile, uint32_t row, std::span<const uint8_t> data,
-                         float programmed_at) {
+                         float programmed_at, uint32_t pulses) {
   const uint32_t at = where_[logical_index(tile, row)];
   check_buffer("write_row", data.size());
-  write_slot(tile, at, static_cast<uint16_t>(row), data, programmed_at);
+  write_slot(tile, at, static_cast<uint16_t>(row), data, programmed_at, pulses);
 }
 
 void NvmImage::write_slot(uint32_t tile, uint32_t physical_row, uint16_t holds,
-                          std::span<const uint8_t> data, float programmed_at) {
+                          std::span<const uint8_t> data, float programmed_at, uint32_t pulses) {
+  // The sequence number is the wear and picks the newer slot: it must grow.
+  if (pulses == 0)
+    throw std::invalid_argument(
+        fmt::format("NVM image {}: a write of tile {} row {} with no "
+                    "program pulse",
+                    path_.string(), tile, holds));
   RowState& s = rows_[physical_index(tile, physical_row)];
   // The slot not holding the newest contents is the only one ever written, so
   // until fdatasync returns the old contents stay intact in the other slot.
   uint32_t target = 1u - s.current;
-  format::encode_slot(scratch_, tile, physical_row, target, holds, s.seq + 1, data, programmed_at);
+  const uint64_t seq = s.seq + pulses;
+  format::encode_slot(scratch_, tile, physical_row, target, holds, seq, data, programmed_at);
   io::write_at(fd_.get(), scratch_, format::slot_offset(geometry_, tile, physical_row, target),
                path_);
   io::sync_data(fd_.get(), path_);
-  s = {s.seq + 1, programmed_at, static_cast<uint8_t>(target)};
+  s = {seq, programmed_at, static_cast<uint8_t>(target)};
 }
 
 }  // namespace hycim::nvm

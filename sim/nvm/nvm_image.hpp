@@ -73,11 +73,12 @@ class NvmImage {
   uint64_t wear(uint32_t tile, uint32_t row) const;
   // The retention clock the row was last written at (write_row's argument).
   float programmed_at(uint32_t tile, uint32_t row) const;
-  // Stores new contents and adds one to the row's wear; durable on return.
-  // On an exception the row keeps its old contents in this object; on disk it
-  // holds the old or the new ones.
+  // Stores new contents and adds `pulses` (at least 1: the program pulses
+  // the contents took, write-verify's repeats included) to the row's wear;
+  // durable on return. On an exception the row keeps its old contents in
+  // this object; on disk it holds the old or the new ones.
   void write_row(uint32_t tile, uint32_t row, std::span<const uint8_t> data,
-                 float programmed_at = 0);
+                 float programmed_at = 0, uint32_t pulses = 1);
 
   // Where the row lives: the row itself, or rows_per_tile + s on spare s.
   uint32_t physical_row(uint32_t tile, uint32_t row) const;
@@ -86,14 +87,14 @@ class NvmImage {
   // back, so the next free one is rows_per_tile + spares_used(tile).
   uint32_t spares_used(uint32_t tile) const;
   // Moves the row to the tile's next free spare with `data` as its contents:
-  // the spare's wear + 1 (a fresh spare: 1), durable on return; from then on
+  // the spare's wear + `pulses` (as write_row), durable on return; from then on
   // the row reads, writes and wears on the spare. A row already on a spare
   // moves to the next one. Throws NvmImageError when the tile has no free
   // spare, std::out_of_range / std::invalid_argument as write_row. A kill at
   // any instant leaves the row in its old place with its old contents or on
   // the new spare with `data`.
   void remap_row(uint32_t tile, uint32_t row, std::span<const uint8_t> data,
-                 float programmed_at = 0);
+                 float programmed_at = 0, uint32_t pulses = 1);
   struct Remap {
     uint32_t row;        // the logical row
     uint32_t spare_row;  // the physical row it lives on (physical_row)
@@ -134,7 +135,7 @@ class NvmImage {
   // Writes the slot of a physical row that does not hold its newest contents,
   // then fdatasyncs, then makes it current.
   void write_slot(uint32_t tile, uint32_t physical_row, uint16_t holds,
-                  std::span<const uint8_t> data, float programmed_at);
+                  std::span<const uint8_t> data, float programmed_at, uint32_t pulses);
 
   std::filesystem::path path_;
   io::UniqueFd fd_;

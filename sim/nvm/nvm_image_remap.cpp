@@ -30,7 +30,7 @@ uint32_t NvmImage::spares_used(uint32_t tile) const {
 }
 
 void NvmImage::remap_row(uint32_t tile, uint32_t row, std::span<const uint8_t> data,
-                         float programmed_at) {
+                         float programmed_at, uint32_t pulses) {
   const uint64_t at = logical_index(tile, row);
   check_buffer("remap_row", data.size());
   uint32_t& used = spares_used_[tile];
@@ -41,7 +41,7 @@ void NvmImage::remap_row(uint32_t tile, uint32_t row, std::span<const uint8_t> d
   const uint32_t spare = geometry_.rows_per_tile + used;
   // Only the spare is written: until this write is durable the row's old
   // place (and any older spare) still holds it, and nothing else changes.
-  write_slot(tile, spare, static_cast<uint16_t>(row), data, programmed_at);
+  write_slot(tile, spare, static_cast<uint16_t>(row), data, programmed_at, pulses);
   where_[at] = spare;
   ++used;
 }

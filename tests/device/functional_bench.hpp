@@ -63,6 +63,16 @@ class FunctionalBench {
   uint64_t data(uint64_t offset) const { return kBase + HostBench::kDataOffset + offset; }
   std::span<uint8_t> mem(uint64_t addr, uint64_t len) { return {&mem_[addr - kBase], len}; }
   FunctionalDevice& device() { return dev_; }
+  // The wear of rows [0, rows) of `tile` (READ_WEAR through host memory at
+  // data(kWearOffset)).
+  std::vector<uint32_t> wear(uint32_t tile, uint32_t rows) {
+    constexpr uint64_t kWearOffset = 8192;
+    EXPECT_EQ(status_of(run({cmd::read_wear(0, tile, 0, rows, data(kWearOffset))})[0]),
+              DevStatus::kOk);
+    std::vector<uint32_t> w(rows);
+    std::memcpy(w.data(), mem(data(kWearOffset), rows * 4).data(), rows * 4);
+    return w;
+  }
 
  private:
   std::vector<uint8_t> mem_;

@@ -65,13 +65,6 @@ class Scrub : public ::testing::Test {
     }
     return out;
   }
-  std::vector<uint32_t> wear(FunctionalBench& b) {
-    EXPECT_EQ(status_of(b.run({cmd::read_wear(1, kTile, 0, kNvmRows, b.data(8192))})[0]),
-              DevStatus::kOk);
-    std::vector<uint32_t> w(kNvmRows);
-    std::memcpy(w.data(), b.mem(b.data(8192), kNvmRows * 4).data(), kNvmRows * 4);
-    return w;
-  }
 
   std::filesystem::path dir_;
   DeviceConfig config_;
@@ -112,7 +105,7 @@ TEST_F(Scrub, ProgramsAgainExactlyTheRowsTheEccCorrected) {
   // write-verify SYNC for each corrected row, and a SYNC at the end.
   EXPECT_GE(done[0].cycles, kNvmRows + corrected * 3);
 
-  const auto w = wear(b);
+  const auto w = b.wear(kTile, kNvmRows);
   for (uint32_t r = 0; r < kNvmRows; ++r)
     EXPECT_EQ(w[r], health[r] == nvm::RowHealth::kCorrected ? 2u : 1u) << "row " << r;
   // Scrubbed rows read clean now: a second SCRUB corrects and programs nothing.

@@ -5,11 +5,10 @@
 // through hycimd; the fault setup in DeviceInfo; tiles the device lacks
 // refused at every layer.
 #include <cstring>
-#include <fstream>
 #include <random>
 
 #include "driver/lib/backend.hpp"
-#include "tests/driver/backend_fixture.hpp"
+#include "tests/driver/fault_device.hpp"
 
 namespace hycim::driver::test {
 namespace {
@@ -22,26 +21,10 @@ constexpr const char* kHarshModel = R"({
   "endurance": 1e9, "retention": {"ea_ev": 1.0, "ber": 1e-12, "time_s": 1e9, "temp_c": 85}})";
 constexpr uint32_t kTiles = 2, kRows = 32, kLanes = 8, kMvms = 60;
 
-// A small 2-tile device with the harsh model (seed 9, SECDED) and a fresh NVM
-// image: `backend` "sim" in this process, "unix" in a hycimd child.
-struct FaultyDevice {
-  TempDir dir;
-  std::unique_ptr<DaemonProcess> daemon;
-  std::string uri;
-
-  explicit FaultyDevice(const std::string& backend) {
-    const std::string model = dir.path + "/harsh.json";
-    std::ofstream(model) << kHarshModel;
-    if (backend == "unix") {
-      daemon = std::make_unique<DaemonProcess>(
-          std::vector<std::string>{"--config", "small", "--tiles", "2", "--faults", model,
-                                   "--fault-seed", "9", "--ecc", "secded"});
-      uri = daemon->uri();
-    } else {
-      uri = "sim://?config=small&tiles=2&faults=" + model +
-            "&fault_seed=9&ecc=secded&nvm=" + dir.path + "/dev.nvm";
-    }
-  }
+// The harsh model (seed 9) on `backend` (FaultDevice: "sim" or "unix").
+struct FaultyDevice : FaultDevice {
+  explicit FaultyDevice(const std::string& backend)
+      : FaultDevice(backend, "harsh", kHarshModel, 9) {}
 };
 
 // Programs every NVM row of both tiles, then runs kMvms MVMs over all of them
@@ -62,25 +45,7 @@ std::vector<CompletionRecord> wear_out(Device& d) {
   for (uint32_t i = 0; i < kMvms; ++i)
     for (uint16_t t = 0; t < kTiles; ++t)
       cmds.push_back(cmd::mvm(++seq, t, 0, kRows, kRows, x->iova(), y->iova()));
-  auto q = d.create_queue(64);
-  std::vector<CompletionRecord> done(cmds.size());
-  size_t sent = 0, got = 0;
-  while (got < cmds.size()) {
-    size_t took = 0;
-    if (sent < cmds.size()) q->submit(std::span(cmds).subspan(sent), &took);
-    sent += took;
-    size_t n = 0;
-    EXPECT_EQ(q->wait(std::span(done).subspan(got, sent - got), 1, 5000ms, &n), Status::kOk);
-    if (n == 0) break;
-    got += n;
-  }
-  return done;
-}
-
-TileHealth health_of(const Device& d, uint32_t tile) {
-  TileHealth h{};
-  EXPECT_EQ(d.tile_health(tile, &h), Status::kOk) << "tile " << tile;
-  return h;
+  return run_all(d, cmds);
 }
 
 class DriverEcc : public ::testing::TestWithParam<const char*> {};

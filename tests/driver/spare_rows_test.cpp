@@ -6,10 +6,9 @@
 // the same values from every path. Where the rows go is
 // tests/device/nvm_spare_test.cpp's; here only what reaches the host.
 #include <cstring>
-#include <fstream>
 #include <random>
 
-#include "tests/driver/backend_fixture.hpp"
+#include "tests/driver/fault_device.hpp"
 
 namespace hycim::driver::test {
 namespace {
@@ -23,30 +22,11 @@ constexpr const char* kStuckModel = R"({
   "endurance": 1e9, "retention": {"ea_ev": 1.0, "ber": 1e-30, "time_s": 1e9, "temp_c": 85}})";
 constexpr uint32_t kTiles = 2, kRows = 32, kLanes = 8, kSpares = 4;
 
-// The small config, 2 tiles, the stuck model (seed 5, SECDED), kSpares spare
-// rows a tile and a fresh NVM image: `backend` "sim" in this process, "unix"
-// in a hycimd child, "unix-systemc" in one running the SystemC engine.
-struct SparingDevice {
-  TempDir dir;
-  std::unique_ptr<DaemonProcess> daemon;
-  std::string uri;
-
-  explicit SparingDevice(const std::string& backend) {
-    const std::string model = dir.path + "/stuck.json";
-    std::ofstream(model) << kStuckModel;
-    if (backend.rfind("unix", 0) == 0) {
-      std::vector<std::string> args{"--config", "small",  "--tiles",      "2",
-                                    "--faults", model,    "--fault-seed", "5",
-                                    "--ecc",    "secded", "--spare-rows", std::to_string(kSpares)};
-      if (backend == "unix-systemc") args.insert(args.end(), {"--engine", "systemc"});
-      daemon = std::make_unique<DaemonProcess>(args);
-      uri = daemon->uri();
-    } else {
-      uri = "sim://?config=small&tiles=2&faults=" + model +
-            "&fault_seed=5&ecc=secded&spares=" + std::to_string(kSpares) + "&nvm=" + dir.path +
-            "/dev.nvm";
-    }
-  }
+// The stuck model (seed 5) with kSpares spare rows a tile, on `backend`
+// (FaultDevice: "sim", "unix", "unix-systemc").
+struct SparingDevice : FaultDevice {
+  explicit SparingDevice(const std::string& backend)
+      : FaultDevice(backend, "stuck", kStuckModel, 5, kSpares) {}
 };
 
 // Programs every NVM row of both tiles, one command a row (a row left
@@ -62,25 +42,7 @@ std::vector<CompletionRecord> program_every_row(Device& d) {
   for (uint16_t t = 0; t < kTiles; ++t)
     for (uint32_t r = 0; r < kRows; ++r)
       cmds.push_back(cmd::program_nvm(++seq, t, r, 1, w->iova() + r * kLanes));
-  auto q = d.create_queue(64);
-  std::vector<CompletionRecord> done(cmds.size());
-  size_t sent = 0, got = 0;
-  while (got < cmds.size()) {
-    size_t took = 0;
-    if (sent < cmds.size()) q->submit(std::span(cmds).subspan(sent), &took);
-    sent += took;
-    size_t n = 0;
-    EXPECT_EQ(q->wait(std::span(done).subspan(got, sent - got), 1, 5000ms, &n), Status::kOk);
-    if (n == 0) break;
-    got += n;
-  }
-  return done;
-}
-
-TileHealth health_of(const Device& d, uint32_t tile) {
-  TileHealth h{};
-  EXPECT_EQ(d.tile_health(tile, &h), Status::kOk) << "tile " << tile;
-  return h;
+  return run_all(d, cmds);
 }
 
 class DriverEccSpareRows : public ::testing::TestWithParam<const char*> {};

@@ -40,6 +40,27 @@ class NvmImageSpares : public ::testing::Test {
   std::filesystem::path path_ = dir_.file("spared.nvm");
 };
 
+// Wear counts program pulses: a write that took three (write-verify's
+// repeats) adds three, on a row's own place and on a spare, kept across a
+// reopen; a write of no pulse would not move the sequence and is refused.
+TEST_F(NvmImageSpares, WearGrowsByThePulsesAWriteTook) {
+  {
+    NvmImage image = create();
+    image.write_row(1, 2, contents(1, 2, 0), 0, 3);
+    EXPECT_EQ(image.wear(1, 2), 3u);
+    image.remap_row(1, 2, contents(1, 2, 1), 0, 2);
+    EXPECT_EQ(image.wear(1, 2), 2u);
+    image.write_row(1, 2, contents(1, 2, 2), 0, 4);
+    EXPECT_EQ(image.wear(1, 2), 6u);
+    EXPECT_THAT([&] { image.write_row(1, 3, contents(1, 3, 0), 0, 0); },
+                ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("no program pulse")));
+    EXPECT_EQ(image.wear(1, 3), 0u);
+  }
+  NvmImage image = NvmImage::open(path_);
+  EXPECT_EQ(image.wear(1, 2), 6u);
+  EXPECT_EQ(read(image, 1, 2), contents(1, 2, 2));
+}
+
 TEST_F(NvmImageSpares, AGeometryWithSparesRoundTripsAndSizesTheFile) {
   EXPECT_EQ(kSpared.physical_rows_per_tile(), 12u);
   EXPECT_EQ(kSpared.rows(), 24u);
