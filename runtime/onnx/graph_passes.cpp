@@ -38,10 +38,14 @@ std::string fresh_name(const Graph& g, const std::string& base) {
   return name;
 }
 
+// QuantizeLinear of a constant folds: that is how PyTorch exports a
+// fake-quantized weight (float, QuantizeLinear, DequantizeLinear), and the
+// folded 8-bit initializer is what QDQ fusion puts on the tiles as it is.
+// DequantizeLinear never does, as fusion reads it.
 bool foldable(const Node& n) {
   static const std::set<std::string> never = {
-      "QuantizeLinear",   "DequantizeLinear",  "RandomNormal", "RandomUniform",
-      "RandomNormalLike", "RandomUniformLike", "Bernoulli",    "Multinomial"};
+      "DequantizeLinear",  "RandomNormal", "RandomUniform", "RandomNormalLike",
+      "RandomUniformLike", "Bernoulli",    "Multinomial"};
   return (n.domain.empty() || n.domain == "ai.onnx") && kernel_table().count(n.op_type) &&
          n.op_type.rfind("hycim.", 0) != 0 && !never.count(n.op_type) && !runs_on_device(n.op_type);
 }

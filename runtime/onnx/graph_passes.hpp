@@ -7,8 +7,9 @@
 //   fold_constants      nodes whose inputs are all constant (Constant nodes,
 //                       Shape of a statically shaped value, then whatever
 //                       computes on those) become initializers; host
-//                       operators only, never Quantize/DequantizeLinear
-//                       (QDQ fusion needs them) nor random ones
+//                       operators only, QuantizeLinear of a weight too,
+//                       never DequantizeLinear (QDQ fusion reads it) nor
+//                       random ones
 //   fold_batch_norms    BatchNormalization after a Conv or Gemm with constant
 //                       weights, whose output only it reads, is merged into
 //                       them (weights scaled per output channel, bias moved)

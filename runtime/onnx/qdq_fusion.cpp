@@ -63,12 +63,14 @@ bool weight(const Graph& g, const Node& dq, size_t rank, int64_t channel_axis) {
 const char* fused_op(const Graph& g, const Node& n, const Node& da, const Node& dw) {
   if (!n.domain.empty() || !per_tensor(g, da)) return nullptr;
   if (n.op_type == "MatMul") return weight(g, dw, 2, 1) ? kQdqMatMul : nullptr;
-  if (n.op_type == "Gemm") {
-    if (n.attr_int("transA", 0) != 0) return nullptr;
+  if (n.op_type == "Gemm")
     return weight(g, dw, 2, n.attr_int("transB", 0) != 0 ? 0 : 1) ? kQdqGemm : nullptr;
+  if (n.op_type == "Conv") {
+    // 1-, 2- and 3-D, any group: ConvInteger's product covers them all.
+    const Tensor* w = initializer(g, dw.input(0));
+    return w && w->rank() >= 3 && w->rank() <= 5 && weight(g, dw, w->rank(), 0) ? kQdqConv
+                                                                                : nullptr;
   }
-  if (n.op_type == "Conv")
-    return n.attr_int("group", 1) == 1 && weight(g, dw, 4, 0) ? kQdqConv : nullptr;
   return nullptr;
 }
 
@@ -99,18 +101,32 @@ void qdq_matmul(ExecContext& ctx) {
   ctx.out[0] = std::move(y);
 }
 
-// Y = alpha * (A - za) . op(B - zb) * sa * sb[col] + beta * C, with transA = 0.
+// A^T (transA = 1: K x M bytes) as the M x K rows the tiles take, transposed
+// on the host: the activation is the operand that changes per run anyway.
+std::vector<uint8_t> transposed_rows(std::span<const uint8_t> a, size_t k, size_t m) {
+  std::vector<uint8_t> rows(a.size());
+  for (size_t i = 0; i < k; ++i)
+    for (size_t j = 0; j < m; ++j) rows[j * k + i] = a[i * m + j];
+  return rows;
+}
+
+// Y = alpha * op(A - za) . op(B - zb) * sa * sb[col] + beta * C.
 void qdq_gemm(ExecContext& ctx) {
   const Tensor &a = ctx.input(0), &b = ctx.input(3);
   if (a.rank() != 2 || b.rank() != 2) throw RuntimeError("Gemm needs 2-D A and B");
+  const bool ta = ctx.node.attr_int("transA", 0) != 0;
   const bool tb = ctx.node.attr_int("transB", 0) != 0;
   const float alpha = ctx.node.attr_float("alpha", 1.0f), beta = ctx.node.attr_float("beta", 1.0f);
-  const auto m = static_cast<uint32_t>(a.shape()[0]), k = static_cast<uint32_t>(a.shape()[1]);
+  const auto m = static_cast<uint32_t>(a.shape()[ta ? 1 : 0]);
+  const auto k = static_cast<uint32_t>(a.shape()[ta ? 0 : 1]);
   const auto n = static_cast<uint32_t>(b.shape()[tb ? 0 : 1]);
   if (b.shape()[tb ? 1 : 0] != k)
     throw RuntimeError(fmt::format("Gemm: A {} and B {} do not multiply", shape_string(a.shape()),
                                    shape_string(b.shape())));
-  const auto abytes = bytes8(a, "A"), bbytes = bytes8(b, "B");
+  std::span<const uint8_t> abytes = bytes8(a, "A");
+  const std::vector<uint8_t> at = ta ? transposed_rows(abytes, k, m) : std::vector<uint8_t>();
+  if (ta) abytes = at;
+  const auto bbytes = bytes8(b, "B");
   const ZeroPoints za = zero_points(ctx, 2, 1, "A zero point");
   const ZeroPoints zb = zero_points(ctx, 5, n, "B zero point");
   // op(B) read through strides: B^T needs no copy.
@@ -158,6 +174,49 @@ void qdq_conv(ExecContext& ctx) {
   ctx.out[0] = std::move(y);
 }
 
+// PyTorch exports Linear on a 3-D input as MatMul(x, Transpose(W)), with the
+// fake-quantized W behind a DequantizeLinear. A Transpose of a 2-D 8-bit
+// weight's DequantizeLinear becomes a DequantizeLinear of the transposed
+// weight (its channel axis swapped), so the MatMul fuses like any other.
+// Adds the old DequantizeLinear nodes to `bypassed`; returns how many were
+// rewritten.
+int transpose_dequantized_weights(Graph& g, std::set<size_t>& bypassed) {
+  std::map<std::string, const Node*> by_output;
+  for (const Node& n : g.nodes)
+    for (const auto& o : n.outputs) by_output[o] = &n;
+  int rewritten = 0;
+  for (Node& t : g.nodes) {
+    if (t.op_type != "Transpose" || !t.domain.empty() || t.inputs.size() != 1) continue;
+    const Node* dq = producer(by_output, t.inputs[0]);
+    if (!dq) continue;
+    const Tensor* w = initializer(g, dq->input(0));
+    if (!w || w->rank() != 2 || !is8(*w) || dq_params(g, *dq) == 0) continue;
+    if (t.has_attr("perm") && t.attrs.at("perm").ints != std::vector<int64_t>{1, 0}) continue;
+    const auto rows = static_cast<size_t>(w->shape()[0]), cols = static_cast<size_t>(w->shape()[1]);
+    Tensor wt(w->dtype(), {w->shape()[1], w->shape()[0]});
+    const auto transpose = [&](const auto& from, auto& to) {
+      for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < cols; ++c) to[c * rows + r] = from[r * cols + c];
+    };
+    if (w->dtype() == DType::kInt8)
+      transpose(w->values<int8_t>(), wt.values<int8_t>());
+    else
+      transpose(w->values<uint8_t>(), wt.values<uint8_t>());
+    std::string name = dq->input(0) + "_transposed";
+    while (g.initializers.count(name)) name += "_";
+    g.initializers[name] = std::move(wt);
+    int64_t axis = dq->attr_int("axis", 1);
+    if (axis < 0) axis += 2;
+    t.op_type = "DequantizeLinear";
+    t.inputs = {name, dq->input(1), dq->input(2)};
+    t.attrs.clear();
+    if (dq_params(g, *dq) > 1) t.attrs["axis"].i = 1 - axis;
+    bypassed.insert(dq->index);
+    ++rewritten;
+  }
+  return rewritten;
+}
+
 }  // namespace
 
 void add_qdq_kernels(std::map<std::string, KernelFn>& t) {
@@ -167,11 +226,12 @@ void add_qdq_kernels(std::map<std::string, KernelFn>& t) {
 }
 
 QdqFusion fuse_qdq(Graph& g) {
+  QdqFusion f;
+  std::set<size_t> bypassed;  // indices of DequantizeLinear nodes a fused node no longer reads
+  f.transposed = transpose_dequantized_weights(g, bypassed);
   std::map<std::string, const Node*> by_output;
   for (const Node& n : g.nodes)
     for (const auto& o : n.outputs) by_output[o] = &n;
-  QdqFusion f;
-  std::set<size_t> bypassed;  // indices of DequantizeLinear nodes a fused node no longer reads
   for (Node& n : g.nodes) {
     const Node* da = producer(by_output, n.input(0));
     const Node* dw = producer(by_output, n.input(1));

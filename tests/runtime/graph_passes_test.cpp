@@ -74,7 +74,7 @@ TEST(GraphPasses, ConstantNodesBecomeInitializersSoTheirWeightsAreWeights) {
   EXPECT_EQ(g.initializers.at("Wt"), floats({2, 2}, {1, 3, 2, 4}));
 }
 
-TEST(GraphPasses, QuantizeDequantizeAndDeviceOperatorsAreNotFolded) {
+TEST(GraphPasses, DequantizeAndDeviceOperatorsAreNotFolded) {
   Graph g;
   g.opset = 13;
   g.outputs = {{"y", DType::kFloat, {2, 2}}};
@@ -84,6 +84,29 @@ TEST(GraphPasses, QuantizeDequantizeAndDeviceOperatorsAreNotFolded) {
   g.nodes = {node(0, "DequantizeLinear", {"q", "s"}, {"w"}), node(1, "MatMul", {"a", "w"}, {"y"})};
   EXPECT_EQ(fold_constants(g), 0);
   EXPECT_EQ(g.nodes.size(), 2u);
+}
+
+// A float weight through QuantizeLinear (PyTorch's export of a fake-quantized
+// weight) folds into the 8-bit initializer, rounded half to even and
+// saturated as QuantizeLinear does; the DequantizeLinear after it stays.
+TEST(GraphPasses, QuantizeLinearOfAWeightFoldsToItsIntegers) {
+  Graph g;
+  g.opset = 13;
+  g.outputs = {{"y", DType::kFloat, {2, 3}}};
+  g.initializers["wf"] = floats({3}, {1.25f, -0.75f, 100.0f});
+  g.initializers["s"] = floats({}, {0.5f});
+  g.initializers["z"] = Tensor(Shape{}, std::vector<int8_t>{1});
+  g.nodes = {node(0, "QuantizeLinear", {"wf", "s", "z"}, {"wq"}),
+             node(1, "DequantizeLinear", {"wq", "s", "z"}, {"w"}),
+             node(2, "Mul", {"x", "w"}, {"y"})};
+  EXPECT_EQ(fold_constants(g), 1);
+  ASSERT_EQ(g.nodes.size(), 2u);
+  EXPECT_EQ(g.nodes[0].op_type, "DequantizeLinear");
+  ASSERT_TRUE(g.initializers.count("wq"));
+  const Tensor& q = g.initializers.at("wq");
+  EXPECT_EQ(q.dtype(), DType::kInt8);
+  // 2.5 -> 2 (+1), -1.5 -> -2 (+1), 200 saturates at 127.
+  EXPECT_EQ(q.values<int8_t>(), (std::vector<int8_t>{3, -1, 127}));
 }
 
 // x (1x3 static) -> Shape -> Gather(1) -> Unsqueeze -> Concat([1, n]) -> Reshape(x):

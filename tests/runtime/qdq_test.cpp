@@ -3,8 +3,10 @@
 // operands, zero points applied exactly on the host, scaled once. The fused
 // run equals an exact integer reference computed here up to the final float
 // scaling, equals the CPU executor's float path up to float summation order,
-// and reports no quantization error bound. Nodes that do not qualify
-// (transA = 1, group = 2) stay on the float path and still run correctly.
+// and reports no quantization error bound. Weights come as ONNX Runtime's
+// quantizer writes them (8-bit initializers) or as PyTorch exports a
+// fake-quantized weight (a float initializer through QuantizeLinear), which
+// constant folding turns into the same 8-bit initializer.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
@@ -82,10 +84,13 @@ struct Case {
 
 enum class Bias { kNone, kInt32, kFloat };
 
-// Weight scales and zero points: per output channel or one for all.
+// Weight scales and zero points: per output channel or one for all. With
+// `as_float` the weight is stored as PyTorch exports it: the float values
+// (q - z) * s, quantized by a QuantizeLinear node in the graph.
 struct WeightParams {
   std::vector<float> scale;
   std::vector<int32_t> zero;
+  bool as_float = false;
   float s(size_t ch) const { return scale.size() == 1 ? scale[0] : scale[ch]; }
   int32_t z(size_t ch) const { return zero.size() == 1 ? zero[0] : zero[ch]; }
 };
@@ -108,9 +113,23 @@ std::vector<double> add_weight_and_bias(onnx::GraphProto* g, const std::vector<i
                                         Rng& rng) {
   const std::vector<int64_t> pdims =
       wp.scale.size() == 1 ? std::vector<int64_t>{} : std::vector<int64_t>{int64_t(channels)};
-  add_init(g, "wq", onnx::TensorProto::INT8, wdims, wq);
   add_init(g, "sw", onnx::TensorProto::FLOAT, pdims, {}, wp.scale);
   add_init(g, "zw", onnx::TensorProto::INT8, pdims, wp.zero);
+  if (wp.as_float) {
+    // Channel of element i along `axis` of wdims.
+    int64_t inner = 1;
+    for (size_t d = size_t(axis) + 1; d < wdims.size(); ++d) inner *= wdims[d];
+    std::vector<float> wf(wq.size());
+    for (size_t i = 0; i < wq.size(); ++i) {
+      const auto ch = size_t((int64_t(i) / inner) % wdims[size_t(axis)]);
+      wf[i] = float(wq[i] - wp.z(ch)) * wp.s(ch);
+    }
+    add_float_init(g, "wf", wdims, wf);
+    auto* qw = add_node(g, "QuantizeLinear", {"wf", "sw", "zw"}, {"wq"});
+    if (!pdims.empty()) set_int(qw, "axis", axis);
+  } else {
+    add_init(g, "wq", onnx::TensorProto::INT8, wdims, wq);
+  }
   auto* dw = add_node(g, "DequantizeLinear", {"wq", "sw", "zw"}, {"wd"});
   if (!pdims.empty()) set_int(dw, "axis", axis);
   std::vector<double> b;
@@ -139,14 +158,16 @@ std::vector<double> add_weight_and_bias(onnx::GraphProto* g, const std::vector<i
 
 struct GemmCase {
   bool trans_a = false, trans_b = false, per_channel = false, signed_act = false;
+  bool float_weights = false;
   Bias bias = Bias::kInt32;
   float alpha = 1, beta = 1;
 };
 
 std::string describe(const GemmCase& c) {
-  return fmt::format("Gemm transA={} transB={} {} {} bias={} alpha={} beta={}", c.trans_a,
+  return fmt::format("Gemm transA={} transB={} {} {} bias={} alpha={} beta={}{}", c.trans_a,
                      c.trans_b, c.per_channel ? "per-channel" : "per-tensor",
-                     c.signed_act ? "int8" : "uint8", static_cast<int>(c.bias), c.alpha, c.beta);
+                     c.signed_act ? "int8" : "uint8", static_cast<int>(c.bias), c.alpha, c.beta,
+                     c.float_weights ? " float weights" : "");
 }
 
 constexpr int64_t kM = 3, kK = 40, kN = 12;
@@ -167,7 +188,8 @@ Case gemm_case(const GemmCase& c, const std::string& path) {
   std::vector<int32_t> a(kM * kK), wq(kK * kN);
   for (auto& v : a) v = c.signed_act ? rng.next(-128, 127) : rng.next(0, 255);
   for (auto& v : wq) v = rng.next(-128, 127);
-  const WeightParams wp = weight_params(c.per_channel, kN);
+  WeightParams wp = weight_params(c.per_channel, kN);
+  wp.as_float = c.float_weights;
   const std::vector<double> bias = add_weight_and_bias(
       g, c.trans_b ? std::vector<int64_t>{kN, kK} : std::vector<int64_t>{kK, kN}, wq, wp,
       c.trans_b ? 0 : 1, c.bias, sa, kN, rng);
@@ -203,13 +225,15 @@ struct ConvCase {
   int64_t group = 1;
   std::vector<int64_t> pads{1, 2, 2, 0}, strides{2, 2}, dilations{1, 1};
   Bias bias = Bias::kInt32;
+  bool float_weights = false;
 };
 
 std::string describe(const ConvCase& c) {
-  return fmt::format("Conv {} zx={} group={} pads={} strides={} dilations={} {} bias={}",
+  return fmt::format("Conv {} zx={} group={} pads={} strides={} dilations={} {} bias={}{}",
                      c.signed_act ? "int8" : "uint8", c.zx, c.group, fmt::join(c.pads, ","),
                      fmt::join(c.strides, ","), fmt::join(c.dilations, ","),
-                     c.per_channel ? "per-channel" : "per-tensor", static_cast<int>(c.bias));
+                     c.per_channel ? "per-channel" : "per-tensor", static_cast<int>(c.bias),
+                     c.float_weights ? " float weights" : "");
 }
 
 constexpr int64_t kImages = 2, kC = 4, kH = 9, kW = 8, kOut = 6, kKH = 3, kKW = 3;
@@ -229,7 +253,8 @@ Case conv_case(const ConvCase& c, const std::string& path) {
   const int64_t cg = kC / c.group;
   std::vector<int32_t> wq(kOut * cg * kKH * kKW);
   for (auto& v : wq) v = rng.next(-128, 127);
-  const WeightParams wp = weight_params(c.per_channel, kOut);
+  WeightParams wp = weight_params(c.per_channel, kOut);
+  wp.as_float = c.float_weights;
   const std::vector<double> bias =
       add_weight_and_bias(g, {kOut, cg, kKH, kKW}, wq, wp, 0, c.bias, sx, kOut, rng);
   auto* conv = add_node(g, "Conv",
@@ -316,12 +341,12 @@ double near(double want, double rel) {
 }
 
 // Runs `c` on the CPU executor (float reference path) and on the device
-// backends. Fused (`fused_op` given): every device run equals the exact
-// result within 1e-5 relative, has no error bound, and the graph holds one
-// fused node and no float product fed by DequantizeLinear. Not fused: the
-// node stays, and the device run is within its quantization bound.
+// backends: every device run equals the exact result within 1e-5 relative,
+// has no error bound, and the graph holds one `fused_op` node, no
+// `float_op`, no float product fed by DequantizeLinear and no QuantizeLinear
+// of a weight left to run per inference.
 void check(const Case& c, const std::string& what, const char* fused_op,
-           const std::string& float_op) {
+           const std::string& float_op, int activation_quantizers) {
   SCOPED_TRACE(what);
   const Graph graph = load_model(c.path);
   Session cpu(graph, make_cpu_backend());
@@ -336,25 +361,15 @@ void check(const Case& c, const std::string& what, const char* fused_op,
     ASSERT_EQ(got.shape(), want.shape());
     EXPECT_GT(dev.last_stats().cycles, 0u);
     const Graph& g = dev.graph();
-    if (fused_op) {
-      EXPECT_EQ(count_ops(g, fused_op), 1);
-      EXPECT_EQ(count_ops(g, float_op), 0);
-      EXPECT_EQ(float_products_fed_by_dq(g), 0);
-      EXPECT_EQ(dev.error_bounds().count("y"), 0u);  // exact, not re-quantized
-      for (size_t i = 0; i < c.exact.size(); ++i) {
-        const double e = c.exact[i], w = want.as_double(int64_t(i)), v = got.as_double(int64_t(i));
-        ASSERT_NEAR(v, e, near(e, 1e-5)) << "element " << i;
-        ASSERT_NEAR(v, w, near(w, 1e-4)) << "element " << i;
-      }
-    } else {
-      EXPECT_EQ(count_ops(g, float_op), 1);
-      EXPECT_EQ(count_ops(g, kQdqGemm) + count_ops(g, kQdqConv), 0);
-      ASSERT_TRUE(dev.error_bounds().count("y"));  // the float path, quantized on the fly
-      const double bound = dev.error_bounds().at("y");
-      for (size_t i = 0; i < c.exact.size(); ++i) {
-        const double w = want.as_double(int64_t(i));
-        ASSERT_NEAR(got.as_double(int64_t(i)), w, bound + near(w, 1e-5)) << "element " << i;
-      }
+    EXPECT_EQ(count_ops(g, fused_op), 1);
+    EXPECT_EQ(count_ops(g, float_op), 0);
+    EXPECT_EQ(float_products_fed_by_dq(g), 0);
+    EXPECT_EQ(count_ops(g, "QuantizeLinear"), activation_quantizers);
+    EXPECT_EQ(dev.error_bounds().count("y"), 0u);  // exact, not re-quantized
+    for (size_t i = 0; i < c.exact.size(); ++i) {
+      const double e = c.exact[i], w = want.as_double(int64_t(i)), v = got.as_double(int64_t(i));
+      ASSERT_NEAR(v, e, near(e, 1e-5)) << "element " << i;
+      ASSERT_NEAR(v, w, near(w, 1e-4)) << "element " << i;
     }
   }
   std::filesystem::remove(c.path);
@@ -399,41 +414,105 @@ TEST(Qdq, MatMulRunsAsAnIntegerProductOnTheTiles) {
   std::filesystem::remove(p);
 }
 
+// PyTorch's Linear on a 3-D input: MatMul(x, Transpose(DQ(W))), W per output
+// channel on axis 0. The Transpose becomes a DequantizeLinear of W^T (axis 1)
+// and the MatMul fuses.
+TEST(Qdq, MatMulOfATransposedWeightFuses) {
+  const std::string p = temp("qdq_matmul_t.onnx");
+  auto m = new_model();
+  auto* g = m.mutable_graph();
+  add_input(g, "x", onnx::TensorProto::FLOAT, {2, 3, 4});
+  add_init(g, "sx", onnx::TensorProto::FLOAT, {}, {}, {0.05f});
+  add_init(g, "zx", onnx::TensorProto::UINT8, {}, {128});
+  const std::vector<int32_t> wq{1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -128, 127, 0, 2, 6};
+  const std::vector<float> sw{0.1f, 0.02f, 0.5f, 0.003f};
+  add_init(g, "wq", onnx::TensorProto::INT8, {4, 4}, wq);  // out x in
+  add_init(g, "sw", onnx::TensorProto::FLOAT, {4}, {}, sw);
+  add_node(g, "QuantizeLinear", {"x", "sx", "zx"}, {"xq"});
+  add_node(g, "DequantizeLinear", {"xq", "sx", "zx"}, {"xd"});
+  set_int(add_node(g, "DequantizeLinear", {"wq", "sw"}, {"wd"}), "axis", 0);
+  set_ints(add_node(g, "Transpose", {"wd"}, {"wt"}), "perm", {1, 0});
+  add_node(g, "MatMul", {"xd", "wt"}, {"y"});
+  add_input(g, "y", onnx::TensorProto::FLOAT, {2, 3, 4}, true);
+  const Graph graph = load_model(save(m, p));
+  std::vector<float> x(24);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 0.37f * float(i % 7) - 1.1f;
+  const Tensor xt(Shape{2, 3, 4}, x);
+  Session tiles(graph, SessionOptions{});
+  const Tensor got = tiles.run({{"x", xt}}).at("y");
+  EXPECT_EQ(count_ops(tiles.graph(), kQdqMatMul), 1);
+  EXPECT_EQ(count_ops(tiles.graph(), "Transpose"), 0);
+  EXPECT_EQ(count_ops(tiles.graph(), "DequantizeLinear"), 0);
+  EXPECT_EQ(tiles.error_bounds().count("y"), 0u);
+  ASSERT_EQ(got.size(), 24);
+  for (int64_t r = 0; r < 6; ++r)
+    for (int64_t j = 0; j < 4; ++j) {
+      int64_t acc = 0;
+      for (int64_t k = 0; k < 4; ++k) {
+        const float q =
+            std::clamp(std::nearbyint(x[size_t(r * 4 + k)] / 0.05f) + 128.0f, 0.0f, 255.0f);
+        acc += (int64_t(q) - 128) * wq[size_t(j * 4 + k)];
+      }
+      const double want = double(acc) * 0.05 * double(sw[size_t(j)]);
+      EXPECT_NEAR(got.as_double(r * 4 + j), want, near(want, 1e-5)) << r << "," << j;
+    }
+  std::filesystem::remove(p);
+}
+
 TEST(Qdq, GemmRunsAsAnExactIntegerProduct) {
   for (bool trans_b : {false, true})
     for (bool per_channel : {false, true})
       for (bool signed_act : {false, true}) {
         GemmCase c;
         c.trans_b = trans_b, c.per_channel = per_channel, c.signed_act = signed_act;
-        check(gemm_case(c, temp("qdq_gemm.onnx")), describe(c), kQdqGemm, "Gemm");
+        check(gemm_case(c, temp("qdq_gemm.onnx")), describe(c), kQdqGemm, "Gemm", 0);
       }
 }
 
 TEST(Qdq, GemmWithFloatOrNoBiasAndAlphaBetaFuses) {
   GemmCase c;
   c.trans_b = true, c.per_channel = true, c.bias = Bias::kFloat, c.alpha = 0.5f, c.beta = 2.0f;
-  check(gemm_case(c, temp("qdq_gemm_ab.onnx")), describe(c), kQdqGemm, "Gemm");
+  check(gemm_case(c, temp("qdq_gemm_ab.onnx")), describe(c), kQdqGemm, "Gemm", 0);
   c.bias = Bias::kNone, c.alpha = 1.5f, c.signed_act = true;
-  check(gemm_case(c, temp("qdq_gemm_nobias.onnx")), describe(c), kQdqGemm, "Gemm");
+  check(gemm_case(c, temp("qdq_gemm_nobias.onnx")), describe(c), kQdqGemm, "Gemm", 0);
 }
 
 TEST(Qdq, ConvRunsAsAnExactIntegerProductWithTheZeroPointInThePadding) {
   ConvCase c;  // uint8 x, zx = 100, pads 1,2,2,0, stride 2, per-channel w, int32 bias
-  check(conv_case(c, temp("qdq_conv.onnx")), describe(c), kQdqConv, "Conv");
+  check(conv_case(c, temp("qdq_conv.onnx")), describe(c), kQdqConv, "Conv", 1);
   c.signed_act = true, c.zx = -9, c.per_channel = false, c.bias = Bias::kFloat;
   c.pads = {2, 1, 1, 2}, c.strides = {1, 2}, c.dilations = {2, 1};
-  check(conv_case(c, temp("qdq_conv_dil.onnx")), describe(c), kQdqConv, "Conv");
+  check(conv_case(c, temp("qdq_conv_dil.onnx")), describe(c), kQdqConv, "Conv", 1);
   c.bias = Bias::kNone, c.pads = {0, 0, 0, 0}, c.strides = {1, 1}, c.dilations = {1, 1};
-  check(conv_case(c, temp("qdq_conv_nobias.onnx")), describe(c), kQdqConv, "Conv");
+  check(conv_case(c, temp("qdq_conv_nobias.onnx")), describe(c), kQdqConv, "Conv", 1);
 }
 
-TEST(Qdq, TransposedAOrGroupedConvStaysOnTheFloatPath) {
-  GemmCase gc;
-  gc.trans_a = true, gc.trans_b = true, gc.per_channel = true;
-  check(gemm_case(gc, temp("qdq_gemm_ta.onnx")), describe(gc), nullptr, "Gemm");
-  ConvCase cc;
-  cc.group = 2;
-  check(conv_case(cc, temp("qdq_conv_g2.onnx")), describe(cc), nullptr, "Conv");
+TEST(Qdq, TransposedAGemmAndGroupedConvFuse) {
+  for (bool trans_b : {false, true})
+    for (bool signed_act : {false, true}) {
+      GemmCase c;
+      c.trans_a = true, c.trans_b = trans_b, c.per_channel = true, c.signed_act = signed_act;
+      check(gemm_case(c, temp("qdq_gemm_ta.onnx")), describe(c), kQdqGemm, "Gemm", 0);
+    }
+  for (bool per_channel : {false, true}) {
+    ConvCase c;  // 4 input and 6 output channels in two groups
+    c.group = 2, c.per_channel = per_channel;
+    check(conv_case(c, temp("qdq_conv_g2.onnx")), describe(c), kQdqConv, "Conv", 1);
+  }
+}
+
+// PyTorch's export of a fake-quantized weight: float initializer,
+// QuantizeLinear, DequantizeLinear. The QuantizeLinear folds into the 8-bit
+// initializer, and the product fuses as if the weight had been stored so.
+TEST(Qdq, FloatWeightsBehindQuantizeLinearFoldAndFuse) {
+  for (bool per_channel : {false, true}) {
+    GemmCase g;
+    g.trans_b = true, g.per_channel = per_channel, g.float_weights = true;
+    check(gemm_case(g, temp("qdq_gemm_fw.onnx")), describe(g), kQdqGemm, "Gemm", 0);
+    ConvCase c;
+    c.per_channel = per_channel, c.float_weights = true, c.group = 2;
+    check(conv_case(c, temp("qdq_conv_fw.onnx")), describe(c), kQdqConv, "Conv", 1);
+  }
 }
 
 TEST(Qdq, FusionCountsAndRemovesBypassedDequantizeLinear) {
