@@ -52,6 +52,8 @@ def build(name):
         return torchvision.models.mobilenet_v2(num_classes=10, width_mult=0.25), torch.randn(1, 3, 64, 64), 13
     if name == "resnet18":  # torchvision's, 11.7 M weights; a small image keeps tests quick
         return torchvision.models.resnet18(), torch.randn(1, 3, 32, 32), 13
+    if name == "resnet18_64":  # the same at 64x64 (bench/runtime/real_models.py)
+        return torchvision.models.resnet18(), torch.randn(1, 3, 64, 64), 13
     if name == "resnet18_224":  # the same at its ImageNet size (bench/runtime/capacity.py)
         return torchvision.models.resnet18(), torch.randn(1, 3, 224, 224), 13
     if name == "mobilenet_v2_full":  # width 1.0: 3.5 M weights
