@@ -57,14 +57,25 @@ py::list describe(const std::vector<runtime::ValueInfo>& values) {
   return l;
 }
 
+runtime::CalibrationOptions calibration_options(const std::string& method, double percentile,
+                                                uint32_t bins) {
+  runtime::CalibrationOptions o;
+  o.method = runtime::parse_calibration_method(method);
+  o.percentile = percentile;
+  o.bins = bins;
+  runtime::check_calibration_options(o);
+  return o;
+}
+
 // Calibration samples (dicts name -> array) and the ranges they give `g`,
 // computed with the GIL released.
-runtime::Ranges calibrate(const runtime::Graph& g, const py::list& calibration) {
+runtime::Ranges calibrate(const runtime::Graph& g, const py::list& calibration,
+                          const runtime::CalibrationOptions& options) {
   std::vector<TensorMap> samples;
   for (const auto& s : calibration)
     samples.push_back(tensors_of(s.cast<py::dict>(), "calibration input"));
   py::gil_scoped_release free;
-  return runtime::calibrate(g, samples);
+  return runtime::calibrate(g, samples, options);
 }
 
 std::map<std::string, std::pair<float, float>> as_pairs(const runtime::Ranges& r) {
@@ -76,10 +87,11 @@ std::map<std::string, std::pair<float, float>> as_pairs(const runtime::Ranges& r
 class NativeSession {
  public:
   NativeSession(const py::object& model, const std::string& name,
-                const runtime::SessionOptions& options, const py::list& calibration) {
+                const runtime::SessionOptions& options, const py::list& calibration,
+                const runtime::CalibrationOptions& calibration_options) {
     runtime::Graph g = load(model, name);
     runtime::Ranges ranges;
-    if (!calibration.empty()) ranges = calibrate(g, calibration);
+    if (!calibration.empty()) ranges = calibrate(g, calibration, calibration_options);
     py::gil_scoped_release free;
     session_ = std::make_unique<runtime::Session>(std::move(g), options);
     if (!calibration.empty()) session_->set_ranges(std::move(ranges));
@@ -180,14 +192,17 @@ void bind_session(py::module_& m) {
       .def(py::init([](const py::object& model, const std::string& name, const std::string& backend,
                        const std::string& device, const std::vector<std::string>& more_devices,
                        const std::string& placement, uint32_t stream_tiles,
-                       const py::list& calibration) {
+                       const py::list& calibration, const std::string& method, double percentile,
+                       uint32_t bins) {
+             // Options are checked before the model is read or anything runs.
+             const runtime::CalibrationOptions c = calibration_options(method, percentile, bins);
              return std::make_unique<NativeSession>(
                  model, name, options_of(backend, device, more_devices, placement, stream_tiles),
-                 calibration);
+                 calibration, c);
            }),
            py::arg("model"), py::arg("name"), py::arg("backend"), py::arg("device"),
            py::arg("more_devices"), py::arg("placement"), py::arg("stream_tiles"),
-           py::arg("calibration"))
+           py::arg("calibration"), py::arg("method"), py::arg("percentile"), py::arg("bins"))
       .def("run", &NativeSession::run)
       .def("run_many", &NativeSession::run_many)
       .def("load", &NativeSession::load_weights)
@@ -210,10 +225,13 @@ void bind_session(py::module_& m) {
       py::arg("model"), py::arg("name"));
   m.def(
       "calibrate",
-      [](const py::object& model, const std::string& name, const py::list& calibration) {
-        return as_pairs(calibrate(load(model, name), calibration));
+      [](const py::object& model, const std::string& name, const py::list& calibration,
+         const std::string& method, double percentile, uint32_t bins) {
+        const runtime::CalibrationOptions c = calibration_options(method, percentile, bins);
+        return as_pairs(calibrate(load(model, name), calibration, c));
       },
-      py::arg("model"), py::arg("name"), py::arg("calibration"));
+      py::arg("model"), py::arg("name"), py::arg("calibration"), py::arg("method"),
+      py::arg("percentile"), py::arg("bins"));
   m.def(
       "with_ranges",
       [](const py::bytes& model, const std::string& name,

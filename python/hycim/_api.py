@@ -149,12 +149,15 @@ class Session:
     only when they do not fit), ``"resident"`` or ``"stream"``.
     ``calibration`` is a list of samples, each given as :meth:`run` takes
     its inputs: the activation ranges the device quantizes with are taken
-    from them (as ``hycim quantize`` does) instead of from each tensor.
+    from them (as ``hycim quantize`` does) instead of from each tensor,
+    chosen by ``calibration_method`` with ``percentile`` and ``bins`` as
+    :func:`calibrate` takes them.
     """
 
     def __init__(self, model: ModelLike, device: Union[str, Device, Sequence[Union[str, Device]]] = "sim://",
                  *, backend: str = "tiles", placement: str = "auto", stream_tiles: int = 0,
-                 calibration: Optional[Iterable[Arrays]] = None, name: Optional[str] = None) -> None:
+                 calibration: Optional[Iterable[Arrays]] = None, calibration_method: str = "minmax",
+                 percentile: float = 99.99, bins: int = 2048, name: Optional[str] = None) -> None:
         devices = list(device) if isinstance(device, (list, tuple)) else [device]
         if not devices:
             raise Error("a session needs at least one device")
@@ -171,7 +174,7 @@ class Session:
             names = [v.name for v in _peek_inputs(source, label)]
             samples = [_as_feed(names, s, self._name) for s in calibration]
         self._native = _native.NativeSession(source, label, backend, uris[0], uris[1:], placement,
-                                             stream_tiles, samples)
+                                             stream_tiles, samples, calibration_method, percentile, bins)
         self.inputs = [ValueInfo(n, t, list(s)) for n, t, s in self._native.inputs()]
         self.outputs = [ValueInfo(n, t, list(s)) for n, t, s in self._native.outputs()]
         self._input_names = [v.name for v in self.inputs]
@@ -302,23 +305,33 @@ def _as_feed(names: Optional[List[str]], inputs: Arrays, label: str) -> Dict[str
     return {n: np.asarray(a) for n, a in zip(names, seq)}
 
 
-def calibrate(model: ModelLike, calibration: Iterable[Arrays], *, name: Optional[str] = None
+def calibrate(model: ModelLike, calibration: Iterable[Arrays], *, method: str = "minmax",
+              percentile: float = 99.99, bins: int = 2048, name: Optional[str] = None
               ) -> Dict[str, tuple]:
     """The activation ranges (name -> (lo, hi)) of every float input of a
-    device operator over ``calibration``, computed on the CPU in float."""
+    device operator over ``calibration``, computed on the CPU in float, as
+    ``hycim quantize --method`` chooses them: ``"minmax"`` (the observed
+    range), ``"percentile"`` (clipped at the bin edge where |x| reaches
+    ``percentile`` % of the values, in (0, 100]) or ``"entropy"`` (clipped
+    at the TensorRT-style KL threshold); the last two over a histogram of
+    ``bins`` bins (256 to 16384). Bad options raise :class:`Error`."""
     source, label = _model_source(model, name)
     names = [v.name for v in _peek_inputs(source, label)]
     return _native.calibrate(source, label,
-                             [_as_feed(names, s, label or source) for s in calibration])
+                             [_as_feed(names, s, label or source) for s in calibration],
+                             method, percentile, bins)
 
 
 def quantize(model: ModelLike, calibration: Iterable[Arrays], output: Optional[Union[str, os.PathLike]] = None,
-             *, name: Optional[str] = None) -> bytes:
+             *, method: str = "minmax", percentile: float = 99.99, bins: int = 2048,
+             name: Optional[str] = None) -> bytes:
     """``hycim quantize``: the model's bytes with the calibrated activation
-    ranges stored in its metadata (``hycim.ranges``), so every later session
+    ranges (``method``, ``percentile``, ``bins`` as :func:`calibrate` takes
+    them) stored in its metadata (``hycim.ranges``), so every later session
     quantizes with them. Written to ``output`` too when given."""
     source, label = _model_source(model, name)
-    ranges = calibrate(source, calibration, name=label)
+    ranges = calibrate(source, calibration, method=method, percentile=percentile, bins=bins,
+                       name=label)
     if isinstance(source, bytes):
         data = source
     else:

@@ -15,14 +15,7 @@ const Tensor& ExecContext::input(size_t i) const {
 ActQuant ExecContext::act_quant(size_t i) {
   const auto& x = input(i).values<float>();
   const std::string& name = input_name(i);
-  if (observed) {
-    auto [it, fresh] = observed->try_emplace(name, Range{0, 0});
-    if (!x.empty()) {
-      const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
-      it->second.lo = fresh ? *lo : std::min(it->second.lo, *lo);
-      it->second.hi = fresh ? *hi : std::max(it->second.hi, *hi);
-    }
-  }
+  if (observed) observed->observe(name, x);
   if (ranges) {
     auto it = ranges->find(name);
     if (it != ranges->end()) return choose_act_quant(it->second.lo, it->second.hi);

@@ -7,14 +7,11 @@
 #include <vector>
 
 #include "runtime/onnx/backend.hpp"
+#include "runtime/onnx/calibration.hpp"
 #include "runtime/onnx/graph.hpp"
 #include "runtime/onnx/quant.hpp"
 
 namespace hycim::runtime {
-
-struct Range {
-  float lo = 0, hi = 0;
-};
 
 struct ExecContext {
   const Node& node;
@@ -24,14 +21,15 @@ struct ExecContext {
   std::vector<Tensor> out;        // one per node output
   Backend& backend;
   const std::map<std::string, Range>* ranges;  // calibrated activation ranges, may be empty
-  std::map<std::string, Range>* observed;      // non-null while calibrating: record ranges here
+  ActivationObserver* observed;                // non-null while calibrating: gets each float input
   double error_bound = 0;  // set by quantized float kernels: max |error| of an output element
 
   const Tensor& input(size_t i) const;  // throws when missing
   bool has_input(size_t i) const { return i < in.size() && in[i]; }
   const std::string& input_name(size_t i) const { return node.input(i); }
   // Quantization of float input i for the device: the calibrated range when
-  // there is one, else the tensor's own range; records ranges when calibrating.
+  // there is one, else the tensor's own range; hands the input to `observed`
+  // when calibrating.
   ActQuant act_quant(size_t i);
   // act_quant(i) where it matters (a quantizing backend, or calibration).
   ActQuant float_quant(size_t i) {

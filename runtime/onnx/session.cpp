@@ -118,7 +118,7 @@ void Session::plan_placement(const TensorMap& inputs) {
   // the kernels prepare, so the backend can place them all at once (densely,
   // or streamed) before any is programmed, and refuse a model that does not
   // fit before touching the NVM.
-  Ranges* observed = std::exchange(observed_, nullptr);
+  ActivationObserver* observed = std::exchange(observed_, nullptr);
   backend_->begin_collect();
   try {
     TensorMap values = inputs;
@@ -323,14 +323,6 @@ std::vector<TensorMap> Session::run_many(const std::vector<TensorMap>& requests,
   pipeline_.host_us =
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
   return outputs;
-}
-
-Ranges calibrate(const Graph& graph, const std::vector<TensorMap>& samples) {
-  Session s(graph, make_cpu_backend());
-  Ranges r;
-  s.observe_ranges(&r);
-  for (const TensorMap& m : samples) s.run(m);
-  return r;
 }
 
 std::string ranges_to_json(const Ranges& r) {

@@ -20,7 +20,6 @@
 namespace hycim::runtime {
 
 using TensorMap = std::map<std::string, Tensor>;
-using Ranges = std::map<std::string, Range>;
 
 struct SessionOptions {
   // "tiles": multiply-heavy operators on the CIM tiles of `device`, through
@@ -121,9 +120,9 @@ class Session {
   // metadata (hycim.ranges, written by `hycim quantize`) or set here.
   const Ranges& ranges() const { return ranges_; }
   void set_ranges(Ranges r) { ranges_ = std::move(r); }
-  // While set, every run records the range of each float input of a device
-  // operator into *sink.
-  void observe_ranges(Ranges* sink) { observed_ = sink; }
+  // While set (not null), every run hands each float input of a device
+  // operator to `observer` (calibration.hpp); the placement pass does not.
+  void observe_activations(ActivationObserver* observer) { observed_ = observer; }
 
  private:
   void check_supported() const;
@@ -137,7 +136,7 @@ class Session {
   PassSummary passes_;
   std::unique_ptr<Backend> backend_;
   Ranges ranges_;
-  Ranges* observed_ = nullptr;
+  ActivationObserver* observed_ = nullptr;
   RunStats stats_;
   std::map<std::string, double> bounds_;
   std::function<void(size_t, size_t, const std::string&)> on_node_;
@@ -149,8 +148,12 @@ class Session {
 // The backend SessionOptions asks for; throws RuntimeError for an unknown name.
 std::unique_ptr<Backend> make_backend(const SessionOptions& options);
 
-// Activation ranges of `graph` over `samples`, computed on the CPU backend.
-Ranges calibrate(const Graph& graph, const std::vector<TensorMap>& samples);
+// Activation ranges of `graph` over `samples`, computed on the CPU backend
+// in float with `options.method` (calibration.cpp): one pass for min/max, a
+// second for the |x| histograms of percentile and entropy. Throws
+// RuntimeError for options out of range (check_calibration_options).
+Ranges calibrate(const Graph& graph, const std::vector<TensorMap>& samples,
+                 const CalibrationOptions& options = {});
 
 // The metadata key ranges travel under, and their JSON text.
 inline constexpr const char* kRangesKey = "hycim.ranges";

@@ -170,3 +170,47 @@ def test_every_element_type_crosses_both_ways_exactly(dtype, onnx_type):
     assert s.inputs[0].shape == [2, 3]
     with pytest.raises(hycim.Error, match="expected"):
         s.run(np.zeros((2, 3), np.float32 if dtype != "float32" else np.int32))
+
+
+@pytest.mark.parametrize("method,extra", [("minmax", {}), ("percentile", {"percentile": 99.9}),
+                                          ("entropy", {"bins": 4096})])
+def test_calibration_method_round_trips_through_quantize_session_and_cli(digits, cli, tmp_path,
+                                                                         method, extra):
+    ranges = hycim.calibrate(digits["model"], [digits["calib"]], method=method, **extra)
+    assert set(ranges) == {"x", "relu1", "relu2"}
+    data = hycim.quantize(digits["model"], [digits["calib"]], method=method, **extra)
+    assert hycim.Session(data, backend="cpu").ranges == ranges
+    s = hycim.Session(digits["model"], backend="cpu", calibration=[digits["calib"]],
+                      calibration_method=method, **extra)
+    assert s.ranges == ranges
+    np.save(tmp_path / "cal.npy", digits["calib"])
+    flags = [f"--{k}={v}" for k, v in extra.items()]
+    out = cli("quantize", digits["model"], "--calibrate", tmp_path / "cal.npy",
+              "-o", tmp_path / "c.onnx", "--method", method, *flags)
+    assert f"({method}" in out
+    assert hycim.Session(tmp_path / "c.onnx", backend="cpu").ranges == ranges
+
+
+def test_minmax_is_the_default_and_the_other_methods_clip_it(digits):
+    default = hycim.calibrate(digits["model"], [digits["calib"]])
+    assert hycim.calibrate(digits["model"], [digits["calib"]], method="minmax") == default
+    # Measured on this set (docs/benchmarks.md, "Calibration methods"): 99.9 %
+    # and entropy clip relu2 (8.005) to 6.969 and 7.489; neither widens a range.
+    for method, kw in (("percentile", {"percentile": 99.9}), ("entropy", {})):
+        r = hycim.calibrate(digits["model"], [digits["calib"]], method=method, **kw)
+        assert r["relu2"][1] < 0.95 * default["relu2"][1], method
+        for k, (lo, hi) in r.items():
+            assert default[k][0] <= lo <= hi <= default[k][1], (method, k)
+
+
+def test_unknown_calibration_method_and_bad_options_raise_hycim_error(digits, uri):
+    with pytest.raises(hycim.Error, match=r"unknown calibration method 'kl' \(expected minmax, "
+                                          r"percentile or entropy\)"):
+        hycim.calibrate(digits["model"], [digits["calib"]], method="kl")
+    with pytest.raises(hycim.Error, match="unknown calibration method 'bogus'"):
+        hycim.Session(digits["model"], device=uri, calibration=[digits["calib"]],
+                      calibration_method="bogus")
+    with pytest.raises(hycim.Error, match=r"calibration percentile 100.5: expected a value in \(0, 100\]"):
+        hycim.quantize(digits["model"], [digits["calib"]], method="percentile", percentile=100.5)
+    with pytest.raises(hycim.Error, match="calibration bins 100: expected 256 to 16384"):
+        hycim.calibrate(digits["model"], [digits["calib"]], method="entropy", bins=100)
