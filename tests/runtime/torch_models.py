@@ -60,6 +60,17 @@ def build(name):
         return torchvision.models.mobilenet_v2(), torch.randn(1, 3, 64, 64), 13
     if name == "mobilenet_v3_small":
         return torchvision.models.mobilenet_v3_small(num_classes=10), torch.randn(1, 3, 64, 64), 13
+    # The rest of torchvision's classification families, at 10 classes and
+    # 64x64 (their weights need the cnn preset on the tiles).
+    if name == "shufflenet_v2":
+        return torchvision.models.shufflenet_v2_x0_5(num_classes=10), torch.randn(1, 3, 64, 64), 13
+    if name == "efficientnet_b0":
+        return torchvision.models.efficientnet_b0(num_classes=10), torch.randn(1, 3, 64, 64), 13
+    if name == "densenet121":
+        return torchvision.models.densenet121(num_classes=10), torch.randn(1, 3, 64, 64), 13
+    if name == "googlenet":
+        return (torchvision.models.googlenet(num_classes=10, aux_logits=False, init_weights=True),
+                torch.randn(1, 3, 64, 64), 13)
     if name in ("transformer_opset13", "transformer_opset17"):
         layer = torch.nn.TransformerEncoderLayer(d_model=32, nhead=4, dim_feedforward=64, dropout=0.0,
                                                  activation="gelu", batch_first=True)

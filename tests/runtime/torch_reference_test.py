@@ -9,7 +9,11 @@ compared with PyTorch's own outputs and with ONNX Runtime's.
 
 Host executor (`--backend cpu`, float): max |hycim - ref| <= 1e-5 max |ref|
 for both references. Tiles (int8 products on the default functional device
-with 256 tiles): cosine similarity >= 0.99 with both. Whole-model sizes
+with 256 tiles, or the cnn preset for EfficientNet-B0, DenseNet-121 and
+GoogLeNet): cosine similarity >= 0.99 with both. Every torchvision
+classification family is here (ResNet, SqueezeNet, MobileNetV2/V3,
+ShuffleNetV2, EfficientNet, DenseNet, GoogLeNet), at 10 classes and small
+inputs. Whole-model sizes
 (ResNet-18, full MobileNetV2, streaming, device groups) are capacity_test.py's.
 """
 import os
@@ -22,7 +26,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_models  # noqa: E402
 
 MODELS = ["resnet_small", "squeezenet1_1", "mobilenet_v2", "mobilenet_v3_small",
+          "shufflenet_v2", "efficientnet_b0", "densenet121", "googlenet",
           "transformer_opset13", "transformer_opset17"]
+# The device each runs on: 256 default tiles, or the cnn preset for the
+# families whose weights do not fit 4 MiB.
+DEVICE = {name: ["--preset", "cnn"] for name in ("efficientnet_b0", "densenet121", "googlenet")}
 
 
 def run_hycim(hycim, model, x, out, *options):
@@ -71,7 +79,8 @@ def main():
             print(f"{name}: host executor max error {rel:.3g} of max |{ref}|")
             if not rel <= 1e-5:
                 failures.append(f"{name} cpu vs {ref}: max relative error {rel:.3g} > 1e-5")
-        tiles = run_hycim(hycim, model, x, f"{work}/{name}.tiles.npy", "--tiles", "256")
+        tiles = run_hycim(hycim, model, x, f"{work}/{name}.tiles.npy",
+                          *DEVICE.get(name, ["--tiles", "256"]))
         if tiles.returncode != 0:
             failures.append(f"{name} tiles: {tiles.stderr.strip()}")
             continue
