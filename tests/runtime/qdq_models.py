@@ -9,7 +9,7 @@ NAME.qdq.expected.npy (PyTorch's own output of the fake-quantized model):
 
 - torch_qdq: post-training quantization in PyTorch's QAT form. BatchNorm is
   fused into the convolution before it (as torch.ao.quantization's fusion
-  does); each Conv1d/Conv2d/Linear then fake-quantizes its input per tensor
+  does); each Conv1d/2d/3d and Linear then fake-quantizes its input per tensor
   (quint8, affine, the range observed on calibration batches, as
   MinMaxObserver computes scale and zero point) and its weight per output
   channel (qint8, symmetric). torch.onnx.export writes each fake quantizer as
@@ -30,7 +30,10 @@ from onnx import numpy_helper
 
 import torch_models
 
-PRODUCTS = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Linear)
+CONVS = {torch.nn.Conv1d: torch.nn.functional.conv1d, torch.nn.Conv2d: torch.nn.functional.conv2d,
+         torch.nn.Conv3d: torch.nn.functional.conv3d}
+BATCH_NORMS = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)
+PRODUCTS = (*CONVS, torch.nn.Linear)
 
 
 def fuse_batch_norms(module):
@@ -39,8 +42,7 @@ def fuse_batch_norms(module):
     names = list(module._modules.keys())
     for a, b in zip(names, names[1:]):
         conv, bn = module._modules[a], module._modules[b]
-        if isinstance(conv, (torch.nn.Conv1d, torch.nn.Conv2d)) and \
-                isinstance(bn, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+        if type(conv) in CONVS and isinstance(bn, BATCH_NORMS):
             module._modules[a] = torch.nn.utils.fusion.fuse_conv_bn_eval(conv, bn)
             module._modules[b] = torch.nn.Identity()
     for child in module.children():
@@ -79,8 +81,7 @@ class FakeQuantized(torch.nn.Module):
         m = self.inner
         if isinstance(m, torch.nn.Linear):
             return torch.nn.functional.linear(x, w, m.bias)
-        conv = torch.nn.functional.conv1d if isinstance(m, torch.nn.Conv1d) else torch.nn.functional.conv2d
-        return conv(x, w, m.bias, m.stride, m.padding, m.dilation, m.groups)
+        return CONVS[type(m)](x, w, m.bias, m.stride, m.padding, m.dilation, m.groups)
 
 
 def observe_inputs(model, batches):

@@ -9,7 +9,7 @@ the same QDQ model and against PyTorch's fake-quantized model.
 
 Per model and layout:
 - every product the model fake-quantizes runs fused (hycim.QdqConv/QdqGemm/
-  QdqMatMul in `hycim run --dump-graph`), depthwise convolutions and the
+  QdqMatMul in `hycim run --dump-graph`), depthwise, 1-D and 3-D convolutions and the
   transformer's Linear layers (MatMul of a transposed weight) included; the
   CNNs keep no float product at all (the transformer keeps attention's,
   which PyTorch's MultiheadAttention does not fake-quantize);
@@ -30,7 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qdq_models  # noqa: E402
 import torch_reference_test as ref  # noqa: E402
 
-MODELS = ["resnet_small", "mobilenet_v2", "squeezenet1_1", "transformer_opset13"]
+MODELS = ["resnet_small", "mobilenet_v2", "squeezenet1_1", "conv1d_small", "conv3d_small",
+          "transformer_opset13"]
 LAYOUTS = ["torch_qdq", "ort_qdq"]
 
 

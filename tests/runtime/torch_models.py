@@ -41,6 +41,17 @@ class SmallResNet(torch.nn.Module):
         return self.fc(torch.flatten(self.pool(self.blocks(self.stem(x))), 1))
 
 
+def conv_net(dims):
+    """A 1-D or 3-D convolution stack (regular, then depthwise, with
+    BatchNorm), pooled into a Linear classifier."""
+    conv = {1: torch.nn.Conv1d, 3: torch.nn.Conv3d}[dims]
+    bn = {1: torch.nn.BatchNorm1d, 3: torch.nn.BatchNorm3d}[dims]
+    pool = {1: torch.nn.AdaptiveAvgPool1d, 3: torch.nn.AdaptiveAvgPool3d}[dims]
+    return torch.nn.Sequential(conv(4, 8, 3, padding=1), bn(8), torch.nn.ReLU(),
+                               conv(8, 8, 3, padding=1, groups=8), bn(8), torch.nn.ReLU(),
+                               pool(1), torch.nn.Flatten(), torch.nn.Linear(8, 10))
+
+
 def build(name):
     """(model, example input, opset) for NAME."""
     torch.manual_seed(0)
@@ -71,6 +82,10 @@ def build(name):
     if name == "googlenet":
         return (torchvision.models.googlenet(num_classes=10, aux_logits=False, init_weights=True),
                 torch.randn(1, 3, 64, 64), 13)
+    if name == "conv1d_small":
+        return conv_net(1), torch.randn(2, 4, 32), 13
+    if name == "conv3d_small":
+        return conv_net(3), torch.randn(1, 4, 4, 6, 6), 13
     if name in ("transformer_opset13", "transformer_opset17"):
         layer = torch.nn.TransformerEncoderLayer(d_model=32, nhead=4, dim_feedforward=64, dropout=0.0,
                                                  activation="gelu", batch_first=True)
