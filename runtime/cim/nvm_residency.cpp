@@ -75,6 +75,11 @@ uint64_t NvmResidency::free_rows() const {
 
 void NvmResidency::release_scratch(const void* owner) {
   std::lock_guard lock(mu_);
+  // Backends release in their destructors: with nothing to give back, the
+  // free map (which refuses a catalog of overlapping blocks) is not needed.
+  if (std::none_of(scratch_.begin(), scratch_.end(),
+                   [&](const Span& s) { return s.owner == owner; }))
+    return;
   FreeRows& f = free_map();
   std::erase_if(scratch_, [&](const Span& s) {
     if (s.owner != owner) return false;

@@ -52,11 +52,28 @@ int take_lock(const fs::path& lock_path, std::chrono::milliseconds timeout) {
   return fd;
 }
 
+// Members are checked before they are read: nlohmann's own accessors throw
+// its type_error (or convert a float out of range, undefined behaviour), not
+// an EngineError naming the file, and truncate an unsigned to 32 bits.
+uint64_t get_u64(const json& j, const char* key, const fs::path& path, uint64_t max = UINT64_MAX) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number_unsigned() ||
+      j[key].get<uint64_t>() > max)
+    throw EngineError(fmt::format("residency catalog {}: '{}' missing or not an unsigned number{}",
+                                  path.string(), key,
+                                  max == UINT64_MAX ? "" : fmt::format(" up to {}", max)));
+  return j[key].get<uint64_t>();
+}
+
 uint32_t get_u32(const json& j, const char* key, const fs::path& path) {
-  if (!j.contains(key) || !j[key].is_number_unsigned())
-    throw EngineError(fmt::format("residency catalog {}: '{}' missing or not an unsigned number",
-                                  path.string(), key));
-  return j[key].get<uint32_t>();
+  return static_cast<uint32_t>(get_u64(j, key, path, UINT32_MAX));
+}
+
+std::string get_string(const json& j, const char* key, const fs::path& path) {
+  if (!j.contains(key)) return "";
+  if (!j[key].is_string())
+    throw EngineError(
+        fmt::format("residency catalog {}: '{}' is not a string", path.string(), key));
+  return j[key].get<std::string>();
 }
 
 }  // namespace
@@ -108,21 +125,29 @@ ResidentCatalog ResidentCatalog::open(const fs::path& path, const Geometry& g,
                     "'hycim nvm erase --all' to start over",
                     path.string(), e.what()));
   }
-  if (!j.is_object() || j.value("format", "") != kFormat || j.value("version", 0) != kVersion)
+  if (!j.is_object() || j.value("format", json()) != kFormat ||
+      j.value("version", json()) != kVersion)
     throw EngineError(fmt::format("residency catalog {}: not a {} version {} file", path.string(),
                                   kFormat, kVersion));
-  const json& geo = j.at("geometry");
+  if (!j.contains("geometry") || !j["geometry"].is_object())
+    throw EngineError(
+        fmt::format("residency catalog {}: 'geometry' missing or not an object", path.string()));
+  const json& geo = j["geometry"];
   if (get_u32(geo, "tiles", path) != g.tiles || get_u32(geo, "nvm_rows", path) != g.nvm_rows ||
       get_u32(geo, "lanes", path) != g.lanes)
     throw EngineError(
         fmt::format("residency catalog {}: written for another device geometry", path.string()));
-  c.generation_ = j.at("generation").get<uint64_t>() + 1;
+  c.generation_ = get_u64(j, "generation", path) + 1;
   if (!j.contains("blocks") || !j["blocks"].is_array())
     throw EngineError(fmt::format("residency catalog {}: 'blocks' is not a list", path.string()));
   for (const json& b : j["blocks"]) {
-    ResidentBlock r{b.value("hash", ""),     get_u32(b, "tile", path),
-                    get_u32(b, "row", path), get_u32(b, "rows", path),
-                    b.value("label", ""),    b.value("last_used", uint64_t{0})};
+    if (!b.is_object())
+      throw EngineError(
+          fmt::format("residency catalog {}: block {} is not an object", path.string(), b.dump()));
+    ResidentBlock r{
+        get_string(b, "hash", path),  get_u32(b, "tile", path),
+        get_u32(b, "row", path),      get_u32(b, "rows", path),
+        get_string(b, "label", path), b.contains("last_used") ? get_u64(b, "last_used", path) : 0};
     if (r.hash.size() != 64 || r.rows == 0 || r.tile >= g.tiles || r.row + r.rows > g.nvm_rows ||
         r.row + r.rows < r.row)
       throw EngineError(fmt::format(

@@ -51,6 +51,39 @@ void check_header(const IndexHeader& h, const std::string& file) {
     throw DataError(file, kNoSample, "unsupported index version " + std::to_string(h.version));
 }
 
+// The layout pack.cpp writes and every reader (PackedDataset, verify, the
+// stager) walks: shard s holds ids [first_sample, first_sample +
+// sample_count), the shards one after another over all samples, and each
+// sample of a shard lies inside it, after the one before.
+void check_tables(const IndexContents& c, const std::string& file) {
+  uint64_t next = 0;
+  for (uint32_t s = 0; s < c.shards.size(); ++s) {
+    const ShardEntry& sh = c.shards[s];
+    if (sh.first_sample != next || sh.sample_count > c.samples.size() - next)
+      throw DataError(file, kNoSample,
+                      "shard " + std::to_string(s) + " claims samples [" +
+                          std::to_string(sh.first_sample) + ", +" +
+                          std::to_string(sh.sample_count) + "), expected them from " +
+                          std::to_string(next) + " within " + std::to_string(c.samples.size()));
+    uint64_t end = 0;
+    for (uint64_t id = next; id < next + sh.sample_count; ++id) {
+      const SampleEntry& e = c.samples[id];
+      if (e.shard != s || e.offset < end || e.offset > sh.bytes || e.length > sh.bytes - e.offset)
+        throw DataError(file, id,
+                        "index entry (shard " + std::to_string(e.shard) + ", offset " +
+                            std::to_string(e.offset) + ", " + std::to_string(e.length) +
+                            " bytes) lies outside shard " + std::to_string(s) + " (" +
+                            std::to_string(sh.bytes) + " bytes) or before the sample ahead of it");
+      end = e.offset + e.length;
+    }
+    next += sh.sample_count;
+  }
+  if (next != c.samples.size())
+    throw DataError(file, kNoSample,
+                    "shards hold " + std::to_string(next) + " of the index's " +
+                        std::to_string(c.samples.size()) + " samples");
+}
+
 }  // namespace
 
 IndexContents read_index(const fs::path& index_path) {
@@ -63,10 +96,21 @@ IndexContents read_index(const fs::path& index_path) {
   auto body = std::as_bytes(std::span(buf.data() + pos, buf.size() - pos));
   if (crc32c(body) != c.header.body_crc)
     throw DataError(file, kNoSample, "index body checksum mismatch (corrupt or truncated)");
+  // The tables must fit in the file before they are allocated: the counts
+  // are the file's word, the checksums only say the file was not changed.
+  const uint64_t table_bytes = buf.size() - pos;
+  if (c.header.shard_count > table_bytes / sizeof(ShardEntry) ||
+      c.header.sample_count >
+          (table_bytes - c.header.shard_count * sizeof(ShardEntry)) / sizeof(SampleEntry))
+    throw DataError(file, kNoSample,
+                    "index claims " + std::to_string(c.header.shard_count) + " shards and " +
+                        std::to_string(c.header.sample_count) + " samples, more than its " +
+                        std::to_string(table_bytes) + " bytes of tables hold");
   c.shards.resize(c.header.shard_count);
   c.samples.resize(c.header.sample_count);
   take(buf, pos, c.shards.data(), c.shards.size(), file);
   take(buf, pos, c.samples.data(), c.samples.size(), file);
+  check_tables(c, file);
   if (pos + c.header.names_bytes != buf.size())
     throw DataError(file, kNoSample, "index names table has the wrong size");
   // Names are NUL-terminated: sample names first, then label names.
@@ -116,9 +160,11 @@ void PackedDataset::open_shards() {
       while (id < sh.first_sample + sh.sample_count &&
              samples_[id].offset + samples_[id].length <= size)
         ++id;
-      throw DataError(fd.path(), id,
-                      "shard truncated: " + std::to_string(size) + " of " +
-                          std::to_string(sh.bytes) + " bytes (sample '" + names_[id] + "')");
+      const std::string what =
+          "shard truncated: " + std::to_string(size) + " of " + std::to_string(sh.bytes) + " bytes";
+      // The cut may lie past the last sample, in bytes no sample holds.
+      if (id == sh.first_sample + sh.sample_count) throw DataError(fd.path(), kNoSample, what);
+      throw DataError(fd.path(), id, what + " (sample '" + names_[id] + "')");
     }
     fds_.push_back(std::move(fd));
   }

@@ -19,7 +19,8 @@ json slot(const Trace& tr, int j) {
 
 int slot_from(const std::unordered_map<std::string, int>& ops, const json& o, const char* key,
               const std::string& where) {
-  if (!o.contains(key)) return -1;
+  // null is how plan_to_json writes "no slot" (-1).
+  if (!o.contains(key) || o[key].is_null()) return -1;
   if (!o[key].is_string())
     throw MemplanError(fmt::format("plan: {} \"{}\" is not an op name", where, key));
   auto it = ops.find(o[key].get<std::string>());
@@ -27,6 +28,29 @@ int slot_from(const std::unordered_map<std::string, int>& ops, const json& o, co
     throw MemplanError(fmt::format("plan: {} \"{}\" names unknown op '{}'", where, key,
                                    o[key].get<std::string>()));
   return it->second;
+}
+
+// A member of `o` that must have one JSON type when present (nlohmann's
+// value() would throw its own type_error, naming neither the key nor the tensor).
+const json* member(const json& o, const char* key, json::value_t type, const char* type_name,
+                   const std::string& where) {
+  auto it = o.find(key);
+  if (it == o.end()) return nullptr;
+  if (it->type() != type)
+    throw MemplanError(fmt::format("plan: {} \"{}\" is not {}", where, key, type_name));
+  return &*it;
+}
+
+std::string string_or(const json& o, const char* key, const std::string& dflt,
+                      const std::string& where) {
+  const json* v = member(o, key, json::value_t::string, "a string", where);
+  return v ? v->get<std::string>() : dflt;
+}
+
+const json& array_or_empty(const json& o, const char* key) {
+  static const json empty = json::array();
+  const json* v = member(o, key, json::value_t::array, "a list", "document");
+  return v ? *v : empty;
 }
 
 }  // namespace
@@ -57,20 +81,26 @@ json plan_to_json(const Trace& tr, const Plan& plan) {
 }
 
 Plan plan_from_json(const Trace& tr, const json& j) {
-  if (!j.is_object() || j.value("format", "") != "hycim-memplan-plan")
+  if (!j.is_object() || !j.contains("format") || j["format"] != "hycim-memplan-plan")
     throw MemplanError("plan: not a hycim-memplan-plan document");
-  Plan plan = Plan::keep_all(tr, j.value("planner", "file"));
+  Plan plan = Plan::keep_all(tr, string_or(j, "planner", "file", "document"));
   std::unordered_map<std::string, int> ops;
   for (std::size_t k = 0; k < tr.ops.size(); ++k) ops.emplace(tr.ops[k].name, static_cast<int>(k));
-  for (const auto& o : j.value("tensors", json::array())) {
-    const std::string name = o.value("name", "");
+  const json& tensors = array_or_empty(j, "tensors");
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const json& o = tensors[i];
+    if (!o.is_object())
+      throw MemplanError(fmt::format("plan: tensor entry #{} is not an object", i));
+    const std::string name = string_or(o, "name", "", fmt::format("tensor entry #{}", i));
     const int id = tr.tensor_id(name);
     if (id < 0) throw MemplanError(fmt::format("plan: unknown tensor '{}'", name));
-    const std::string where = fmt::format("tensor '{}'", name), a = o.value("action", "");
+    const std::string where = fmt::format("tensor '{}'", name),
+                      a = string_or(o, "action", "", where);
     TensorPlan& p = plan.tensors[id];
     if (a == "swap") {
       p.action = Action::kSwap;
-      p.compressed = o.value("compressed", false);
+      const json* c = member(o, "compressed", json::value_t::boolean, "true or false", where);
+      p.compressed = c && c->get<bool>();
       p.free_at = slot_from(ops, o, "free_at", where);
       p.swap_in_at = slot_from(ops, o, "swap_in_at", where);
     } else if (a == "recompute") {
@@ -80,7 +110,7 @@ Plan plan_from_json(const Trace& tr, const json& j) {
       throw MemplanError(fmt::format("plan: {} has unknown action \"{}\"", where, a));
     }
   }
-  for (const auto& n : j.value("offloaded", json::array())) {
+  for (const auto& n : array_or_empty(j, "offloaded")) {
     auto it = ops.find(n.is_string() ? n.get<std::string>() : "");
     if (it == ops.end())
       throw MemplanError(fmt::format("plan: offloaded op {} is unknown", n.dump()));

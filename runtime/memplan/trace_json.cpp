@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <limits>
+#include <type_traits>
 #include <unordered_map>
 
 namespace hycim::memplan {
@@ -22,9 +26,34 @@ const json& field(const json& obj, const char* key, const std::string& where) {
   return *it;
 }
 
+// Whether `v` is an integer (or a float with an integral value) that T holds:
+// nlohmann converts any number to any arithmetic type unchecked, and a float
+// out of T's range is undefined behaviour.
+template <typename T>
+bool integral_in_range(const json& v) {
+  if (v.is_number_unsigned())
+    return v.get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<T>::max());
+  if (v.is_number_integer()) {
+    const auto x = v.get<std::int64_t>();
+    return x >= std::int64_t(std::numeric_limits<T>::min()) &&
+           (x < 0 || std::uint64_t(x) <= std::uint64_t(std::numeric_limits<T>::max()));
+  }
+  if (!v.is_number_float()) return false;
+  const double x = v.get<double>();
+  // 2^63 and up do not fit int64_t; the limits of smaller types are exact doubles.
+  return std::floor(x) == x && x >= double(std::numeric_limits<T>::min()) &&
+         x < std::ldexp(1.0, std::numeric_limits<T>::digits);
+}
+
 template <typename T>
 T get(const json& obj, const char* key, const std::string& where) {
   const json& v = field(obj, key, where);
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (v.is_number() && !integral_in_range<T>(v))
+      throw MemplanError(fmt::format("trace: {} field \"{}\" ({}) is not an integer in [{}, {}]",
+                                     where, key, v.dump(), std::numeric_limits<T>::min(),
+                                     std::numeric_limits<T>::max()));
+  }
   try {
     return v.get<T>();
   } catch (const json::exception&) {
@@ -115,7 +144,8 @@ Trace load_trace(const std::string& path) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number too large for a double.
     throw MemplanError(fmt::format("trace: '{}' is not valid JSON: {}", path, e.what()));
   }
   return trace_from_json(j);

@@ -7,6 +7,7 @@
 
 #include "runtime/onnx/backend.hpp"
 #include "runtime/onnx/kernel.hpp"
+#include "runtime/onnx/op_util.hpp"
 
 namespace hycim::runtime {
 namespace {
@@ -105,11 +106,9 @@ int fold_constants(Graph& g) {
     if (n.op_type == "Shape") {
       Shape dims;
       if (n.inputs.empty() || !static_shape(g, n.inputs[0], dims)) return false;
-      // Shape's own kernel on a tensor of those dimensions (start/end attributes).
-      const Tensor probe(DType::kBool, dims);
-      ExecContext ctx{n, g.opset, {&probe}, {true}, std::vector<Tensor>(1), *cpu, nullptr, nullptr};
-      kernel_table().at(n.op_type)(ctx);
-      out = std::move(ctx.out);
+      // From the dimensions alone: a tensor of them may be far too large to
+      // make (a declared input of [100000, 100000]).
+      out[0] = shape_output(n, dims);
     } else {
       ExecContext ctx{n,    g.opset, {},     {}, std::vector<Tensor>(n.outputs.size()),
                       *cpu, nullptr, nullptr};

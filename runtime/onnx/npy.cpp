@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -83,12 +84,25 @@ Tensor read_npy(const std::string& path) {
     throw RuntimeError(fmt::format("{}: Fortran-order arrays are not supported", path));
   const std::string sh = value_of("'shape':");
   const size_t p0 = sh.find('('), p1 = sh.find(')');
-  if (p0 == std::string::npos || p1 == std::string::npos)
+  if (p0 == std::string::npos || p1 == std::string::npos || p1 < p0)
     throw RuntimeError(fmt::format("{}: bad shape", path));
   Shape shape;
   std::istringstream dims(sh.substr(p0 + 1, p1 - p0 - 1));
-  for (std::string item; std::getline(dims, item, ',');)
-    if (item.find_first_not_of(" ") != std::string::npos) shape.push_back(std::stoll(item));
+  for (std::string item; std::getline(dims, item, ',');) {
+    const size_t first = item.find_first_not_of(' ');
+    if (first == std::string::npos) continue;  // the empty item after "(3,)"
+    const size_t last = item.find_last_not_of(' ');
+    // A dimension is a whole number >= 0 written in decimal: std::stoll
+    // would throw its own exception on anything else, or take "-3" or "3x".
+    int64_t dim = 0;
+    const char* begin = item.data() + first;
+    const char* end = item.data() + last + 1;
+    const auto [ptr, ec] = std::from_chars(begin, end, dim);
+    if (ec != std::errc() || ptr != end || dim < 0)
+      throw RuntimeError(fmt::format("{}: shape has dimension '{}', not a whole number >= 0", path,
+                                     std::string(begin, end)));
+    shape.push_back(dim);
+  }
   for (const Descr& d : kDescrs) {
     if (descr != d.text) continue;
     if (body.size() - data_at != static_cast<size_t>(element_count(shape)) * d.bytes)

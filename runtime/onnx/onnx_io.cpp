@@ -23,16 +23,18 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+// The data is checked against the shape before anything is allocated: the
+// dimensions are a few bytes of the file, the data all of it.
 template <typename T, typename Field>
 std::vector<T> typed_values(const onnx::TensorProto& p, size_t n, const Field& field,
                             const std::string& what) {
-  std::vector<T> v(n);
   if (p.has_raw_data()) {
     // bool is one byte per element in raw_data; vector<bool> is packed.
     constexpr size_t width = std::is_same_v<T, bool> ? 1 : sizeof(T);
     if (p.raw_data().size() != n * width)
       throw RuntimeError(fmt::format("{}: raw_data has {} bytes, shape needs {}", what,
                                      p.raw_data().size(), n * width));
+    std::vector<T> v(n);
     if constexpr (std::is_same_v<T, bool>)
       for (size_t i = 0; i < n; ++i) v[i] = p.raw_data()[i] != 0;
     else if (n)
@@ -41,6 +43,7 @@ std::vector<T> typed_values(const onnx::TensorProto& p, size_t n, const Field& f
   }
   if (static_cast<size_t>(field.size()) != n)
     throw RuntimeError(fmt::format("{}: {} values, shape needs {}", what, field.size(), n));
+  std::vector<T> v(n);
   for (size_t i = 0; i < n; ++i) v[i] = static_cast<T>(field[static_cast<int>(i)]);
   return v;
 }
@@ -49,7 +52,12 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& what) {
   if (p.data_location() == onnx::TensorProto::EXTERNAL)
     throw RuntimeError(fmt::format("{}: external tensor data is not supported", what));
   Shape shape(p.dims().begin(), p.dims().end());
-  const auto n = static_cast<size_t>(element_count(shape));
+  size_t n = 0;
+  try {
+    n = static_cast<size_t>(element_count(shape));
+  } catch (const RuntimeError& e) {
+    throw RuntimeError(fmt::format("{}: {}", what, e.what()));
+  }
   switch (dtype_from_onnx_code(p.data_type(), what)) {
     case DType::kFloat:
       return Tensor(shape, typed_values<float>(p, n, p.float_data(), what));
@@ -101,6 +109,105 @@ ValueInfo value_info(const onnx::ValueInfoProto& v, const std::string& source) {
   return info;
 }
 
+// Bytes per element of raw_data for an ONNX element type; 0 for strings and
+// codes ONNX does not define.
+size_t raw_element_bytes(int32_t code) {
+  switch (code) {
+    case onnx::TensorProto::UINT8:
+    case onnx::TensorProto::INT8:
+    case onnx::TensorProto::BOOL:
+      return 1;
+    case onnx::TensorProto::UINT16:
+    case onnx::TensorProto::INT16:
+    case onnx::TensorProto::FLOAT16:
+    case onnx::TensorProto::BFLOAT16:
+      return 2;
+    case onnx::TensorProto::FLOAT:
+    case onnx::TensorProto::INT32:
+    case onnx::TensorProto::UINT32:
+      return 4;
+    case onnx::TensorProto::INT64:
+    case onnx::TensorProto::UINT64:
+    case onnx::TensorProto::DOUBLE:
+    case onnx::TensorProto::COMPLEX64:
+      return 8;
+    case onnx::TensorProto::COMPLEX128:
+      return 16;
+    default:
+      return 0;
+  }
+}
+
+// ONNX's shape inference (libonnx 1.12, ParseData) copies as many elements
+// out of a constant's raw_data as its dimensions say, without looking at its
+// size: every tensor the model holds is checked against its dimensions first.
+void check_raw_data(const onnx::TensorProto& t, const std::string& what) {
+  if (!t.has_raw_data()) return;
+  const size_t width = raw_element_bytes(t.data_type());
+  uint64_t n = 1;
+  bool fits = width != 0;
+  for (int64_t d : t.dims()) fits = fits && d >= 0 && !__builtin_mul_overflow(n, uint64_t(d), &n);
+  if (!fits || __builtin_mul_overflow(n, uint64_t(width), &n) || n != t.raw_data().size())
+    throw RuntimeError(
+        fmt::format("{}: raw_data has {} bytes, not what its type {} and dimensions [{}] need",
+                    what, t.raw_data().size(), t.data_type(), fmt::join(t.dims(), ",")));
+}
+
+void check_constant_data(const onnx::GraphProto& g, const std::string& source) {
+  for (const auto& t : g.initializer())
+    check_raw_data(t, fmt::format("{}: initializer '{}'", source, t.name()));
+  for (int i = 0; i < g.node_size(); ++i)
+    for (const auto& a : g.node(i).attribute()) {
+      const std::string what = fmt::format("{}: node {} '{}' ({}) attribute {}", source, i,
+                                           g.node(i).name(), g.node(i).op_type(), a.name());
+      if (a.has_t()) check_raw_data(a.t(), what);
+      for (const auto& t : a.tensors()) check_raw_data(t, what);
+      if (a.has_g()) check_constant_data(a.g(), source);
+      for (const auto& sub : a.graphs()) check_constant_data(sub, source);
+    }
+}
+
+// The rank of `name` as the model declares it (an initializer, a graph input
+// or a value_info entry), seen through nodes that keep their input's shape
+// (a weight's DequantizeLinear); -1 when not declared.
+int declared_rank(const onnx::GraphProto& g, const std::string& name, int depth = 0) {
+  for (const auto& t : g.initializer())
+    if (t.name() == name) return t.dims_size();
+  for (const auto* list : {&g.input(), &g.value_info()})
+    for (const auto& v : *list)
+      if (v.name() == name && v.type().has_tensor_type() && v.type().tensor_type().has_shape())
+        return v.type().tensor_type().shape().dim_size();
+  if (depth > 8) return -1;
+  for (const auto& n : g.node())
+    if (n.output_size() > 0 && n.output(0) == name && n.input_size() > 0 &&
+        (n.op_type() == "DequantizeLinear" || n.op_type() == "Identity" || n.op_type() == "Cast"))
+      return declared_rank(g, n.input(0), depth + 1);
+  return -1;
+}
+
+// ONNX's convolution shape inference (libonnx 1.12, convPoolShapeInference)
+// reads past its per-axis vectors when the weight's rank differs from the
+// input's, so such a node is refused before inference runs: where both
+// ranks are declared, they must agree.
+void check_conv_ranks(const onnx::GraphProto& g, const std::string& source) {
+  for (int i = 0; i < g.node_size(); ++i) {
+    const onnx::NodeProto& n = g.node(i);
+    const std::string& op = n.op_type();
+    int x = 0, w = 1;
+    if (op == "QLinearConv")
+      w = 3;
+    else if (op != "Conv" && op != "ConvInteger" && op != "ConvTranspose")
+      continue;
+    if (n.input_size() <= w) continue;
+    const int xr = declared_rank(g, n.input(x)), wr = declared_rank(g, n.input(w));
+    if (xr >= 0 && wr >= 0 && xr != wr)
+      throw RuntimeError(
+          fmt::format("{}: node {} '{}' ({}): weight '{}' has rank {}, its input '{}' rank {} "
+                      "(they must agree)",
+                      source, i, n.name(), op, n.input(w), wr, n.input(x), xr));
+  }
+}
+
 // `source` names the bytes in messages (a file name, or "<bytes>").
 onnx::ModelProto parse_checked_bytes(const std::string& bytes, const std::string& source) {
   onnx::ModelProto model;
@@ -109,6 +216,12 @@ onnx::ModelProto parse_checked_bytes(const std::string& bytes, const std::string
         fmt::format("{}: not an ONNX model (protobuf parse failed; truncated file?)", source));
   try {
     onnx::checker::check_model(model);
+  } catch (const std::exception& e) {
+    throw RuntimeError(fmt::format("{}: ONNX checker: {}", source, e.what()));
+  }
+  check_constant_data(model.graph(), source);
+  check_conv_ranks(model.graph(), source);
+  try {
     onnx::shape_inference::InferShapes(model);
   } catch (const std::exception& e) {
     throw RuntimeError(fmt::format("{}: ONNX checker: {}", source, e.what()));

@@ -29,6 +29,15 @@ AxisExtent around_axis(const Shape& shape, size_t axis) {
   return e;
 }
 
+Tensor shape_output(const Node& node, const Shape& dims) {
+  const auto r = static_cast<int64_t>(dims.size());
+  auto clampi = [r](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + r : v, 0, r); };
+  const int64_t b = clampi(node.attr_int("start", 0)), e = clampi(node.attr_int("end", r));
+  std::vector<int64_t> v(dims.begin() + b, dims.begin() + std::max(b, e));
+  const Shape out{static_cast<int64_t>(v.size())};  // before v is moved from
+  return Tensor(out, std::move(v));
+}
+
 Shape broadcast_shape(const Shape& a, const Shape& b) {
   Shape out(std::max(a.size(), b.size()), 1);
   for (size_t i = 0; i < out.size(); ++i) {

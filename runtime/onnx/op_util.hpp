@@ -27,6 +27,10 @@ AxisExtent around_axis(const Shape& shape, size_t axis);
 
 // The numpy broadcast of shapes; throws naming them when they do not.
 Shape broadcast_shape(const Shape& a, const Shape& b);
+// Shape's output (its start and end attributes, opset 15) for a value of
+// dimensions `dims`: what the kernel gives and what constant folding gives a
+// statically shaped value, which it does not allocate.
+Tensor shape_output(const Node& node, const Shape& dims);
 // Strides of `s` seen from an `out`-shaped index (0 on broadcast dimensions).
 std::vector<int64_t> broadcast_strides(const Shape& s, const Shape& out);
 

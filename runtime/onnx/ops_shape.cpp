@@ -22,8 +22,11 @@ void reshape(ExecContext& ctx) {
     if (s[i] == -1) {
       if (infer >= 0) throw RuntimeError("more than one -1 in the shape");
       infer = static_cast<int64_t>(i);
-    } else {
-      known *= s[i];
+    } else if (s[i] < 0 || __builtin_mul_overflow(known, s[i], &known)) {
+      // The shape is the model's data: a product that overflows cannot
+      // match the input's elements (and overflowing it is undefined).
+      throw RuntimeError(
+          fmt::format("cannot reshape {} to {}", shape_string(y.shape()), shape_string(s)));
     }
   }
   if (infer >= 0) {

@@ -198,13 +198,7 @@ void gather_elements(ExecContext& ctx) {
 }
 
 void shape_of(ExecContext& ctx) {
-  const Shape& s = ctx.input(0).shape();
-  const auto r = static_cast<int64_t>(s.size());
-  auto clampi = [r](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + r : v, 0, r); };
-  const int64_t b = clampi(ctx.node.attr_int("start", 0)), e = clampi(ctx.node.attr_int("end", r));
-  std::vector<int64_t> v(s.begin() + b, s.begin() + std::max(b, e));
-  const Shape dims{static_cast<int64_t>(v.size())};  // before v is moved from
-  ctx.out[0] = Tensor(dims, std::move(v));
+  ctx.out[0] = shape_output(ctx.node, ctx.input(0).shape());
 }
 
 void constant_of_shape(ExecContext& ctx) {
@@ -319,8 +313,16 @@ void range(ExecContext& ctx) {
     using T = decltype(tag);
     const T b = start.values<T>().at(0), e = limit.values<T>().at(0), d = delta.values<T>().at(0);
     if (d == 0) throw RuntimeError("delta is 0");
-    const auto n = std::max<int64_t>(
-        0, static_cast<int64_t>(std::ceil(static_cast<double>(e - b) / static_cast<double>(d))));
+    const double count =
+        std::ceil((static_cast<double>(e) - static_cast<double>(b)) / static_cast<double>(d));
+    // A count the limit refuses (or not a number: a NaN start) is named
+    // before the values are allocated.
+    if (!(count <= static_cast<double>(max_tensor_elements())))
+      throw RuntimeError(
+          fmt::format("Range from {} to {} by {} has {} elements, more than the {} "
+                      "one tensor may have",
+                      b, e, d, count, max_tensor_elements()));
+    const int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
     std::vector<T> v(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i)
       v[static_cast<size_t>(i)] = static_cast<T>(b + static_cast<T>(i) * d);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -335,8 +336,14 @@ Ranges ranges_from_json(const std::string& text, const std::string& source) {
   Ranges r;
   try {
     const auto j = nlohmann::json::parse(text);
-    for (const auto& [name, v] : j.items())
-      r[name] = Range{v.at(0).get<float>(), v.at(1).get<float>()};
+    for (const auto& [name, v] : j.items()) {
+      const Range range{v.at(0).get<float>(), v.at(1).get<float>()};
+      // A range quantization can use: 1e300 reads as an infinite float.
+      if (!std::isfinite(range.lo) || !std::isfinite(range.hi) || range.lo > range.hi)
+        throw RuntimeError(fmt::format("{}: metadata {} is not valid: '{}' has range [{}, {}]",
+                                       source, kRangesKey, name, v.at(0).dump(), v.at(1).dump()));
+      r[name] = range;
+    }
   } catch (const nlohmann::json::exception& e) {
     throw RuntimeError(
         fmt::format("{}: metadata {} is not valid: {}", source, kRangesKey, e.what()));

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+
 namespace hycim::runtime {
 
 namespace {
@@ -59,11 +61,36 @@ int32_t onnx_code(DType t) {
   return 0;
 }
 
+namespace {
+std::atomic<int64_t> g_max_tensor_elements{int64_t{1} << 28};
+}  // namespace
+
+int64_t max_tensor_elements() {
+  return g_max_tensor_elements.load(std::memory_order_relaxed);
+}
+
+void set_max_tensor_elements(int64_t n) {
+  g_max_tensor_elements.store(n, std::memory_order_relaxed);
+}
+
 int64_t element_count(const Shape& shape) {
-  int64_t n = 1;
+  bool empty = false;
   for (int64_t d : shape) {
     if (d < 0)
       throw RuntimeError(fmt::format("negative dimension in shape {}", shape_string(shape)));
+    empty = empty || d == 0;
+  }
+  if (empty) return 0;
+  const int64_t limit = max_tensor_elements();
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (n > limit / d) {
+      double all = 1;  // the message's count: it may not fit int64_t
+      for (int64_t e : shape) all *= static_cast<double>(e);
+      throw RuntimeError(
+          fmt::format("shape {} has {:.0f} elements, more than the {} one tensor may have",
+                      shape_string(shape), all, limit));
+    }
     n *= d;
   }
   return n;

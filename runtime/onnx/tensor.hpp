@@ -84,8 +84,16 @@ constexpr DType dtype_of<uint64_t>() {
 
 using Shape = std::vector<int64_t>;
 
+// Elements of `shape`; throws RuntimeError for a negative dimension or more
+// elements than max_tensor_elements(). Every tensor is sized through it, so a
+// shape a model computes (ConstantOfShape, Expand, Tile, a broadcast) is
+// refused, naming its size, before anything is allocated.
 int64_t element_count(const Shape& shape);
 std::string shape_string(const Shape& shape);
+// The most elements one tensor may have: 2^28 (1 GiB of floats) unless set,
+// for the whole process (a fuzzer sets less than its allocation limit).
+int64_t max_tensor_elements();
+void set_max_tensor_elements(int64_t n);
 
 class Tensor {
  public:

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+#include <type_traits>
+
 #include "sim/device/device_error.hpp"
 #include "sim/tile/tile.hpp"
 
@@ -10,10 +13,24 @@ namespace {
 
 template <class T>
 T get(const nlohmann::json& v, const std::string& key) {
-  try {
-    return v.get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw DeviceError(fmt::format("device.{}: wrong type ({})", key, v.dump()));
+  if constexpr (std::is_integral_v<T>) {
+    static_assert(std::is_unsigned_v<T>);
+    // get<T>() would take a bool, wrap a negative or wider number and
+    // truncate a float (one out of T's range: undefined behaviour).
+    if (!v.is_number()) throw DeviceError(fmt::format("device.{}: wrong type ({})", key, v.dump()));
+    // Parsed text holds a whole number >= 0 as unsigned; one a program put
+    // in (an int) is signed.
+    const bool whole = v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
+    if (!whole || v.get<uint64_t>() > std::numeric_limits<T>::max())
+      throw DeviceError(fmt::format("device.{}: {} is not a whole number in 0..{}", key, v.dump(),
+                                    std::numeric_limits<T>::max()));
+    return static_cast<T>(v.get<uint64_t>());
+  } else {
+    try {
+      return v.get<T>();
+    } catch (const nlohmann::json::exception&) {
+      throw DeviceError(fmt::format("device.{}: wrong type ({})", key, v.dump()));
+    }
   }
 }
 

@@ -43,7 +43,11 @@ void read_object(const nlohmann::json& j, const std::string& where,
                  const std::array<std::pair<const char*, double T::*>, N>& keys, T& out,
                  const char* nested = nullptr) {
   if (!j.is_object()) throw DeviceError(fmt::format("{}: expected a JSON object", where));
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    // Named variables, not a structured binding: clang before 16 (the
+    // fuzzers' compiler) cannot capture a binding in a lambda.
+    const std::string& key = item.key();
+    const nlohmann::json& value = item.value();
     if (nested && key == nested) continue;
     const auto* hit =
         std::find_if(keys.begin(), keys.end(), [&](const auto& k) { return key == k.first; });
@@ -94,7 +98,8 @@ TimingConfig TimingConfig::from_file(const std::filesystem::path& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Not only parse_error: a number too large for a double is out_of_range.
     throw DeviceError(fmt::format("{}: not JSON: {}", path.string(), e.what()));
   }
   return from_json(j);

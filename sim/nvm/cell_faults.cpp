@@ -40,6 +40,18 @@ void put(std::vector<uint8_t>& bits, uint32_t i, bool v) {
   if (get(bits, i) != v) flip(bits, i);
 }
 
+// A JSON whole number in 0..max. get<uint64_t>() would convert a float or a
+// negative number instead of refusing it, and a float out of the type's range
+// is undefined behaviour. Parsed text holds a whole number >= 0 as unsigned;
+// one a program put in (an int) is signed.
+uint64_t whole(const nlohmann::json& v, const char* key, uint64_t max) {
+  const bool ok = v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
+  if (!ok || v.get<uint64_t>() > max)
+    throw std::invalid_argument(
+        fmt::format("{}: {} is not a whole number in 0..{}", key, v.dump(), max));
+  return v.get<uint64_t>();
+}
+
 }  // namespace
 
 Protection parse_protection(const std::string& name) {
@@ -85,12 +97,10 @@ std::optional<FaultSetup> from_record(const std::string& record) {
     const nlohmann::json j = nlohmann::json::parse(record);
     FaultSetup s;
     s.model = tech::NvmFaults::from_json(j.at("model"));
-    s.seed = j.at("seed").get<uint64_t>();
+    s.seed = whole(j.at("seed"), "seed", std::numeric_limits<uint64_t>::max());
     s.ecc = parse_protection(j.at("ecc").get<std::string>());
-    s.spare_rows = j.value("spare_rows", 0u);
-    if (s.spare_rows > kMaxSpareRows)
-      throw std::invalid_argument(
-          fmt::format("{} spare rows (at most {})", s.spare_rows, kMaxSpareRows));
+    if (j.contains("spare_rows"))
+      s.spare_rows = static_cast<uint32_t>(whole(j["spare_rows"], "spare_rows", kMaxSpareRows));
     return s;
   } catch (const std::exception& e) {
     throw std::invalid_argument(fmt::format("fault record: {}", e.what()));

@@ -169,8 +169,10 @@ void encode_age(std::span<uint8_t> out, uint32_t copy, uint64_t seq, double cloc
 
 bool decode_age(std::span<const uint8_t> in, uint32_t copy, AgeRecord& out) {
   std::memcpy(&out, in.data(), sizeof out);
+  // An age NvmImage::set_age refuses (negative or NaN) is no age this library
+  // wrote, whatever its checksum says.
   return out.magic == kAgeMagic && out.copy == copy &&
-         out.crc == crc_of(0, &out, offsetof(AgeRecord, crc));
+         out.crc == crc_of(0, &out, offsetof(AgeRecord, crc)) && out.clock >= 0 && out.seconds >= 0;
 }
 
 void encode_slot(std::span<uint8_t> out, uint32_t tile, uint32_t row, uint32_t slot, uint16_t holds,

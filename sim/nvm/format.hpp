@@ -101,7 +101,7 @@ void encode_fault_record(std::span<uint8_t> header_block, const std::string& tex
 // The record's text; `problem` says why when it is damaged.
 std::string decode_fault_record(std::span<const uint8_t> header_block, std::string& problem);
 void encode_age(std::span<uint8_t> out, uint32_t copy, uint64_t seq, double clock, double seconds);
-// Valid when magic, copy and crc are right.
+// Valid when magic, copy and crc are right and clock and seconds are >= 0.
 bool decode_age(std::span<const uint8_t> in, uint32_t copy, AgeRecord& out);
 
 // Bytes one slot takes: a power of two up to 512 (so a slot never straddles a

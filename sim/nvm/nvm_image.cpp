@@ -245,10 +245,15 @@ void NvmImage::write_slot(uint32_t tile, uint32_t physical_row, uint16_t holds,
                     "program pulse",
                     path_.string(), tile, holds));
   RowState& s = rows_[physical_index(tile, physical_row)];
+  // A sequence number that wrapped would lose to the slot it replaces on the
+  // next open: the write would silently not have happened.
+  uint64_t seq = 0;
+  if (__builtin_add_overflow(s.seq, uint64_t{pulses}, &seq))
+    refuse(path_, row_name(geometry_, tile, physical_row),
+           fmt::format("wear counter full ({} program pulses, {} more do not fit)", s.seq, pulses));
   // The slot not holding the newest contents is the only one ever written, so
   // until fdatasync returns the old contents stay intact in the other slot.
   uint32_t target = 1u - s.current;
-  const uint64_t seq = s.seq + pulses;
   format::encode_slot(scratch_, tile, physical_row, target, holds, seq, data, programmed_at);
   io::write_at(fd_.get(), scratch_, format::slot_offset(geometry_, tile, physical_row, target),
                path_);

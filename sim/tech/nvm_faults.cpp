@@ -35,7 +35,10 @@ void read_all(const nlohmann::json& j, const std::string& where,
               const std::array<std::pair<const char*, Param T::*>, N>& keys, T& out,
               std::initializer_list<const char*> also_allowed) {
   if (!j.is_object()) throw TechError(fmt::format("{}: expected a JSON object", where));
-  for (const auto& [key, v] : j.items()) {
+  for (const auto& item : j.items()) {
+    // A named variable, not a structured binding: clang before 16 (the
+    // fuzzers' compiler) cannot capture a binding in a lambda.
+    const std::string& key = item.key();
     const bool known =
         std::any_of(keys.begin(), keys.end(), [&](const auto& k) { return key == k.first; }) ||
         std::any_of(also_allowed.begin(), also_allowed.end(),
@@ -146,7 +149,8 @@ std::vector<std::string> nvm_fault_names() {
 
 NvmFaults load_nvm_faults(const std::string& name_or_path) {
   auto named = [&](nlohmann::json j, const std::string& name) {
-    if (!j.contains("name")) j["name"] = name;
+    // Not an object: from_json says so (operator[] would throw a json error).
+    if (j.is_object() && !j.contains("name")) j["name"] = name;
     return NvmFaults::from_json(j);
   };
   if (names_a_file(name_or_path)) {

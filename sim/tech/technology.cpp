@@ -96,6 +96,10 @@ void check_keys(const nlohmann::json& j, const std::string& where) {
   }
 }
 
+// Bases of bases a technology may be derived through (the catalog's deepest
+// chain is 2: hycim22 from cmos28).
+constexpr int kMaxScaleFromDepth = 16;
+
 std::string scaled_source(const Param& p, const char* rule) {
   return fmt::format("{} ({})", p.source, rule);
 }
@@ -138,6 +142,16 @@ Technology Technology::from_json(const nlohmann::json& j) {
       throw TechError(fmt::format("{}.scale_from: expected a technology name", where));
     const std::string base_name = j["scale_from"].get<std::string>();
     if (base_name == where) throw TechError(fmt::format("{}.scale_from: names itself", where));
+    // A file can name itself (or a file naming it) as its base by path: the
+    // chain is cut rather than recursed until the stack overflows.
+    thread_local int depth = 0;
+    if (depth >= kMaxScaleFromDepth)
+      throw TechError(fmt::format("{}.scale_from: '{}' is more than {} bases deep (a cycle?)",
+                                  where, base_name, kMaxScaleFromDepth));
+    struct Deeper {
+      Deeper() { ++depth; }
+      ~Deeper() { --depth; }
+    } deeper;
     const Technology base = load_technology(base_name);
     for (const char* key : {"node_nm", "vdd", "clock_mhz"})
       if (!j.contains(key))
@@ -315,7 +329,8 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
   if (!in) throw TechError(fmt::format("{}: cannot open", path.string()));
   try {
     return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Not only parse_error: a number too large for a double is out_of_range.
     throw TechError(fmt::format("{}: not JSON: {}", path.string(), e.what()));
   }
 }

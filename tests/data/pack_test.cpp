@@ -6,9 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cstring>
+#include <fstream>
 #include <set>
+#include <span>
 
+#include "runtime/data/crc32c.hpp"
 #include "runtime/data/dataset.hpp"
+#include "runtime/data/error.hpp"
+#include "runtime/data/format.hpp"
 #include "tests/data/data_test_util.hpp"
 
 namespace hycim::data {
@@ -117,6 +123,110 @@ TEST(DataPack, OlderGenerationsAreRetiredKeepingThePreviousOne) {
   EXPECT_FALSE(std::filesystem::exists(out.path() / "gen-000001"));
   EXPECT_TRUE(std::filesystem::exists(out.path() / "gen-000002"));
   EXPECT_TRUE(std::filesystem::exists(out.path() / "gen-000003"));
+}
+
+// Index files the packer never writes, with valid checksums (as a hand-made
+// or hostile index has): the reader must refuse their tables, naming what is
+// wrong, before allocating or reading by them (found by dataset_fuzz).
+struct HandIndex {
+  IndexHeader h{};
+  std::vector<ShardEntry> shards;
+  std::vector<SampleEntry> samples;
+  std::string names;
+
+  // Writes DATASET/CURRENT, the index and the shard files into `dir`.
+  void write(const std::filesystem::path& dir, const std::vector<std::string>& shard_files) {
+    const std::filesystem::path gen = dir / generation_name(1);
+    std::filesystem::create_directories(gen);
+    std::ofstream(dir / kCurrentFile) << generation_name(1) << "\n";
+    std::string body(reinterpret_cast<const char*>(shards.data()),
+                     shards.size() * sizeof(ShardEntry));
+    body.append(reinterpret_cast<const char*>(samples.data()),
+                samples.size() * sizeof(SampleEntry));
+    body += names;
+    std::memcpy(h.magic, kIndexMagic, sizeof h.magic);
+    h.version = kFormatVersion;
+    h.header_bytes = sizeof h;
+    if (h.sample_count == 0) h.sample_count = samples.size();
+    if (h.shard_count == 0) h.shard_count = static_cast<uint32_t>(shards.size());
+    h.names_bytes = names.size();
+    h.body_crc = crc32c(std::as_bytes(std::span(body.data(), body.size())));
+    h.header_crc = 0;
+    h.header_crc = crc32c(std::as_bytes(std::span(&h, 1)));
+    std::ofstream f(gen / kIndexFile, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(&h), sizeof h);
+    f << body;
+    for (uint32_t s = 0; s < shard_files.size(); ++s)
+      std::ofstream(gen / shard_file_name(s), std::ios::binary) << shard_files[s];
+  }
+};
+
+std::string open_error(const std::filesystem::path& dir) {
+  try {
+    PackedDataset ds(dir);
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "(opened)";
+}
+
+TEST(DataIndex, SampleCountLargerThanTheFileIsRefusedBeforeAllocating) {
+  TempDir dir;
+  HandIndex idx;
+  idx.h.sample_count = uint64_t{1} << 40;
+  idx.write(dir.path(), {});
+  EXPECT_NE(open_error(dir.path()).find("claims 0 shards and 1099511627776 samples"),
+            std::string::npos)
+      << open_error(dir.path());
+}
+
+TEST(DataIndex, SampleOffsetThatWrapsPastTheShardEndIsRefused) {
+  TempDir dir;
+  HandIndex idx;
+  idx.shards = {{4, 0, 1, 0}};
+  idx.samples = {{UINT64_MAX - 1, 4, 0, 0, 0}};
+  idx.names = std::string("a\0", 2);
+  idx.write(dir.path(), {"abcd"});
+  const std::string why = open_error(dir.path());
+  EXPECT_NE(why.find("sample 0: index entry (shard 0, offset 18446744073709551614, 4 bytes) "
+                     "lies outside shard 0 (4 bytes)"),
+            std::string::npos)
+      << why;
+}
+
+TEST(DataIndex, ShardClaimingSamplesTheIndexDoesNotHaveIsRefused) {
+  TempDir dir;
+  HandIndex idx;
+  idx.shards = {{4, 0, 5, 0}};
+  idx.samples = {{0, 4, 0, 0, 0}};
+  idx.names = std::string("a\0", 2);
+  idx.write(dir.path(), {"abcd"});
+  const std::string why = open_error(dir.path());
+  EXPECT_NE(why.find("shard 0 claims samples [0, +5), expected them from 0 within 1"),
+            std::string::npos)
+      << why;
+}
+
+TEST(DataIndex, SampleOutsideEveryShardIsRefused) {
+  TempDir dir;
+  HandIndex idx;
+  idx.shards = {{4, 0, 1, 0}};
+  idx.samples = {{0, 2, 0, 0, 0}, {2, 2, 0, 0, 0}};
+  idx.names = std::string("a\0b\0", 4);
+  idx.write(dir.path(), {"abcd"});
+  const std::string why = open_error(dir.path());
+  EXPECT_NE(why.find("shards hold 1 of the index's 2 samples"), std::string::npos) << why;
+}
+
+TEST(DataIndex, TruncationPastTheLastSampleNamesTheShardOnly) {
+  TempDir dir;
+  HandIndex idx;
+  idx.shards = {{8, 0, 1, 0}};
+  idx.samples = {{0, 4, 0, crc32c(std::as_bytes(std::span("abcd", 4))), 0}};
+  idx.names = std::string("a\0", 2);
+  idx.write(dir.path(), {"abcd_"});
+  const std::string why = open_error(dir.path());
+  EXPECT_NE(why.find("shard-00000.hys: shard truncated: 5 of 8 bytes"), std::string::npos) << why;
 }
 
 }  // namespace

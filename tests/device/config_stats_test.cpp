@@ -122,6 +122,43 @@ TEST(DeviceConfig, DeviceKeysAreNamed) {
   }
 }
 
+// Found by tests/fuzz/config_json_fuzz.cpp: a whole-number key took any
+// number (a float out of range being undefined behaviour) and wrapped or
+// truncated it.
+TEST(DeviceConfig, WholeNumberKeysRefuseOtherNumbers) {
+  auto err = [](const char* text) {
+    return error_of([&] { DeviceConfig::from_json(json::parse(text)); });
+  };
+  EXPECT_EQ(err(R"({"tiles": 1e300})"),
+            "device.tiles: 1e+300 is not a whole number in 0..4294967295");
+  EXPECT_EQ(err(R"({"tiles": 4294967297})"),
+            "device.tiles: 4294967297 is not a whole number in 0..4294967295");
+  EXPECT_EQ(err(R"({"tiles": -1})"), "device.tiles: -1 is not a whole number in 0..4294967295");
+  EXPECT_EQ(err(R"({"tiles": 2.5})"), "device.tiles: 2.5 is not a whole number in 0..4294967295");
+  EXPECT_EQ(err(R"({"tiles": true})"), "device.tiles: wrong type (true)");
+  EXPECT_EQ(err(R"({"faults": {"model": "rram", "seed": -1.5e300}})"),
+            "device.faults.seed: -1.5e+300 is not a whole number in 0..18446744073709551615");
+  EXPECT_EQ(err(R"({"faults": {"model": "rram", "verify_retries": 1e10}})"),
+            "device.faults.verify_retries: 10000000000.0 is not a whole number in 0..4294967295");
+  EXPECT_EQ(DeviceConfig::from_json(json::parse(R"({"tiles": 2})")).tiles, 2u);
+  // A program's int (a signed JSON number) is as good as parsed text.
+  EXPECT_EQ(DeviceConfig::from_json({{"tiles", int{3}}}).tiles, 3u);
+  EXPECT_EQ(error_of([] {
+              DeviceConfig::from_json({{"tiles", int{-3}}});
+            }),
+            "device.tiles: -3 is not a whole number in 0..4294967295");
+}
+
+// Found by tests/fuzz/config_json_fuzz.cpp: a number too large for a double
+// escaped TimingConfig::from_file as a nlohmann::json::out_of_range.
+TEST(DeviceConfig, ATimingFileWithAnImpossibleNumberIsNotJson) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("hycim_timing_" + std::to_string(::getpid()));
+  std::ofstream(path) << R"({"clock_mhz": 1e666666})";
+  EXPECT_NE(error_of([&] { TimingConfig::from_file(path); }).find("not JSON"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
 // The array's energy follows the data (docs/device.md, "Energy"): every
 // raised row costs LANES lane reads, and every 1 bit of its weights switches
 // the adder tree, once per set bit of its input. Reprogramming a row changes
@@ -213,7 +250,9 @@ TEST(DeviceStats, PerCommandTileAndRunFiguresAddUp) {
     EXPECT_DOUBLE_EQ(mvm.work.energy_pj.array, 3 * 8 * e.lane_add);
     EXPECT_DOUBLE_EQ(mvm.work.energy_pj.shift_add, 8 * 8 * e.shift_add);
     EXPECT_DOUBLE_EQ(mvm.work.energy_pj.dma, 48 * e.dma_byte);
-    EXPECT_EQ(mvm.work.cycles, 2 + tile::timing::mvm_cycles(spec::kSmallTile, 16, 8));
+    // 2 input rows written, then the tile MVM (docs/device.md's table):
+    // 1 + ceil(16 / LANES 8) + xbits 8 * ceil(16 / ROWS_PER_CYCLE 4) = 35.
+    EXPECT_EQ(mvm.work.cycles, 2u + 35u);
     EXPECT_EQ(s.tile(0).commands, 2u);
     EXPECT_EQ(s.tile(1).commands, 1u);
     EXPECT_EQ(s.tile(0).work.cycles, done[0].cycles + done[1].cycles);
@@ -315,7 +354,9 @@ TEST(DeviceTiming, MvmTakesDmaPlusCyclesExactly) {
     const double t0 = Device::now_ns();
     const auto done = tb.run({cmd::mvm(1, 0, 0, 16, 32, tb.data(0), tb.data(64))});
     ASSERT_EQ(status_of(done[0]), DevStatus::kOk);
-    const uint64_t cycles = 2 + tile::timing::mvm_cycles(spec::kSmallTile, 16, 8);
+    // 2 input rows written + the tile MVM, 1 + ceil(16 / 8) + 8 * ceil(16 / 4)
+    // (docs/device.md's table, worked out by hand).
+    const uint64_t cycles = 2 + 35;
     ASSERT_EQ(done[0].cycles, cycles);
     const auto& c = tb.device().stats().commands()[0];
     EXPECT_DOUBLE_EQ(c.start_ns - t0, 64 / 8.0 + 100);  // fetch burst of one entry

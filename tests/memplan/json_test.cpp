@@ -105,6 +105,88 @@ TEST(MemplanJson, PlanRoundTrip) {
   EXPECT_THROW(plan_from_json(tr, bad), MemplanError);
 }
 
+// Found by memplan_files_fuzz: numbers out of an integer field's range (a
+// float one is undefined behaviour to convert), numbers too large for a
+// double in the file, and plan members of the wrong JSON type are refused as
+// MemplanErrors naming the field, not as nlohmann's exceptions.
+TEST(MemplanJson, NumbersOutOfRangeAreRefusedByField) {
+  json j = tiny();
+  j["version"] = 1e300;
+  EXPECT_NE(error_of(j).find("top level field \"version\" (1e+300) is not an integer in"),
+            std::string::npos)
+      << error_of(j);
+  j = tiny();
+  j["batch"] = 4294967297u;
+  EXPECT_NE(error_of(j).find("field \"batch\" (4294967297) is not an integer"), std::string::npos);
+  j = tiny();
+  j["tensors"][0]["bytes"] = 1.5;
+  EXPECT_NE(error_of(j).find("tensor 'x' field \"bytes\" (1.5) is not an integer"),
+            std::string::npos);
+  j = tiny();
+  j["tensors"][0]["bytes"] = 9.3e18;
+  EXPECT_NE(error_of(j).find("field \"bytes\""), std::string::npos);
+  j = tiny();
+  j["version"] = 1.0;  // an integral float is the integer
+  EXPECT_EQ(error_of(j), "");
+  const std::string path = ::testing::TempDir() + "/memplan_overflow.json";
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("{\"format\": \"hycim-memplan-trace\", \"version\": 1e999}", f);
+  std::fclose(f);
+  try {
+    load_trace(path);
+    FAIL();
+  } catch (const MemplanError& e) {
+    EXPECT_NE(std::string(e.what()).find("number overflow"), std::string::npos) << e.what();
+  }
+}
+
+// A swap or recompute without its slots yet (assign_remat_slots fills them
+// later) is written with null slots, and reads back as the same plan (found
+// by memplan_files_fuzz: null was refused as "not an op name").
+TEST(MemplanJson, PlanWithoutSlotsRoundTrips) {
+  const Trace tr = testing::chain(3, 1000);
+  Plan p = Plan::keep_all(tr, "test");
+  p.tensors[tr.tensor_id("l0.out")] = {Action::kRecompute, false, -1, -1, -1};
+  p.tensors[tr.tensor_id("l1.out")] = {Action::kSwap, false, -1, -1, -1};
+  const json j = plan_to_json(tr, p);
+  EXPECT_TRUE(j["tensors"][0]["remat_at"].is_null());
+  const Plan back = plan_from_json(tr, j);
+  EXPECT_EQ(back.tensors[tr.tensor_id("l0.out")].remat_at, -1);
+  EXPECT_EQ(back.tensors[tr.tensor_id("l1.out")].free_at, -1);
+  EXPECT_EQ(plan_to_json(tr, back), j);
+}
+
+TEST(MemplanJson, PlanMembersOfTheWrongTypeAreRefusedByName) {
+  const Trace tr = testing::chain(3, 1000);
+  auto error_of_plan = [&](const json& j) -> std::string {
+    try {
+      plan_from_json(tr, j);
+    } catch (const MemplanError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const json ok = {{"format", "hycim-memplan-plan"}, {"version", 1}};
+  json j = ok;
+  j["tensors"] = {3};
+  EXPECT_EQ(error_of_plan(j), "plan: tensor entry #0 is not an object");
+  j = ok;
+  j["tensors"] = {{{"name", "l0.out"}, {"action", "swap"}, {"compressed", "yes"}}};
+  EXPECT_EQ(error_of_plan(j), "plan: tensor 'l0.out' \"compressed\" is not true or false");
+  j = ok;
+  j["tensors"] = {{{"name", 5}}};
+  EXPECT_EQ(error_of_plan(j), "plan: tensor entry #0 \"name\" is not a string");
+  j = ok;
+  j["planner"] = 1;
+  EXPECT_EQ(error_of_plan(j), "plan: document \"planner\" is not a string");
+  j = ok;
+  j["offloaded"] = "l0";
+  EXPECT_EQ(error_of_plan(j), "plan: document \"offloaded\" is not a list");
+  j = ok;
+  j["format"] = 7;
+  EXPECT_EQ(error_of_plan(j), "plan: not a hycim-memplan-plan document");
+}
+
 TEST(MemplanJson, HardwareRejectsUnknownKeys) {
   EXPECT_DOUBLE_EQ(hardware_from_json({{"h2d_gbps", 25.0}}).h2d_gbps, 25.0);
   EXPECT_THROW(hardware_from_json({{"pcie", 3}}), MemplanError);

@@ -221,6 +221,30 @@ TEST(CellFaults, TheRecordRoundTripsAndADamagedOneIsNamed) {
               ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("fault record")));
 }
 
+// Found by tests/fuzz/nvm_image_fuzz.cpp and config_json_fuzz.cpp: a seed or
+// spare count that is no whole number was converted (a float out of range:
+// undefined behaviour), a negative one wrapped.
+TEST(CellFaults, ARecordWithAnotherNumberForAWholeOneIsDamaged) {
+  nlohmann::json j = nlohmann::json::parse(to_record(setup(tech::load_nvm_faults("rram"), 42)));
+  for (const char* bad : {"1e300", "-1", "2.5", "true"}) {
+    nlohmann::json k = j;
+    k["seed"] = nlohmann::json::parse(bad);
+    EXPECT_THAT([&] { from_record(k.dump()); },
+                ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("fault record")))
+        << bad;
+    k = j;
+    k["spare_rows"] = nlohmann::json::parse(bad);
+    EXPECT_THAT([&] { from_record(k.dump()); },
+                ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("spare_rows")))
+        << bad;
+  }
+  j["spare_rows"] = kMaxSpareRows + 1;
+  EXPECT_THAT([&] { from_record(j.dump()); },
+              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("spare_rows")));
+  j["spare_rows"] = kMaxSpareRows;
+  EXPECT_EQ(from_record(j.dump())->spare_rows, kMaxSpareRows);
+}
+
 TEST(NvmImageFaults, TheFaultRecordAgeAndProgramClocksSurviveReopening) {
   test::TempDir dir;
   const std::string rec = to_record(setup(tech::load_nvm_faults("stt_mram")));

@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <span>
 
 #include "sim/nvm/format.hpp"
 #include "sim/nvm/nvm_image.hpp"
@@ -143,6 +146,48 @@ TEST_F(NvmImageCorrupt, TornWriteLeavesTheOldRow) {
   EXPECT_EQ(row, row_pattern(1, 3, 2, 32));
   EXPECT_EQ(image.wear(1, 3), 2u);
   EXPECT_TRUE(image.verify().ok());
+}
+
+// Found by tests/fuzz/nvm_image_fuzz.cpp: an age record with a right
+// checksum but an age set_age() refuses (negative, NaN) was taken as the
+// device's age.
+TEST_F(NvmImageCorrupt, AnAgeSetAgeWouldRefuseIsADamagedCopy) {
+  { NvmImage::open(path_).set_age({1.0, 10}); }  // copy 1, seq 1
+  auto put_age = [&](uint32_t copy, uint64_t seq, double clock) {
+    std::vector<uint8_t> bytes = test::read_bytes(path_);
+    format::encode_age(std::span(bytes).subspan(format::kAgeRecordOffset[copy]), copy, seq, clock,
+                       10);
+    test::write_bytes(path_, bytes);
+  };
+  put_age(1, 7, -1.0);
+  EXPECT_EQ(NvmImage::open(path_).age().clock, 0);  // copy 0 counts
+  put_age(0, 0, std::nan(""));
+  expect_refused({"header: both age records are damaged"});
+}
+
+// Found by tests/fuzz/nvm_image_fuzz.cpp: a write to a row whose wear counter
+// is full wrapped its sequence number to 0, so on the next open the slot it
+// replaced won and the write was lost.
+TEST_F(NvmImageCorrupt, AFullWearCounterRefusesTheWriteAndKeepsTheRow) {
+  const uint64_t full = std::numeric_limits<uint64_t>::max();
+  const std::vector<uint8_t> old = row_pattern(1, 3, 9, 32);
+  {
+    std::vector<uint8_t> bytes = test::read_bytes(path_);
+    format::encode_slot(std::span(bytes).subspan(slot_at(0), kSlot), 1, 3, 0, 3, full, old);
+    test::write_bytes(path_, bytes);
+  }
+  {
+    NvmImage image = NvmImage::open(path_);
+    EXPECT_EQ(image.wear(1, 3), full);
+    EXPECT_THAT(
+        [&] { image.write_row(1, 3, row_pattern(1, 3, 10, 32)); },
+        ::testing::ThrowsMessage<NvmImageError>(HasSubstr("tile 1 row 3: wear counter full")));
+  }
+  NvmImage image = NvmImage::open(path_);
+  std::vector<uint8_t> back(32);
+  image.read_row(1, 3, back);
+  EXPECT_EQ(back, old);
+  EXPECT_EQ(image.wear(1, 3), full);
 }
 
 TEST_F(NvmImageCorrupt, DamageBehindAnOpenImageIsReportedNotReturned) {

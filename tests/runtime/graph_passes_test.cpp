@@ -111,6 +111,23 @@ TEST(GraphPasses, QuantizeLinearOfAWeightFoldsToItsIntegers) {
 
 // x (1x3 static) -> Shape -> Gather(1) -> Unsqueeze -> Concat([1, n]) -> Reshape(x):
 // everything but the Reshape depends only on the static shape.
+// Shape of a value declared far larger than any tensor may be folds from its
+// dimensions alone: it used to run Shape's kernel on a tensor of them (10^10
+// elements here), which a few bytes of model asked for (found by
+// onnx_model_fuzz).
+TEST(GraphPasses, ShapeOfAHugeStaticValueFoldsWithoutMakingIt) {
+  Graph g;
+  g.opset = 13;
+  g.inputs = {{"x", DType::kFloat, {100000, 100000}}};
+  g.values["x"] = g.inputs[0];
+  g.outputs = {{"n", DType::kInt64, {}}};
+  g.initializers.emplace("zero", Tensor(Shape{}, std::vector<int64_t>{0}));
+  g.nodes = {node(0, "Shape", {"x"}, {"s"}), node(1, "Gather", {"s", "zero"}, {"n"})};
+  EXPECT_EQ(fold_constants(g), 1);
+  ASSERT_TRUE(g.initializers.count("s"));
+  EXPECT_EQ(g.initializers.at("s"), Tensor(Shape{2}, std::vector<int64_t>{100000, 100000}));
+}
+
 TEST(GraphPasses, StaticShapeSubgraphsFoldToOneInitializer) {
   auto m = new_model(13);
   auto* pg = m.mutable_graph();

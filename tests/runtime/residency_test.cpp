@@ -224,5 +224,67 @@ TEST_F(Residency, DamagedOrForeignCatalogIsRefusedByName) {
   }
 }
 
+// Catalogs of the right format whose members have the wrong JSON type: each
+// is refused with an EngineError naming the file and the member, never
+// nlohmann's own exception or an unchecked conversion (found by
+// residency_catalog_fuzz).
+TEST_F(Residency, CatalogMembersOfTheWrongTypeAreRefusedByName) {
+  const Geometry g{4, 8, 64, 64, 0};
+  const std::string head = R"({"format": "hycim-resident-catalog", "version": 1, )"
+                           R"("geometry": {"tiles": 4, "nvm_rows": 64, "lanes": 8}, )";
+  const std::string hash(64, 'a');
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"format": "hycim-resident-catalog", "version": 1, "generation": 1, "blocks": []})",
+       "'geometry' missing or not an object"},
+      {R"({"format": 7, "version": "1"})", "not a hycim-resident-catalog version 1 file"},
+      {head + R"("generation": "3", "blocks": []})", "'generation' missing or not an unsigned"},
+      {head + R"("generation": 1e300, "blocks": []})", "'generation' missing or not an unsigned"},
+      {head + R"("generation": 1, "blocks": [7]})", "block 7 is not an object"},
+      {head + R"("generation": 1, "blocks": [{"hash": 5, "tile": 0, "row": 0, "rows": 1}]})",
+       "'hash' is not a string"},
+      {head + R"("generation": 1, "blocks": [{"hash": ")" + hash +
+           R"(", "tile": 0, "row": 0, "rows": 1, "label": [], "last_used": 0}]})",
+       "'label' is not a string"},
+      {head + R"("generation": 1, "blocks": [{"hash": ")" + hash +
+           R"(", "tile": 0, "row": 0, "rows": 1, "last_used": -1}]})",
+       "'last_used' missing or not an unsigned"},
+      {head + R"("generation": 1, "blocks": [{"hash": ")" + hash +
+           R"(", "tile": 4294967296, "row": 0, "rows": 1}]})",
+       "'tile' missing or not an unsigned number up to 4294967295"},
+  };
+  for (const auto& [text, why] : cases) {
+    std::ofstream(catalog_, std::ios::trunc) << text;
+    try {
+      ResidentCatalog::open(catalog_, g, std::chrono::milliseconds(100));
+      ADD_FAILURE() << "no error for " << text;
+    } catch (const EngineError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(catalog_.string())) << text;
+      EXPECT_THAT(e.what(), HasSubstr(why)) << text;
+    }
+  }
+}
+
+// A catalog whose blocks overlap opens (the check needs the free map) and
+// is refused when rows are placed; releasing scratch rows, which a backend's
+// destructor does, must not throw there (found by residency_catalog_fuzz).
+TEST_F(Residency, OverlappingCatalogIsRefusedOnPlacementAndReleaseDoesNotThrow) {
+  const Geometry g{4, 8, 64, 64, 0};
+  const std::string hash(64, 'a'), other(64, 'b');
+  std::ofstream(catalog_) << R"({"format": "hycim-resident-catalog", "version": 1, )"
+                          << R"("geometry": {"tiles": 4, "nvm_rows": 64, "lanes": 8}, )"
+                          << R"("generation": 1, "blocks": [)"
+                          << R"({"hash": ")" << hash << R"(", "tile": 0, "row": 0, "rows": 4},)"
+                          << R"({"hash": ")" << other << R"(", "tile": 0, "row": 2, "rows": 4}]})";
+  auto residency = open(g);
+  int owner = 0;
+  EXPECT_NO_THROW(residency->release_scratch(&owner));
+  try {
+    (void)residency->free_rows();
+    FAIL() << "no error";
+  } catch (const EngineError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("overlaps another or lies outside the device"));
+  }
+}
+
 }  // namespace
 }  // namespace hycim::cim

@@ -5,8 +5,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 namespace hycim::tech {
 namespace {
@@ -45,6 +48,18 @@ TEST(NvmFaults, UnknownMissingAndOutOfRangeKeysAreNamed) {
               ::testing::ThrowsMessage<TechError>(HasSubstr("read_disturb: 1.5 is not a")));
   EXPECT_THAT([] { load_nvm_faults("flash"); },
               ::testing::ThrowsMessage<TechError>(HasSubstr("not in the catalog (pcm, rram")));
+}
+
+// Found by tests/fuzz/config_json_fuzz.cpp: a file holding JSON that is no
+// object used to escape as a nlohmann::json::type_error.
+TEST(NvmFaults, AFileThatIsNoObjectIsRefusedNamingIt) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("hycim_faults_" + std::to_string(::getpid()) + ".json"))
+                               .string();
+  std::ofstream(path) << "[1, 2]";
+  EXPECT_THAT([&] { load_nvm_faults(path); },
+              ::testing::ThrowsMessage<TechError>(HasSubstr("expected a JSON object")));
+  std::filesystem::remove(path);
 }
 
 TEST(NvmFaults, RetentionGivesBackItsSpecAndFollowsArrhenius) {

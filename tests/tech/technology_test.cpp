@@ -3,8 +3,11 @@
 #include "sim/tech/technology.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include "sim/device/timing_config.hpp"
 
@@ -94,6 +97,33 @@ TEST(Technology, ScaleFromReadsTheBaseAtItsPointAndOverrides) {
   EXPECT_EQ(h.area_um2.nvm_cell.value, 0.0486);  // its own 22 nm cell
   EXPECT_EQ(h.clock_mhz.value, 200);
   EXPECT_EQ(h.calibration.energy, load_technology("cmos28").calibration.energy);
+}
+
+// Found by tests/fuzz/config_json_fuzz.cpp.
+TEST(Technology, AFileScaledFromItselfIsRefusedNotRecursedInto) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("hycim_tech_loop_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string loop = (dir / "loop.json").string();
+  std::ofstream(loop) << nlohmann::json{
+      {"name", "loop"}, {"scale_from", loop}, {"node_nm", 22}, {"vdd", 0.8}, {"clock_mhz", 100}};
+  try {
+    load_technology(loop);
+    ADD_FAILURE() << "a technology scaled from itself loaded";
+  } catch (const TechError& e) {
+    EXPECT_NE(std::string(e.what()).find("bases deep (a cycle?)"), std::string::npos) << e.what();
+  }
+  // A number no double holds is a JSON error like any other, not an escaping
+  // nlohmann::json::out_of_range.
+  const std::string big = (dir / "big.json").string();
+  std::ofstream(big) << R"({"node_nm": 1e666666})";
+  try {
+    load_technology(big);
+    ADD_FAILURE() << "a technology with 1e666666 loaded";
+  } catch (const TechError& e) {
+    EXPECT_NE(std::string(e.what()).find("not JSON"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Technology, CalibrationRoundTrips) {
