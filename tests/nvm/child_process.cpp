@@ -30,12 +30,13 @@ pid_t spawn(const std::vector<std::string>& args, int out_to, int err_to) {
   return pid;
 }
 
+// The raw wait status, or -1 when waitpid fails.
 int reap(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return -1;
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return status;
 }
 
 std::string read_all(int fd) {
@@ -60,7 +61,8 @@ ChildResult run_child(const std::vector<std::string>& args) {
   ChildResult r;
   r.err = read_all(p[0]);
   ::close(p[0]);
-  r.exit_code = reap(pid);
+  r.wait_status = reap(pid);
+  r.exit_code = r.wait_status >= 0 && WIFEXITED(r.wait_status) ? WEXITSTATUS(r.wait_status) : -1;
   return r;
 }
 

@@ -9,9 +9,15 @@
 namespace hycim::nvm::test {
 
 struct ChildResult {
-  int exit_code = -1;  // -1 when it did not exit normally
-  std::string err;     // everything it wrote to stderr
+  int exit_code = -1;    // -1 when it did not exit normally
+  int wait_status = -1;  // as waitpid gave it (WIFSIGNALED etc.); -1 if waitpid failed
+  std::string err;       // everything it wrote to stderr
 };
+
+// How `nvm_child powercut` ends when its simulated power cut comes: a status
+// nothing else in the helper exits with, so a test can tell the cut from a
+// crash, an error or a kill.
+inline constexpr int kPowerCutExit = 86;
 
 // Runs the helper to completion with these arguments.
 ChildResult run_child(const std::vector<std::string>& args);

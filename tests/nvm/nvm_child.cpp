@@ -11,8 +11,15 @@
 //                                   and again until killed
 //   nvm_child open PATH             open and close; exit 2 with the error
 //                                   message on stderr if refused
+//   nvm_child powercut PATH SEED CUT old|garbage
+//                                   as hammer, with power cut after CUT bytes
+//                                   (io::cut_power_after, the torn sector's
+//                                   tail old or garbage); at the cut, print
+//                                   "cut tile T row R wear W" (the write in
+//                                   flight and the row's wear before it) on
+//                                   stderr and exit kPowerCutExit
 //
-// Exit codes: 0 done, 1 usage, 2 NvmImageError.
+// Exit codes: 0 done, 1 usage, 2 NvmImageError, kPowerCutExit (86) power cut.
 #include <unistd.h>
 
 #include <cstdio>
@@ -20,6 +27,7 @@
 #include <string>
 
 #include "sim/nvm/nvm_image.hpp"
+#include "tests/nvm/child_process.hpp"
 #include "tests/nvm/pattern.hpp"
 
 namespace {
@@ -70,6 +78,31 @@ void write_next(NvmImage& image, uint32_t tile, uint32_t row) {
   }
 }
 
+[[noreturn]] void power_cut(NvmImage& image, uint64_t seed, uint64_t cut, const std::string& tail) {
+  namespace io = hycim::nvm::io;
+  std::mt19937_64 rng(seed);
+  const auto& g = image.geometry();
+  uint32_t tile = 0, row = 0;
+  // A child that never reaches its cut dies of SIGALRM, which the parent
+  // reports, instead of hanging the test.
+  ::alarm(60);
+  io::cut_power_after(cut, tail == "garbage" ? io::TornTail::kGarbage : io::TornTail::kOld);
+  try {
+    for (;;) {
+      tile = static_cast<uint32_t>(rng() % g.tiles);
+      row = static_cast<uint32_t>(rng() % g.rows_per_tile);
+      write_next(image, tile, row);
+    }
+  } catch (const io::PowerLost&) {
+    // Power is gone: nothing may reach the file any more, so no destructor
+    // runs; the report is for the parent's bookkeeping only.
+    std::fprintf(stderr, "cut tile %u row %u wear %llu\n", tile, row,
+                 static_cast<unsigned long long>(image.wear(tile, row)));
+    std::fflush(stderr);
+    ::_exit(hycim::nvm::test::kPowerCutExit);
+  }
+}
+
 int run(int argc, char** argv) {
   std::string mode = argc > 2 ? argv[1] : "";
   if (mode == "write" && argc == 5) {
@@ -90,11 +123,15 @@ int run(int argc, char** argv) {
     NvmImage image = NvmImage::open(argv[2]);
     age(image);
   }
+  if (mode == "powercut" && argc == 6) {
+    NvmImage image = NvmImage::open(argv[2]);
+    power_cut(image, std::stoull(argv[3]), std::stoull(argv[4]), argv[5]);
+  }
   if (mode == "open" && argc == 3) {
     NvmImage::open(argv[2]);
     return 0;
   }
-  std::fprintf(stderr, "usage: nvm_child write|hammer|remap|age|open PATH [ARGS]\n");
+  std::fprintf(stderr, "usage: nvm_child write|hammer|remap|age|open|powercut PATH [ARGS]\n");
   return 1;
 }
 
