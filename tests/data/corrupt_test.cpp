@@ -3,8 +3,10 @@
 // after open), in verify, and through the loader at the right position.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 
+#include "runtime/data/crc32c.hpp"
 #include "runtime/data/dataset.hpp"
 #include "runtime/data/error.hpp"
 #include "runtime/data/loader.hpp"
@@ -63,8 +65,8 @@ TEST_F(DataCorrupt, FlippedByteIsRefusedNamingShardAndSample) {
 }
 
 TEST_F(DataCorrupt, BytesAppendedToAShardFailVerifyNamingTheShard) {
-  // Every sample still reads back: only the shard's own size and checksum
-  // (over bytes outside any sample) can see this.
+  // Every sample still reads back and verify reads no byte past the last
+  // sample: only the shard's size check can see this.
   std::filesystem::path shard;
   {
     PackedDataset ds(out_.path());
@@ -76,6 +78,57 @@ TEST_F(DataCorrupt, BytesAppendedToAShardFailVerifyNamingTheShard) {
   }
   PackedDataset ds(out_.path());
   for (uint32_t i = 0; i < ds.sample_count(); ++i) EXPECT_NO_THROW(ds.read(i)) << i;
+  const VerifyReport rep = ds.verify();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.file, shard.string());
+  EXPECT_NE(rep.message.find("shard checksum or size mismatch"), std::string::npos) << rep.message;
+}
+
+// Samples lie back to back, so a changed shard byte is always inside a sample
+// and a CRC-32C collision that fooled the sample's checksum would fool the
+// whole shard's too (CRC is linear). The sample's checksum is therefore
+// rewritten to match the changed bytes, the index resealed (its own
+// checksums recomputed), and the shard's size left as it was: what is left to
+// catch it is the shard table's CRC of the whole file.
+TEST_F(DataCorrupt, SampleResealedInTheIndexFailsOnlyTheWholeShardChecksum) {
+  const uint32_t victim = 17;
+  std::filesystem::path shard;
+  SampleEntry e{};
+  {
+    PackedDataset ds(out_.path());
+    shard = ds.shard_path(ds.entry(victim).shard);
+    e = ds.entry(victim);
+  }
+  flip_byte(shard, e.offset + 3);
+  const auto index = live_generation(out_.path()) / kIndexFile;
+  std::vector<std::byte> raw(std::filesystem::file_size(index));
+  {
+    std::ifstream f(index, std::ios::binary);
+    f.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+  }
+  std::vector<std::byte> sample(e.length);
+  {
+    std::ifstream f(shard, std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(e.offset));
+    f.read(reinterpret_cast<char*>(sample.data()), e.length);
+  }
+  IndexHeader h;
+  std::memcpy(&h, raw.data(), sizeof h);
+  const size_t at =
+      sizeof h + size_t{h.shard_count} * sizeof(ShardEntry) + size_t{victim} * sizeof(SampleEntry);
+  e.crc = crc32c(sample);
+  std::memcpy(raw.data() + at, &e, sizeof e);
+  h.body_crc = crc32c(std::span(raw).subspan(sizeof h));
+  h.header_crc = 0;
+  h.header_crc = crc32c(std::as_bytes(std::span(&h, 1)));
+  std::memcpy(raw.data(), &h, sizeof h);
+  std::ofstream(index, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+
+  PackedDataset ds(out_.path());
+  ASSERT_EQ(ds.entry(victim).crc, e.crc) << "the index was not resealed";
+  for (uint32_t i = 0; i < ds.sample_count(); ++i) EXPECT_NO_THROW(ds.read(i)) << i;
+  EXPECT_EQ(std::filesystem::file_size(shard), ds.shards()[e.shard].bytes);
   const VerifyReport rep = ds.verify();
   EXPECT_FALSE(rep.ok);
   EXPECT_EQ(rep.file, shard.string());

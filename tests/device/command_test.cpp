@@ -1,9 +1,8 @@
 // Every device command through the TLM sockets: records in a host ring, data
 // in host buffers, completions and results checked against plain loops and
-// the tile's cycle formulas.
+// cycle counts worked out by hand from docs/device.md's tables.
 #include <gtest/gtest.h>
 
-#include "sim/tile/tile_timing.hpp"
 #include "tests/device/device_test_support.hpp"
 
 namespace hycim::device::testing {
@@ -95,20 +94,29 @@ TEST(DeviceCommands, MvmMatchesPlainLoopsForEveryWidthAndSign) {
     for (uint32_t i = 0; i < k; ++i) w.push_back(random_bytes(rng, kSmall.lanes));
     for (uint32_t i = 0; i < k; ++i) put(tb, tb.data(i * kSmall.lanes), w[i]);
     ASSERT_EQ(status_of(tb.run({cmd::program_nvm(0, 0, 4, k, tb.data(0))})[0]), DevStatus::kOk);
-    for (cmd::Widths wd : {cmd::Widths{8, 8, true, true}, cmd::Widths{8, 8, false, false},
-                           cmd::Widths{3, 5, true, false}, cmd::Widths{1, 8, false, true}}) {
+    // Tile MVM cycles as literals from docs/device.md's table, not from the
+    // formula the model calls: 1 + ceil(K / LANES) + xbits * ceil(K /
+    // ROWS_PER_CYCLE) = 1 + ceil(20 / 8) + xbits * ceil(20 / 4) = 4 + 5 xbits.
+    const struct {
+      cmd::Widths wd;
+      uint64_t tile_cycles;
+    } cases[] = {{{8, 8, true, true}, 44},  // 4 + 5 * 8
+                 {{8, 8, false, false}, 44},
+                 {{3, 5, true, false}, 19},  // 4 + 5 * 3
+                 {{1, 8, false, true}, 9}};  // 4 + 5 * 1
+    for (const auto& [wd, tile_cycles] : cases) {
       const auto x = random_bytes(rng, k);
       put(tb, tb.data(1024), x);
       auto done = tb.run({cmd::mvm(1, 0, 4, k, kSram0 + 1, tb.data(1024), tb.data(2048), wd)});
       ASSERT_EQ(status_of(done[0]), DevStatus::kOk);
       EXPECT_EQ(get_lanes(tb, tb.data(2048), kSmall.lanes), reference_mvm(w, x, wd));
-      // 3 input rows written, then the tile MVM.
-      EXPECT_EQ(done[0].cycles, 3 + tile::timing::mvm_cycles(kSmall, k, wd.xbits));
+      // 3 input rows written (one WRITE_SRAM cycle each), then the tile MVM.
+      EXPECT_EQ(done[0].cycles, 3 + tile_cycles) << int(wd.xbits);
       // Input already in SRAM: same result, no input DMA, no row writes.
       done = tb.run({cmd::mvm(2, 0, 4, k, kSram0 + 1, 0, tb.data(3072), wd, true)});
       ASSERT_EQ(status_of(done[0]), DevStatus::kOk);
       EXPECT_EQ(get_lanes(tb, tb.data(3072), kSmall.lanes), reference_mvm(w, x, wd));
-      EXPECT_EQ(done[0].cycles, tile::timing::mvm_cycles(kSmall, k, wd.xbits));
+      EXPECT_EQ(done[0].cycles, tile_cycles) << int(wd.xbits);
     }
   });
 }
@@ -126,7 +134,7 @@ TEST(DeviceCommands, EmulMultipliesLanes) {
                         cmd::write_sram(2, 0, kSram0, 1, tb.data(64)),
                         cmd::emul(3, 0, 9, kSram0, tb.data(128), wd)});
     ASSERT_EQ(status_of(done[2]), DevStatus::kOk);
-    EXPECT_EQ(done[2].cycles, tile::timing::emul_cycles(wd.xbits));
+    EXPECT_EQ(done[2].cycles, 7u);  // EMUL: 1 + xbits = 1 + 6
     const auto out = get_lanes(tb, tb.data(128), kSmall.lanes);
     for (uint32_t l = 0; l < kSmall.lanes; ++l)
       EXPECT_EQ(out[l], tile::reference::lane_value(a[l], 8, false) *

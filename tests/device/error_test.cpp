@@ -128,6 +128,83 @@ TEST(DeviceErrors, DmaOutsideTheWindowsIsRefusedUntouched) {
   });
 }
 
+// Every kind of host range a command has, at the window's edge: ending on the
+// window's last byte it runs, one byte further it is DMA_FAULT naming that
+// range, with nothing read or written (docs/device.md, "DMA windows").
+TEST(DeviceErrors, DmaEndingOnAWindowsLastByteRunsAndOneByteMoreIsRefused) {
+  in_child([] {
+    HostBench tb("tb", small_config(1));
+    const uint64_t base = HostBench::kBase;
+    tb.setup(false);
+    tb.map_window(0, base, HostBench::kCqOffset, sd::win_ctrl::kRead);
+    tb.map_window(1, base + HostBench::kCqOffset, 16 * HostBench::kRingEntries,
+                  sd::win_ctrl::kWrite);
+    // 256-byte windows with bytes of their own on both sides, so a transfer
+    // one byte long would land in memory the test can see.
+    const uint64_t in = tb.data(256), out = tb.data(4096 + 256);
+    tb.map_window(2, in, 256, sd::win_ctrl::kRead);
+    tb.map_window(3, out, 256, sd::win_ctrl::kWrite);
+    std::vector<uint8_t> src(768);
+    for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(i * 7 + 1);
+    put(tb, in - 256, src);
+    put(tb, out - 256, std::vector<uint8_t>(768, 9));
+    const cmd::Widths wd{};
+    // A row is 8 bytes, a wear counter 4, an MVM result 8 lanes x 4 bytes.
+    const std::vector<Case> fits = {
+        {"write_sram's last row", cmd::write_sram(1, 0, kSram0, 1, in + 248), DevStatus::kOk},
+        {"program_nvm's 2 rows", cmd::program_nvm(2, 0, 3, 2, in + 240), DevStatus::kOk},
+        {"read_sram's last row", cmd::read_sram(3, 0, kSram0, 1, out + 248), DevStatus::kOk},
+        {"read_wear's 2 counters", cmd::read_wear(4, 0, 3, 2, out + 248), DevStatus::kOk},
+        {"mvm's input and result", cmd::mvm(5, 0, 0, 8, kSram0, in + 248, out + 224, wd),
+         DevStatus::kOk},
+        {"emul's result", cmd::emul(6, 0, 3, kSram0, out + 224, wd), DevStatus::kOk},
+    };
+    for (const Case& c : fits) EXPECT_EQ(status_of(tb.run({c.record})[0]), c.want) << c.what;
+    EXPECT_EQ(tb.read(sd::reg::kErrCount), 0u);
+    const std::vector<uint8_t> last_row(src.begin() + 256 + 248, src.begin() + 512);
+    EXPECT_EQ(tb.device().tile(0).peek_row(kSram0), last_row);
+    EXPECT_EQ(tb.device().tile(0).peek_row(4), last_row);
+    EXPECT_EQ(get(tb, out - 256, 256), std::vector<uint8_t>(256, 9)) << "wrote before the window";
+    EXPECT_EQ(get(tb, out + 256, 256), std::vector<uint8_t>(256, 9)) << "wrote past the window";
+
+    const std::vector<std::pair<Case, uint64_t>> over = {
+        {{"write_sram one byte over", cmd::write_sram(7, 0, kSram0, 1, in + 249),
+          DevStatus::kDmaFault},
+         in + 249},
+        {{"program_nvm one byte over", cmd::program_nvm(8, 0, 3, 2, in + 241),
+          DevStatus::kDmaFault},
+         in + 241},
+        {{"read_sram one byte over", cmd::read_sram(9, 0, kSram0, 1, out + 249),
+          DevStatus::kDmaFault},
+         out + 249},
+        {{"read_wear one byte over", cmd::read_wear(10, 0, 3, 2, out + 249), DevStatus::kDmaFault},
+         out + 249},
+        {{"mvm input one byte over", cmd::mvm(11, 0, 0, 8, kSram0, in + 249, out + 224, wd),
+          DevStatus::kDmaFault},
+         in + 249},
+        {{"mvm result one byte over", cmd::mvm(12, 0, 0, 8, kSram0, in + 248, out + 225, wd),
+          DevStatus::kDmaFault},
+         out + 225},
+        {{"emul result one byte over", cmd::emul(13, 0, 3, kSram0, out + 225, wd),
+          DevStatus::kDmaFault},
+         out + 225},
+    };
+    const std::vector<uint8_t> out_before = get(tb, out - 256, 768);
+    for (const auto& [c, addr] : over) {
+      const auto tile_before = tb.device().tile(0).now();
+      const uint64_t moved = tb.memory().transferred();
+      EXPECT_EQ(status_of(tb.run({c.record})[0]), c.want) << c.what;
+      EXPECT_EQ(tb.memory().transferred() - moved, 64u + 16u) << c.what << ": touched host memory";
+      EXPECT_EQ(tb.device().tile(0).now(), tile_before) << c.what << ": a tile ran";
+      EXPECT_EQ(tb.read(sd::reg::kErrCode), uint32_t(DevStatus::kDmaFault)) << c.what;
+      EXPECT_EQ(tb.read(sd::reg::kErrAddrLo), static_cast<uint32_t>(addr)) << c.what;
+      EXPECT_EQ(tb.read(sd::reg::kErrAddrHi), static_cast<uint32_t>(addr >> 32)) << c.what;
+    }
+    EXPECT_EQ(tb.read(sd::reg::kErrCount), over.size());
+    EXPECT_EQ(get(tb, out - 256, 768), out_before);
+  });
+}
+
 TEST(DeviceErrors, HostBusErrorIsDmaError) {
   in_child([] {
     HostBench tb("tb", small_config(1));

@@ -75,6 +75,7 @@ def test_run_many_gives_what_each_run_gives(digits, uri):
     s = hycim.Session(digits["model"], device=uri)
     reqs = [digits["x"][i * 8:(i + 1) * 8] for i in range(6)]
     many = s.run_many(reqs, depth=3)
+    assert len(many) == len(reqs), (len(many), len(reqs))  # zip would stop at the shorter
     for r, m in zip(reqs, many):
         assert np.array_equal(s.run(r)[0], m[0])
     assert s.pipeline_stats["requests"] == 6
@@ -99,6 +100,7 @@ def test_threads_keep_sessions_busy_with_the_serial_results(digits):
     for t in threads:
         t.join()
     assert not errors
+    assert len(serial) == len(got) == 4
     for a, b in zip(serial, got):
         assert np.array_equal(a, b)
 
