@@ -13,6 +13,7 @@
 
 #include "host-tools/command_registry.hpp"
 #include "host-tools/commands/runtime_cli.hpp"
+#include "host-tools/progress.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 
@@ -29,13 +30,26 @@ struct ClassifyOptions {
   double max_drop = -1;
 };
 
+// Counts a session's runs for `bar`: a run ends when its last node has.
+void count_runs(runtime::Session& s, cli::Progress& bar) {
+  if (!bar.enabled()) return;
+  auto runs = std::make_shared<uint64_t>(0);
+  s.on_node([&bar, runs](size_t done, size_t nodes, const std::string&) {
+    if (done == nodes) bar.update(++*runs);
+  });
+}
+
 void classify(const ClassifyOptions& o) {
   const fs::path dir(o.dir);
   const runtime::Graph g = runtime::load_model((dir / "model.onnx").string());
   const runtime::Tensor x = runtime::read_npy((dir / "test_x.npy").string());
   const runtime::Tensor y = runtime::read_npy((dir / "test_y.npy").string());
+  const uint64_t runs =
+      x.rank() ? (static_cast<uint64_t>(x.shape()[0]) + o.batch - 1) / o.batch : 0;
+  cli::Progress bar("classify: float on the CPU", runs, cli::progress_wanted(o.json));
 
   runtime::Session cpu(g, runtime::make_cpu_backend());
+  count_runs(cpu, bar);
   const auto f = runtime::classify(cpu, x, y, o.batch);
   runtime::Session dev(g, o.session);
   if (dev.ranges().empty() && fs::exists(dir / "calib_x.npy")) {
@@ -47,7 +61,18 @@ void classify(const ClassifyOptions& o) {
     dev.load();  // weights first, so the pipelined figures are inference only
     placed_cycles = dev.last_stats().program_cycles;
   }
-  auto d = runtime::classify(dev, x, y, o.batch, o.pipeline);
+  runtime::ClassifyResult d;
+  if (o.pipeline > 1) {
+    // Session::run_many reports no node as it goes: the bar shows the time.
+    bar.phase("classify: on the device, pipelined", 0);
+    cli::ProgressTicker ticker(bar, 0);
+    d = runtime::classify(dev, x, y, o.batch, o.pipeline);
+  } else {
+    bar.phase("classify: int8 on the device", runs);
+    count_runs(dev, bar);
+    d = runtime::classify(dev, x, y, o.batch, o.pipeline);
+  }
+  bar.finish();
   d.program_cycles += placed_cycles;
   const double drop = 100 * (f.accuracy() - d.accuracy());
   if (o.json) {

@@ -1,12 +1,11 @@
 // `hycim data ...`: pack sample files into shards, verify, stage to local
 // storage, show a dataset, and plan the fast/slow tier split. Progress goes to
 // stderr only when it is a terminal; --json prints one object on stdout.
-#include <unistd.h>
-
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "host-tools/command_registry.hpp"
+#include "host-tools/progress.hpp"
 #include "runtime/data/dataset.hpp"
 #include "runtime/data/error.hpp"
 #include "runtime/data/order.hpp"
@@ -49,15 +48,14 @@ void run(F&& f) {
 void pack(const DataArgs& a) {
   d::PackOptions o;
   o.shard_bytes = a.shard_mib << 20;
-  const bool tty = ::isatty(2);
-  o.on_shard = [tty](const d::PackProgress& p) {
-    if (tty)
-      std::fprintf(stderr, "\rpacking: %llu/%llu samples, %u shards",
-                   (unsigned long long)p.samples_done, (unsigned long long)p.samples_total,
-                   p.shards_done);
-  };
+  hycim::cli::Progress bar("packing", 0, hycim::cli::progress_wanted(a.json_out));
+  if (bar.enabled())
+    o.on_shard = [&bar](const d::PackProgress& p) {
+      bar.set_total(p.samples_total);
+      bar.update(p.samples_done, std::to_string(p.shards_done) + " shards");
+    };
   d::PackResult r = d::pack_directory(a.src, a.dst, o);
-  if (tty) std::fprintf(stderr, "\n");
+  bar.finish();
   emit(a,
        {{"dataset", a.dst},
         {"generation", r.generation_dir.filename().string()},
@@ -90,7 +88,13 @@ void stage(const DataArgs& a) {
   d::StageOptions o;
   o.threads = a.threads;
   o.chunk_bytes = a.chunk_mib << 20;
-  d::StageResult r = d::stage_dataset(a.src, a.dst, o);
+  d::StageResult r;
+  {
+    // stage_dataset reports nothing while it copies: the bar shows the time.
+    hycim::cli::Progress bar("staging", 0, hycim::cli::progress_wanted(a.json_out));
+    hycim::cli::ProgressTicker ticker(bar, 0);
+    r = d::stage_dataset(a.src, a.dst, o);
+  }
   const double mbps = r.bytes_per_s() / 1e6;
   emit(a, {{"bytes", r.bytes}, {"files", r.files}, {"seconds", r.seconds}, {"mb_per_s", mbps}},
        "staged " + std::to_string(r.bytes) + " bytes in " + std::to_string(r.files) + " files, " +

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "driver/command_builders.hpp"
@@ -23,6 +24,7 @@ struct DemoOptions {
   std::string config = "default";
   unsigned seed = 1;
   bool model_only = false;
+  bool json = false;
 };
 
 struct Run {
@@ -72,6 +74,12 @@ void print_run(const char* kind, const Run& r) {
              kind, r.mvm_cycles, r.program_cycles, r.device_ns / 1000);
 }
 
+nlohmann::json run_json(const Run& r) {
+  return {{"mvm_cycles", r.mvm_cycles},
+          {"program_cycles", r.program_cycles},
+          {"device_us", r.device_ns / 1000}};
+}
+
 // y[l] = sum_k x[k] * W[k][l] over signed int8, in 64 bits (the reference).
 std::vector<int64_t> reference_mvm(const std::vector<uint8_t>& w, const std::vector<uint8_t>& x,
                                    uint32_t lanes) {
@@ -96,29 +104,54 @@ void demo(const DemoOptions& o) {
   for (auto& v : x) v = static_cast<uint8_t>(rng());
   const auto expect = reference_mvm(w, x, cfg.lanes);
 
-  fmt::print("hycim demo: tile '{}' ({} NVM + {} SRAM rows, {} lanes x int8, {} rows/cycle)\n",
-             o.config, cfg.nvm_rows, cfg.sram_rows, cfg.lanes, cfg.rows_per_cycle);
-  fmt::print("  y = x . W with x: {} int8 inputs, W: {}x{} int8 weights in NVM, on sim://\n", k, k,
-             cfg.lanes);
+  nlohmann::json j = {{"config", o.config},
+                      {"seed", o.seed},
+                      {"nvm_rows", cfg.nvm_rows},
+                      {"sram_rows", cfg.sram_rows},
+                      {"lanes", cfg.lanes},
+                      {"rows_per_cycle", cfg.rows_per_cycle},
+                      {"k", k}};
+  if (!o.json) {
+    fmt::print("hycim demo: tile '{}' ({} NVM + {} SRAM rows, {} lanes x int8, {} rows/cycle)\n",
+               o.config, cfg.nvm_rows, cfg.sram_rows, cfg.lanes, cfg.rows_per_cycle);
+    fmt::print("  y = x . W with x: {} int8 inputs, W: {}x{} int8 weights in NVM, on sim://\n", k,
+               k, cfg.lanes);
+  }
   const Run m = run_on(uri, w, x);
-  print_run("model", m);
+  j["model"] = run_json(m);
+  if (!o.json) print_run("model", m);
   bool ok = std::vector<int64_t>(m.y.begin(), m.y.end()) == expect;
+  j["model"]["matches_reference"] = ok;
   bool rtl_ran = false;
+  j["rtl"] = nullptr;
   if (!o.model_only) {
     try {
       const Run r = run_on(uri + "&tile=rtl", w, x);
-      print_run("RTL", r);
-      ok = ok && r.y == m.y && r.mvm_cycles == m.mvm_cycles && r.program_cycles == m.program_cycles;
+      const bool same =
+          r.y == m.y && r.mvm_cycles == m.mvm_cycles && r.program_cycles == m.program_cycles;
+      j["rtl"] = run_json(r);
+      j["rtl"]["matches_model"] = same;
+      if (!o.json) print_run("RTL", r);
+      ok = ok && same;
       rtl_ran = true;
     } catch (const driver::DriverError& e) {
       if (e.status != driver::Status::kInvalid) throw;
-      fmt::print("  RTL    not run: {}\n", e.what());  // a build without RTL, or no RTL for cfg
+      // A build without RTL, or no RTL for cfg.
+      j["rtl_not_run"] = e.what();
+      if (!o.json) fmt::print("  RTL    not run: {}\n", e.what());
     }
   }
-  fmt::print("  y[0..7] = {}\n",
-             fmt::join(m.y.begin(), m.y.begin() + std::min(8u, cfg.lanes), " "));
+  const auto shown = m.y.begin() + std::min(8u, cfg.lanes);
+  j["y_head"] = std::vector<int32_t>(m.y.begin(), shown);
+  j["ok"] = ok;
+  if (o.json)
+    fmt::print("{}\n", j.dump(2));
+  else
+    fmt::print("  y[0..7] = {}\n", fmt::join(m.y.begin(), shown, " "));
   if (!ok) throw cli::CliError("tile results disagree with the reference");
-  fmt::print("  result: model{} == reference, bit-exact; cycles equal\n", rtl_ran ? " == RTL" : "");
+  if (!o.json)
+    fmt::print("  result: model{} == reference, bit-exact; cycles equal\n",
+               rtl_ran ? " == RTL" : "");
 }
 
 void setup(CLI::App& app) {
@@ -128,6 +161,7 @@ void setup(CLI::App& app) {
   c->add_option("--config", opts->config, "tile configuration (small, default)");
   c->add_option("--seed", opts->seed, "random seed for weights and inputs");
   c->add_flag("--model-only", opts->model_only, "skip the RTL tiles");
+  c->add_flag("--json", opts->json, "print the runs' cycles and the checks as JSON");
   c->callback([opts] { demo(*opts); });
 }
 

@@ -5,12 +5,12 @@
 // on the same device, in another process, then programs nothing. Shows a
 // progress bar when stderr is a terminal.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "host-tools/command_registry.hpp"
 #include "host-tools/commands/runtime_cli.hpp"
+#include "host-tools/progress.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 
 namespace {
@@ -23,19 +23,17 @@ struct LoadOptions {
   bool plan = false, json = false;
 };
 
-// "[#######.............] 3/9 fc1 (Gemm)" redrawn in place on a terminal.
-void draw_progress(size_t done, size_t total, const std::string& node) {
-  constexpr size_t kWidth = 30;
-  const size_t filled = total ? done * kWidth / total : kWidth;
-  fmt::print(stderr, "\r[{}{}] {}/{} {:<40.40}", std::string(filled, '#'),
-             std::string(kWidth - filled, '.'), done, total, node);
-  if (done == total) fmt::print(stderr, "\n");
-}
-
 void load(const LoadOptions& o) {
   runtime::Session s(runtime::load_model(o.model), o.session);
-  if (!o.json && ::isatty(STDERR_FILENO)) s.on_node(draw_progress);
-  s.load();
+  {
+    cli::Progress bar("load", s.graph().nodes.size(), cli::progress_wanted(o.json));
+    if (bar.enabled())
+      s.on_node([&bar](size_t done, size_t nodes, const std::string& node) {
+        bar.set_total(nodes);
+        bar.update(done, node);
+      });
+    s.load();
+  }
   const auto& st = s.last_stats();
   const auto r = s.residency();
   if (!r) throw cli::CliError("load: the CPU backend has no NVM to load into", 2);

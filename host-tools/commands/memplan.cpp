@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "host-tools/command_registry.hpp"
+#include "host-tools/progress.hpp"
 #include "runtime/memplan/device_offload.hpp"
 #include "runtime/memplan/evaluate.hpp"
 #include "runtime/memplan/executor.hpp"
@@ -63,6 +64,14 @@ mp::Hardware load_hardware(const std::string& path) {
   } catch (const json::parse_error& e) {
     throw CliError("hardware file '" + path + "' is not valid JSON: " + e.what());
   }
+}
+
+// With --json, stdout carries the command's own document: a second one there
+// would make it unreadable.
+void check_output(const Common& c, const std::string& path, const char* flag) {
+  if (c.json_out && path == "-")
+    throw CliError(fmt::format("{} - and --json both write to stdout; give {} a file", flag, flag),
+                   2);
 }
 
 void write_json(const json& j, const std::string& path) {
@@ -166,18 +175,42 @@ void report(const Common& c, const mp::Evaluation& e, const mp::Trace* trace = n
     print_row(e);
 }
 
+// The ILP planners run a solver up to --time-limit; the others take
+// milliseconds and draw no bar.
+bool solves(const std::string& planner) {
+  return planner == "ilp" || planner == "checkmate";
+}
+
+mp::Evaluation evaluate_shown(const Common& c, const Loaded& l, const std::string& planner,
+                              std::uint64_t budget, const mp::EvalSettings& s) {
+  Progress bar("solving (" + planner + ")", 0, solves(planner) && progress_wanted(c.json_out));
+  ProgressTicker ticker(bar, c.time_limit);
+  return mp::evaluate(l.trace, l.lt, planner, budget, s);
+}
+
+// trace and hardware write their JSON to stdout by default: that is the
+// --json document then; with -o FILE, --json prints what was written where.
 void run_trace(const Common& c) {
+  check_output(c, c.out, "-o");
   const auto hw = load_hardware(c.hardware);
   const auto t = c.teacher.empty() ? mp::make_network(c.network, c.batch, hw)
                                    : mp::make_distillation(c.network, c.teacher, c.batch, hw);
   write_json(mp::trace_to_json(t), c.out);
+  if (c.json_out && !c.out.empty())
+    std::cout << json{{"output", c.out},
+                      {"network", t.network},
+                      {"batch", t.batch},
+                      {"ops", t.ops.size()},
+                      {"tensors", t.tensors.size()}}
+                     .dump(1)
+              << "\n";
 }
 
 void run_plan(const Common& c) {
+  check_output(c, c.out, "-o");
   const Loaded l = load(c);
   std::unique_ptr<mp::OffloadTarget> cim;
-  const auto e =
-      mp::evaluate(l.trace, l.lt, c.planner, budget_of(c, l.trace, l.lt), settings(c, cim));
+  const auto e = evaluate_shown(c, l, c.planner, budget_of(c, l.trace, l.lt), settings(c, cim));
   if (!c.out.empty()) write_json(mp::plan_to_json(l.trace, e.outcome.plan), c.out);
   report(c, e, &l.trace);
   if (!e.ok())
@@ -185,6 +218,7 @@ void run_plan(const Common& c) {
 }
 
 void run_simulate(const Common& c) {
+  check_output(c, c.chrome, "--chrome-trace");
   const Loaded l = load(c);
   std::unique_ptr<mp::OffloadTarget> cim;
   const auto s = settings(c, cim);
@@ -212,13 +246,21 @@ void run_compare(const Common& c) {
   if (!c.json_out)
     std::cout << fmt::format("{} batch {}: unmanaged peak {}, budget {}\n", l.trace.network,
                              l.trace.batch, gib(mp::unmanaged_peak(l.trace, l.lt)), gib(budget));
-  for (const auto& name : mp::planner_names()) {
+  const auto names = mp::planner_names();
+  Progress bar("compare", names.size(), progress_wanted(c.json_out));
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
+    bar.update(i,
+               solves(name) ? fmt::format("{} (solver, up to {:g} s)", name, c.time_limit) : name);
     const auto e = mp::evaluate(l.trace, l.lt, name, budget, s);
+    // The row goes where the bar was; the next update draws it below.
+    bar.clear();
     if (c.json_out)
       all.push_back(mp::evaluation_to_json(e));
     else
       print_row(e);
   }
+  bar.finish();  // cleared after the last row: the table is what stays
   if (c.json_out) std::cout << all.dump(1) << "\n";
 }
 
@@ -235,23 +277,45 @@ void run_execute(const Common& c) {
   // Headroom for the allocator's size classes; the budget bounds requested bytes.
   const auto r = mp::execute(l.trace, l.lt, p, *be, budget + 512 * l.trace.tensors.size());
   if (!r.ok) throw CliError(r.error);
-  std::cout << fmt::format(
-      "{}: peak {} bytes (budget {}), {} swapped, {} recomputed, {} mismatches, "
-      "fragmentation {:.1f}%\n",
-      be->name(), r.alloc.peak_requested, budget, r.swapped_out, r.recomputed, r.mismatches,
-      100 * r.alloc.fragmentation());
+  if (c.json_out)
+    std::cout << json{{"backend", be->name()},
+                      {"peak_requested", r.alloc.peak_requested},
+                      {"budget", budget},
+                      {"swapped_out", r.swapped_out},
+                      {"recomputed", r.recomputed},
+                      {"mismatches", r.mismatches},
+                      {"fragmentation", r.alloc.fragmentation()},
+                      {"record", c.record.empty() ? json(nullptr) : json(c.record)}}
+                     .dump(1)
+              << "\n";
+  else
+    std::cout << fmt::format(
+        "{}: peak {} bytes (budget {}), {} swapped, {} recomputed, {} mismatches, "
+        "fragmentation {:.1f}%\n",
+        be->name(), r.alloc.peak_requested, budget, r.swapped_out, r.recomputed, r.mismatches,
+        100 * r.alloc.fragmentation());
   if (!c.record.empty()) mp::save_trace(mp::record_trace(l.trace, r), c.record);
   if (r.mismatches) throw CliError("restored tensors differ from the originals");
 }
 
 void run_hardware(const Common& c) {
+  check_output(c, c.out, "-o");
   auto hw = load_hardware(c.hardware);
+  std::string measured_on;
   if (c.measure) {
     auto be = backend();
     hw = mp::measure_links(*be, hw);
-    std::cerr << "measured on the " << be->name() << " backend\n";
+    measured_on = be->name();
+    std::cerr << "measured on the " << measured_on << " backend\n";
   }
-  write_json(mp::hardware_to_json(hw), c.out);
+  const json j = mp::hardware_to_json(hw);
+  write_json(j, c.out);
+  if (c.json_out && !c.out.empty())
+    std::cout << json{{"output", c.out},
+                      {"measured_on", measured_on.empty() ? json(nullptr) : json(measured_on)},
+                      {"hardware", j}}
+                     .dump(1)
+              << "\n";
 }
 
 void setup(CLI::App& app) {
@@ -265,6 +329,8 @@ void setup(CLI::App& app) {
   tr->add_option("--batch", c->batch, "batch size")->check(CLI::PositiveNumber);
   tr->add_option("--hardware", c->hardware, "hardware model JSON for op times");
   tr->add_option("-o,--output", c->out, "output file (default: stdout)");
+  tr->add_flag("--json", c->json_out,
+               "the trace on stdout as it is; with -o, what was written as JSON");
   tr->callback([c] { run_trace(*c); });
 
   auto* pl = root->add_subcommand("plan", "plan a trace under a budget");
@@ -296,6 +362,8 @@ void setup(CLI::App& app) {
   hwc->add_flag("--measure", c->measure, "measure host<->device copy bandwidth (GPU if present)");
   hwc->add_option("--hardware", c->hardware, "start from this hardware model JSON");
   hwc->add_option("-o,--output", c->out, "output file (default: stdout)");
+  hwc->add_flag("--json", c->json_out,
+                "the model on stdout as it is; with -o, what was written as JSON");
   hwc->callback([c] { run_hardware(*c); });
 }
 

@@ -220,6 +220,14 @@ void erase(const NvmOptions& o) {
         return b.label.rfind(o.model + ":", 0) == 0;
       },
       o.wipe);
+  if (o.json) {
+    nlohmann::json blocks = nlohmann::json::array();
+    for (const auto& b : gone) blocks.push_back(cim::nvm_listing_block(b));
+    fmt::print(
+        "{}\n",
+        nlohmann::json{{"erased", blocks}, {"count", gone.size()}, {"wiped", o.wipe}}.dump(2));
+    return;
+  }
   for (const auto& b : gone)
     fmt::print("erased{} tile {} rows {}..{} {}\n", o.wipe ? " and wiped" : "", b.tile, b.row,
                b.row + b.rows - 1, b.label);
@@ -272,6 +280,10 @@ void age(const NvmOptions& o) {
                                          scrub_s, scrubbed, remapped)
                            : std::string(", unpowered"));
   nlohmann::json scan = scan_rows(*engine);
+  scan["aged_s"] = seconds;
+  scan["temp_c"] = o.temp_c;
+  scan["powered"] = scrub_s > 0;
+  if (scrub_s > 0) scan["scrub_s"] = scrub_s;
   scan["scrubbed"] = scrubbed;
   scan["remapped"] = remapped;
   print_scan(scan, o.json);

@@ -6,6 +6,8 @@
 // runs quantize with them instead of each tensor's own range.
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "host-tools/command_registry.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
@@ -21,6 +23,7 @@ struct QuantizeOptions {
   std::string method = "minmax";
   runtime::CalibrationOptions calibration;
   bool percentile_given = false, bins_given = false;
+  bool json = false;
 };
 
 // Usage errors (exit code 2), found before the model is read: the runtime's
@@ -92,10 +95,21 @@ void quantize(const QuantizeOptions& o) {
     for (auto& s : samples_of(g.inputs[0], runtime::read_tensor_file(f)))
       samples.push_back(std::move(s));
   const runtime::Ranges r = runtime::calibrate(g, samples, c);
-  for (const auto& [name, range] : r)
-    fmt::print("  {:<24} [{:.6g}, {:.6g}]\n", name, range.lo, range.hi);
   runtime::save_model_with_metadata(o.model, o.out,
                                     {{runtime::kRangesKey, runtime::ranges_to_json(r)}});
+  if (o.json) {
+    nlohmann::json ranges = nlohmann::json::object();
+    for (const auto& [name, range] : r) ranges[name] = {{"lo", range.lo}, {"hi", range.hi}};
+    nlohmann::json j = {{"model", o.model},   {"output", o.out},
+                        {"method", o.method}, {"samples", samples.size()},
+                        {"ranges", ranges},   {"calibration", describe(c)}};
+    if (c.method != runtime::CalibrationMethod::kMinMax) j["bins"] = c.bins;
+    if (c.method == runtime::CalibrationMethod::kPercentile) j["percentile"] = c.percentile;
+    fmt::print("{}\n", j.dump(2));
+    return;
+  }
+  for (const auto& [name, range] : r)
+    fmt::print("  {:<24} [{:.6g}, {:.6g}]\n", name, range.lo, range.hi);
   fmt::print("{}: {} activation ranges from {} samples ({})\n", o.out, r.size(), samples.size(),
              describe(c));
 }
@@ -108,6 +122,7 @@ void setup(CLI::App& app) {
   c->add_option("--calibrate", opts->calibrate, "input tensors (.npy or .pb) to calibrate on")
       ->required();
   c->add_option("--output,-o", opts->out, "calibrated model to write")->required();
+  c->add_flag("--json", opts->json, "print the ranges chosen and what was written as JSON");
   c->add_option("--method", opts->method,
                 "how each range is chosen: minmax (the observed range), percentile (clipped "
                 "where |x| reaches --percentile % of the values), entropy (clipped at the "

@@ -10,6 +10,7 @@
 
 #include "host-tools/command_registry.hpp"
 #include "host-tools/commands/runtime_cli.hpp"
+#include "host-tools/progress.hpp"
 #include "runtime/onnx/chrome_trace.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
@@ -39,9 +40,12 @@ std::string preview(const runtime::Tensor& t) {
 
 void run(const RunOptions& o) {
   runtime::Session s(runtime::load_model(o.model), o.session);
-  if (o.dump_graph) {
-    fmt::print("{}", runtime::dump_graph(s.graph(), s.passes()));
-    if (o.inputs.empty()) return;  // the graph was what was asked for
+  // With --json the graph is a field of the one document, not text before it.
+  const std::string graph = o.dump_graph ? runtime::dump_graph(s.graph(), s.passes()) : "";
+  if (o.dump_graph && !o.json) fmt::print("{}", graph);
+  if (o.dump_graph && o.inputs.empty()) {  // the graph was what was asked for
+    if (o.json) fmt::print("{}\n", nlohmann::json{{"model", o.model}, {"graph", graph}}.dump(2));
+    return;
   }
   const auto& gi = s.graph().inputs;
   if (o.inputs.size() != gi.size())
@@ -50,7 +54,15 @@ void run(const RunOptions& o) {
   runtime::TensorMap in;
   for (size_t i = 0; i < gi.size(); ++i) in[gi[i].name] = runtime::read_tensor_file(o.inputs[i]);
   runtime::TensorMap out;
-  for (int i = 0; i < o.runs; ++i) out = s.run(in);
+  {
+    // One run is one step: a bar only for --runs N.
+    cli::Progress bar("run", static_cast<uint64_t>(o.runs),
+                      o.runs > 1 && cli::progress_wanted(o.json));
+    for (int i = 0; i < o.runs; ++i) {
+      out = s.run(in);
+      bar.update(static_cast<uint64_t>(i) + 1);
+    }
+  }
   const auto& go = s.graph().outputs;
   if (!o.outputs.empty() && o.outputs.size() != go.size())
     throw cli::CliError(fmt::format("{} has {} outputs, got {} --output files", o.model, go.size(),
@@ -67,6 +79,9 @@ void run(const RunOptions& o) {
   if (o.json) {
     nlohmann::json j = runtime::run_stats_report(s);
     for (const auto& v : go) j["outputs"][v.name] = runtime::shape_string(out.at(v.name).shape());
+    if (!o.trace.empty()) j["trace"] = o.trace;
+    if (o.dump_graph) j["graph"] = graph;
+    if (o.plan) j["plan"] = s.plan();
     fmt::print("{}\n", j.dump(2));
     return;
   }
@@ -137,11 +152,12 @@ void setup(CLI::App& app) {
   add_run_options(t, *topts);
   topts->trace = "trace.json";
   t->add_option("--output,-o", topts->trace, "the trace file (default trace.json)");
+  t->add_flag("--json", topts->json, "print the run's stats as JSON, with the trace file");
   t->callback([topts] {
     RunOptions o = *topts;
-    o.profile = true;
+    o.profile = !o.json;
     run(o);
-    fmt::print("trace: {} (open in chrome://tracing or ui.perfetto.dev)\n", o.trace);
+    if (!o.json) fmt::print("trace: {} (open in chrome://tracing or ui.perfetto.dev)\n", o.trace);
   });
 }
 

@@ -22,6 +22,7 @@
 #include "host-tools/commands/runtime_cli.hpp"
 #include "host-tools/commands/sim_report.hpp"
 #include "host-tools/commands/sim_sweep.hpp"
+#include "host-tools/progress.hpp"
 #include "hycim/spec/tile_spec.hpp"
 #include "runtime/cim/device_report.hpp"
 #include "runtime/cim/driver_engine.hpp"
@@ -46,6 +47,7 @@ struct SimOptions {
   std::string timing;
   uint64_t seed = 1;
   std::string format = "table";
+  bool json = false;  // --json: --format json
   std::vector<std::string> sweeps;
   unsigned jobs = 1;
 };
@@ -291,8 +293,12 @@ void run(const SimOptions& o) {
   base["macs"] = l.macs();
   base["seed"] = o.seed;
   bool failed = false;
-  const auto rows = sim::run_points(points, {"--layer", l.text(), "--seed", std::to_string(o.seed)},
-                                    base, o.jobs, &failed);
+  std::vector<sim::Row> rows;
+  {
+    cli::Progress bar("sweep", points.size(), cli::progress_wanted(o.format == "json"));
+    rows = sim::run_points(points, {"--layer", l.text(), "--seed", std::to_string(o.seed)}, base,
+                           o.jobs, &failed, [&bar](size_t done) { bar.update(done, "points"); });
+  }
   sim::print_rows(rows, o.format);
   if (failed) {
     const auto bad = std::count_if(rows.begin(), rows.end(),
@@ -333,8 +339,17 @@ void setup(CLI::App& app) {
                 "shorthand: timing/energy JSON of the sim:// device (docs/device.md)")
       ->check(CLI::ExistingFile);
   c->add_option("--seed", o->seed, "seed of the random A and W (default 1)");
-  c->add_option("--format", o->format, "output: table (default), csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  auto* format = c->add_option("--format", o->format, "output: table (default), csv or json")
+                     ->check(CLI::IsMember({"table", "csv", "json"}));
+  c->add_flag("--json", o->json, "the same as --format json");
+  // --json with another --format asks for two outputs at once.
+  c->parse_complete_callback([o, format] {
+    if (!o->json) return;
+    if (format->count() && o->format != "json")
+      throw CLI::ValidationError("--json",
+                                 "it is --format json and cannot go with --format " + o->format);
+    o->format = "json";
+  });
   c->add_option("--sweep", o->sweeps,
                 "key=v1,v2,...: run every combination (keys tile, config, tiles, timing)");
   c->add_option("--jobs,-j", o->jobs, "sweep points run at a time (default 1)")

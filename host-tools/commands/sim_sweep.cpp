@@ -279,9 +279,10 @@ std::vector<SweepPoint> sweep_points(const std::string& base_uri,
 
 std::vector<Row> run_points(const std::vector<SweepPoint>& points,
                             const std::vector<std::string>& args, const Row& base, unsigned jobs,
-                            bool* failed) {
+                            bool* failed, const std::function<void(size_t done)>& on_point) {
   const std::string exe = self_exe();
   std::vector<Row> rows(points.size());
+  size_t done = 0;
   std::vector<Child> running;
   size_t next = 0;
   jobs = std::max(jobs, 1u);
@@ -335,6 +336,7 @@ std::vector<Row> run_points(const std::vector<SweepPoint>& points,
         }
       rows[it->point] = finish(*it, status, std::move(fallback), failed);
       it = running.erase(it);
+      if (on_point) on_point(++done);
     }
   }
   return rows;

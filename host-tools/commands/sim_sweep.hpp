@@ -2,6 +2,7 @@
 // configurations, one child process of this binary per point (SystemC
 // elaborates one device per process), each printing its row as JSON.
 #pragma once
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,8 +45,10 @@ std::vector<SweepPoint> sweep_points(const std::string& base_uri,
 // at a time, and returns one row per point in point order: the child's row,
 // or a row with status "error" and the child's message (see `failed`).
 // `base` is the row a failed point starts from (layer, seed, ...).
+// `on_point`, if set, is called with the number of points done after each.
 std::vector<Row> run_points(const std::vector<SweepPoint>& points,
                             const std::vector<std::string>& args, const Row& base, unsigned jobs,
-                            bool* failed);
+                            bool* failed,
+                            const std::function<void(size_t done)>& on_point = nullptr);
 
 }  // namespace hycim::cli::sim

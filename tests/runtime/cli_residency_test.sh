@@ -64,10 +64,10 @@ rc=0
 err=$("$hycim" run "$m/model.onnx" -i "$m/calib_x.npy" --nvm "$img" 2>&1 >/dev/null) || rc=$?
 [ "$rc" -ne 0 ] && grep -q "resident.json: not valid JSON" <<<"$err" || fail "damaged catalog: '$err'"
 
-# On a terminal, load draws a progress bar: one redraw per node, ending 5/5.
+# On a terminal, load draws a progress bar over the nodes, ending 5/5.
 if command -v script >/dev/null; then
   script -qc "'$hycim' load '$m/model.onnx' --nvm '$tmp/tty.img'" /dev/null >"$tmp/tty.out" 2>&1
-  tr '\r' '\n' <"$tmp/tty.out" | grep -q "^\[#\{30\}\] 5/5" || fail "progress bar: $(cat "$tmp/tty.out")"
+  tr '\r' '\n' <"$tmp/tty.out" | grep -q "^load \[#\{30\}\] 100% 5/5" || fail "progress bar: $(cat "$tmp/tty.out")"
 fi
 
 # Chrome trace: valid JSON with host and device tracks.
