@@ -131,7 +131,10 @@ def offload(module: _torch.nn.Module, example_inputs: Inputs, device: DeviceLike
     ``submodules``: names of ``Linear``/``Conv2d`` (or any) submodules to
     offload one by one, the rest staying in PyTorch; by default the whole
     module is exported. ``session_options`` go to :class:`hycim.Session`
-    (``placement=``, ``stream_tiles=``, ``backend=``).
+    (``placement=``, ``stream_tiles=``, ``backend=``), and to each
+    submodule's session alike: ``calibration_method="entropy"`` (or
+    ``"percentile"`` with ``percentile=``, ``bins=``) chooses how the
+    calibration batches set the ranges, as :func:`hycim.calibrate` does.
 
     Returns an :class:`OffloadedModule`, or (with submodules) a copy of
     ``module`` with those submodules replaced by offloaded ones.

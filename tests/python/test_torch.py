@@ -130,3 +130,44 @@ def test_a_module_with_two_inputs_and_two_outputs(uri):
     assert s.shape == rs.shape and (s - rs).abs().max() < 0.05 and (a - ra).abs().max() < 0.05
     with pytest.raises(TypeError, match="takes 2 inputs"):
         off(x)
+
+
+def test_the_calibration_method_reaches_every_offloaded_session(uri):
+    """offload passes calibration_method (and percentile, bins) to the
+    sessions it makes, whole-module and per submodule: one batch with a
+    spike of 1000 stretches min/max's input range over it, percentile and
+    entropy clip it, and on clean inputs the clipped ranges are the closer
+    to float."""
+    model = mlp()
+    gen = torch.Generator().manual_seed(6)
+    calib = [torch.randn(16, 64, generator=gen) for _ in range(8)]
+    spiked = torch.randn(16, 64, generator=gen)
+    spiked[3, 5] = 1000.0
+    calib.append(spiked)
+    clean = torch.randn(32, 64, generator=gen)
+    with torch.no_grad():
+        ref = model(clean)
+    his, errs = {}, {}
+    for method, extra in [("minmax", {}), ("percentile", {"percentile": 99.9}), ("entropy", {})]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            off = ht.offload(model, clean[:1], device=f"{uri}-{method}", calibration=calib,
+                             calibration_method=method, **extra)
+        name = off.session.inputs[0].name
+        his[method] = off.session.ranges[name][1]
+        with torch.no_grad():
+            errs[method] = (off(clean) - ref).abs().max().item()
+    assert his["minmax"] == pytest.approx(1000.0)
+    assert his["percentile"] < 10  # one value of 9216 is above the 99.9th percentile
+    # Entropy's smallest threshold is 127 / 2048 of max|x| (docs/runtime.md).
+    assert 1000.0 * 127 / 2048 * 0.99 <= his["entropy"] < 100
+    assert errs["percentile"] < errs["minmax"] and errs["entropy"] < errs["minmax"]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        part = ht.offload(model, clean[:1], device=f"{uri}-sub", calibration=calib,
+                          submodules=["0"], calibration_method="entropy")
+    leaf = ht.sessions(part)[0]
+    assert leaf.ranges[leaf.inputs[0].name][1] < 100
+    with pytest.raises(hycim.Error, match="unknown calibration method 'kl'"):
+        ht.offload(model, clean[:1], device=f"{uri}-bad", calibration=calib, calibration_method="kl")
