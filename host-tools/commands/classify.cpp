@@ -48,13 +48,15 @@ void classify(const ClassifyOptions& o) {
       x.rank() ? (static_cast<uint64_t>(x.shape()[0]) + o.batch - 1) / o.batch : 0;
   cli::Progress bar("classify: float on the CPU", runs, cli::progress_wanted(o.json));
 
-  runtime::Session cpu(g, runtime::make_cpu_backend());
+  runtime::Session cpu(g, runtime::make_cpu_backend(), o.session.max_memory);
   count_runs(cpu, bar);
   const auto f = runtime::classify(cpu, x, y, o.batch);
   runtime::Session dev(g, o.session);
   if (dev.ranges().empty() && fs::exists(dir / "calib_x.npy")) {
     const runtime::Tensor calib = runtime::read_npy((dir / "calib_x.npy").string());
-    dev.set_ranges(runtime::calibrate(g, {{{g.inputs.at(0).name, calib}}}));
+    runtime::CalibrationOptions c;
+    c.max_memory = o.session.max_memory;
+    dev.set_ranges(runtime::calibrate(g, {{{g.inputs.at(0).name, calib}}}, c));
   }
   uint64_t placed_cycles = 0;
   if (o.pipeline > 1 && o.session.backend != "cpu") {

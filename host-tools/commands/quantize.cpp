@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "host-tools/command_registry.hpp"
+#include "host-tools/commands/runtime_cli.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/onnx_io.hpp"
 #include "runtime/onnx/session.hpp"
@@ -123,6 +124,7 @@ void setup(CLI::App& app) {
       ->required();
   c->add_option("--output,-o", opts->out, "calibrated model to write")->required();
   c->add_flag("--json", opts->json, "print the ranges chosen and what was written as JSON");
+  cli::add_memory_option(c, opts->calibration.max_memory);
   c->add_option("--method", opts->method,
                 "how each range is chosen: minmax (the observed range), percentile (clipped "
                 "where |x| reaches --percentile % of the values), entropy (clipped at the "

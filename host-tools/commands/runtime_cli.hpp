@@ -5,6 +5,9 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,7 +46,8 @@ inline std::string device_uri(const DeviceFlags& f) {
     if (!keys.empty())
       throw CliError(
           "--device names the device; --preset/--tile/--config/--tiles/--nvm/--tech/--faults/"
-          "--fault-seed/--ecc/--op-temp/--spare-rows are shorthands for a sim:// URI and cannot be added to it",
+          "--fault-seed/--ecc/--op-temp/--spare-rows are shorthands for a sim:// URI and cannot be "
+          "added to it",
           2);
     return f.devices.front();
   }
@@ -81,7 +85,48 @@ inline void add_device_options(CLI::App* c, DeviceFlags& f) {
                 "there); kept in its --nvm image");
 }
 
+// "1048576", "64K", "64M", "4G", "1T" (binary units; "64MiB" and "64m" read
+// the same) as bytes; anything else, zero, or more than 64 bits hold is a
+// usage error naming `flag`.
+inline uint64_t parse_byte_size(const std::string& text, const std::string& flag) {
+  auto bad = [&] {
+    return CliError(flag + ": '" + text + "' is not a size (bytes, or a number with K, M, G or T)",
+                    2);
+  };
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 19) throw bad();
+  uint64_t n = std::stoull(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  for (auto& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (unit.size() == 3 && unit.substr(1) == "IB") unit.resize(1);
+  int shift = 0;
+  if (unit == "K")
+    shift = 10;
+  else if (unit == "M")
+    shift = 20;
+  else if (unit == "G")
+    shift = 30;
+  else if (unit == "T")
+    shift = 40;
+  else if (!unit.empty() && unit != "B")
+    throw bad();
+  if (n == 0 || n > (std::numeric_limits<uint64_t>::max() >> shift)) throw bad();
+  return n << shift;
+}
+
+// --max-memory: the memory budget of each run (SessionOptions::max_memory).
+inline void add_memory_option(CLI::App* c, uint64_t& bytes) {
+  c->add_option_function<std::string>(
+       "--max-memory",
+       [&bytes](const std::string& s) { bytes = parse_byte_size(s, "--max-memory"); },
+       "most tensor data a run may hold at once, bytes or with K/M/G/T (binary); a run that "
+       "would need more stops naming the node (default: half the machine's memory)")
+      ->type_name("SIZE");
+}
+
 inline void add_session_options(CLI::App* c, runtime::SessionOptions& o) {
+  add_memory_option(c, o.max_memory);
   auto flags = std::make_shared<DeviceFlags>();
   c->add_option("--backend", o.backend, "where MatMul/Gemm/Conv run: tiles (CIM) or cpu")
       ->check(CLI::IsMember({"tiles", "cpu"}));

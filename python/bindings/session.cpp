@@ -193,16 +193,19 @@ void bind_session(py::module_& m) {
                        const std::string& device, const std::vector<std::string>& more_devices,
                        const std::string& placement, uint32_t stream_tiles,
                        const py::list& calibration, const std::string& method, double percentile,
-                       uint32_t bins) {
+                       uint32_t bins, uint64_t max_memory) {
              // Options are checked before the model is read or anything runs.
-             const runtime::CalibrationOptions c = calibration_options(method, percentile, bins);
-             return std::make_unique<NativeSession>(
-                 model, name, options_of(backend, device, more_devices, placement, stream_tiles),
-                 calibration, c);
+             runtime::CalibrationOptions c = calibration_options(method, percentile, bins);
+             c.max_memory = max_memory;
+             runtime::SessionOptions o =
+                 options_of(backend, device, more_devices, placement, stream_tiles);
+             o.max_memory = max_memory;
+             return std::make_unique<NativeSession>(model, name, o, calibration, c);
            }),
            py::arg("model"), py::arg("name"), py::arg("backend"), py::arg("device"),
            py::arg("more_devices"), py::arg("placement"), py::arg("stream_tiles"),
-           py::arg("calibration"), py::arg("method"), py::arg("percentile"), py::arg("bins"))
+           py::arg("calibration"), py::arg("method"), py::arg("percentile"), py::arg("bins"),
+           py::arg("max_memory") = 0)
       .def("run", &NativeSession::run)
       .def("run_many", &NativeSession::run_many)
       .def("load", &NativeSession::load_weights)

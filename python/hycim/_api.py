@@ -151,13 +151,21 @@ class Session:
     its inputs: the activation ranges the device quantizes with are taken
     from them (as ``hycim quantize`` does) instead of from each tensor,
     chosen by ``calibration_method`` with ``percentile`` and ``bins`` as
-    :func:`calibrate` takes them.
+    :func:`calibrate` takes them. ``max_memory`` is the most tensor data (in
+    bytes) one run may hold at once, as ``hycim run --max-memory`` takes it;
+    a run that would need more raises :class:`Error` naming the node, the
+    tensor and the bytes. ``None`` leaves the default, half the machine's
+    physical memory.
     """
 
     def __init__(self, model: ModelLike, device: Union[str, Device, Sequence[Union[str, Device]]] = "sim://",
                  *, backend: str = "tiles", placement: str = "auto", stream_tiles: int = 0,
                  calibration: Optional[Iterable[Arrays]] = None, calibration_method: str = "minmax",
-                 percentile: float = 99.99, bins: int = 2048, name: Optional[str] = None) -> None:
+                 percentile: float = 99.99, bins: int = 2048, name: Optional[str] = None,
+                 max_memory: Optional[int] = None) -> None:
+        if max_memory is not None and (isinstance(max_memory, bool) or not isinstance(max_memory, int)
+                                       or max_memory <= 0):
+            raise Error(f"max_memory must be a positive number of bytes, got {max_memory!r}")
         devices = list(device) if isinstance(device, (list, tuple)) else [device]
         if not devices:
             raise Error("a session needs at least one device")
@@ -174,7 +182,8 @@ class Session:
             names = [v.name for v in _peek_inputs(source, label)]
             samples = [_as_feed(names, s, self._name) for s in calibration]
         self._native = _native.NativeSession(source, label, backend, uris[0], uris[1:], placement,
-                                             stream_tiles, samples, calibration_method, percentile, bins)
+                                             stream_tiles, samples, calibration_method, percentile, bins,
+                                             max_memory or 0)
         self.inputs = [ValueInfo(n, t, list(s)) for n, t, s in self._native.inputs()]
         self.outputs = [ValueInfo(n, t, list(s)) for n, t, s in self._native.outputs()]
         self._input_names = [v.name for v in self.inputs]

@@ -9,4 +9,10 @@ struct RuntimeError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A run that would hold more tensor data than its memory budget; the message
+// is complete (node, tensor, bytes), so nothing wraps it again.
+struct MemoryBudgetError : RuntimeError {
+  using RuntimeError::RuntimeError;
+};
+
 }  // namespace hycim::runtime

@@ -208,6 +208,7 @@ void constant_of_shape(ExecContext& ctx) {
                           ? *it->second.t
                           : Tensor(Shape{1}, std::vector<float>{0});
   if (fill.size() != 1) throw RuntimeError("value must hold one element");
+  check_allocation(bytes_of(fill.dtype(), element_count(out)));  // before the index scratch
   ctx.out[0] = gather_elements_of(fill, out,
                                   std::vector<int64_t>(static_cast<size_t>(element_count(out)), 0));
 }
@@ -216,6 +217,7 @@ void constant_of_shape(ExecContext& ctx) {
 void expand(ExecContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Shape out = broadcast_shape(x.shape(), int_list(ctx.input(1)));
+  check_allocation(bytes_of(x.dtype(), element_count(out)));  // before the index scratch
   std::vector<int64_t> src(static_cast<size_t>(element_count(out)));
   for_each_broadcast<1>(out, {x.shape()},
                         [&](int64_t i, const auto& o) { src[static_cast<size_t>(i)] = o[0]; });
@@ -229,6 +231,7 @@ void tile(ExecContext& ctx) {
   Shape out = x.shape();
   for (size_t d = 0; d < out.size(); ++d) out[d] *= reps[d];
   const auto st = strides_of(x.shape());
+  check_allocation(bytes_of(x.dtype(), element_count(out)));  // before the index scratch
   std::vector<int64_t> src(static_cast<size_t>(element_count(out)));
   for_each_index(out, [&](int64_t i, const std::vector<int64_t>& idx) {
     int64_t s = 0;
@@ -281,6 +284,7 @@ void pad(ExecContext& ctx) {
       throw RuntimeError(fmt::format("mode '{}' cannot pad an empty axis", mode));
   }
   const auto st = strides_of(x.shape());
+  check_allocation(bytes_of(x.dtype(), element_count(out)));  // before the index scratch
   std::vector<int64_t> src(static_cast<size_t>(element_count(out)));
   for_each_index(out, [&](int64_t i, const std::vector<int64_t>& idx) {
     int64_t s = 0;

@@ -1,6 +1,7 @@
 #include "runtime/onnx/session.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -34,7 +35,23 @@ std::string describe(const ValueInfo& v) {
   return fmt::format("{} [{}]", to_string(v.dtype), dims);
 }
 
+// How a refusal names what a node was making when its output is not known
+// by name (a tensor the kernel allocates).
+std::string outputs_of(const Node& node) {
+  std::vector<std::string> names;
+  for (const auto& o : node.outputs)
+    if (!o.empty()) names.push_back(o);
+  if (names.size() == 1) return fmt::format("output '{}'", names[0]);
+  return fmt::format("a tensor for its outputs ('{}')", fmt::join(names, "', '"));
+}
+
 }  // namespace
+
+uint64_t default_max_memory() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return uint64_t{4} << 30;  // the machine does not say
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 2;
+}
 
 std::unique_ptr<Backend> make_backend(const SessionOptions& options) {
   if (options.backend == "cpu") return make_cpu_backend();
@@ -62,14 +79,49 @@ std::unique_ptr<Backend> make_backend(const SessionOptions& options) {
 }
 
 Session::Session(Graph graph, const SessionOptions& options)
-    : Session(std::move(graph), make_backend(options)) {}
+    : Session(std::move(graph), make_backend(options), options.max_memory) {}
 
-Session::Session(Graph graph, std::unique_ptr<Backend> backend)
-    : graph_(std::move(graph)), backend_(std::move(backend)) {
-  passes_ = optimize_graph(graph_);
+Session::Session(Graph graph, std::unique_ptr<Backend> backend, uint64_t max_memory)
+    : graph_(std::move(graph)),
+      backend_(std::move(backend)),
+      budget_(max_memory ? max_memory : default_max_memory()) {
+  {
+    // Folding runs kernels now, and what they make stays as initializers, so
+    // the budget holds here too; a node whose folding it refuses is left to
+    // run, and that run's refusal names it.
+    uint64_t held = 0;
+    for (const auto& [name, t] : graph_.initializers) held += t.bytes();
+    if (held > budget_)
+      throw MemoryBudgetError(
+          fmt::format("{}: the model's initializers take {}, more than the memory budget of {} "
+                      "(--max-memory)",
+                      graph_.source, byte_string(held), byte_string(budget_)));
+    AllocationCheck check([this, held](uint64_t bytes) {
+      if (held + bytes > budget_)
+        throw MemoryBudgetError(fmt::format(
+            "{}: a constant folded at load needs {} with {} of initializers; the memory budget "
+            "is {} (--max-memory)",
+            graph_.source, byte_string(bytes), byte_string(held), byte_string(budget_)));
+    });
+    passes_ = optimize_graph(graph_);
+  }
   check_supported();
   backend_->set_model_label(std::filesystem::path(graph_.source).filename().string());
   if (backend_->quantizes_float()) fuse_qdq_matmuls(graph_);
+  for (const auto& [name, t] : graph_.initializers) initializer_bytes_ += t.bytes();
+  // A value is freed after the last node that reads it (or, when none does,
+  // the node that makes it); the graph's outputs are kept to be returned.
+  std::map<std::string, size_t> last;
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+    for (const auto& n : graph_.nodes[i].inputs)
+      if (!n.empty()) last[n] = i;
+    for (const auto& n : graph_.nodes[i].outputs)
+      if (!n.empty()) last[n] = i;
+  }
+  for (const ValueInfo& v : graph_.outputs) last.erase(v.name);
+  dead_after_.assign(graph_.nodes.size(), {});
+  for (const auto& [name, i] : last)
+    if (!graph_.initializers.count(name)) dead_after_[i].push_back(name);
   auto it = graph_.metadata.find(kRangesKey);
   if (it != graph_.metadata.end()) ranges_ = ranges_from_json(it->second, graph_.source);
 }
@@ -122,8 +174,10 @@ void Session::plan_placement(const TensorMap& inputs) {
   ActivationObserver* observed = std::exchange(observed_, nullptr);
   backend_->begin_collect();
   try {
+    RunMemory mem;
+    start_run(inputs, mem);
     TensorMap values = inputs;
-    for (const Node& node : graph_.nodes) run_node(node, values, false);
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) run_node(i, values, false, mem);
   } catch (...) {
     observed_ = observed;
     backend_->end_run();
@@ -144,6 +198,8 @@ TensorMap Session::run(const TensorMap& inputs) {
   const uint64_t w0 = backend_->nvm_rows_written();
   stats_ = RunStats{};
   bounds_.clear();
+  RunMemory mem;
+  start_run(inputs, mem);
   TensorMap values = inputs;
   const auto c0 = backend_->cycles(), p0 = backend_->program_cycles();
   const double e0 = backend_->energy_pj(), pe0 = backend_->program_energy_pj();
@@ -153,7 +209,7 @@ TensorMap Session::run(const TensorMap& inputs) {
   if (backend_->plans_placement()) plan_placement(inputs);
   try {
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-      run_node(graph_.nodes[i], values, true);
+      run_node(i, values, true, mem);
       if (on_node_) on_node_(i + 1, graph_.nodes.size(), graph_.nodes[i].label());
     }
   } catch (...) {
@@ -175,6 +231,7 @@ TensorMap Session::run(const TensorMap& inputs) {
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - run_start_)
           .count();
   stats_.nvm_rows_written = backend_->nvm_rows_written() - w0;
+  peak_ = mem.peak;
   TensorMap out;
   for (const ValueInfo& v : graph_.outputs) {
     auto it = values.find(v.name);
@@ -195,7 +252,48 @@ TensorMap Session::load() {
   return run(zeros);
 }
 
-void Session::run_node(const Node& node, TensorMap& values, bool collect) {
+void Session::start_run(const TensorMap& inputs, RunMemory& mem) const {
+  uint64_t in = 0;
+  for (const auto& [name, t] : inputs) in += t.bytes();
+  if (initializer_bytes_ + in > budget_)
+    throw MemoryBudgetError(fmt::format(
+        "{}: the inputs ({}) and initializers ({}) exceed the run's memory budget of "
+        "{} (--max-memory)",
+        graph_.source, byte_string(in), byte_string(initializer_bytes_), byte_string(budget_)));
+  mem.live += initializer_bytes_ + in;
+  uint64_t peak = mem.peak.load(), now = mem.live.load();
+  while (now > peak && !mem.peak.compare_exchange_weak(peak, now)) {
+  }
+}
+
+void Session::refuse(const Node& node, const std::string& tensor, uint64_t bytes,
+                     uint64_t live) const {
+  throw MemoryBudgetError(
+      fmt::format("{}: {}: {} needs {} with {} live; the run's memory budget is {} (--max-memory)",
+                  graph_.source, node.label(), tensor, byte_string(bytes), byte_string(live),
+                  byte_string(budget_)));
+}
+
+void Session::run_node(size_t index, TensorMap& values, bool collect, RunMemory& mem) {
+  const Node& node = graph_.nodes[index];
+  // Outputs whose shape is known before the node runs are checked before the
+  // kernel allocates anything (its scratch included).
+  uint64_t pending = mem.live.load();
+  for (const std::string& name : node.outputs) {
+    auto it = name.empty() ? graph_.values.end() : graph_.values.find(name);
+    if (it == graph_.values.end() || std::any_of(it->second.dims.begin(), it->second.dims.end(),
+                                                 [](int64_t d) { return d < 0; }))
+      continue;
+    int64_t n = 0;
+    try {
+      n = element_count(it->second.dims);
+    } catch (const RuntimeError&) {
+      continue;  // beyond one tensor's limit: the kernel refuses it, naming the shape
+    }
+    const uint64_t bytes = bytes_of(it->second.dtype, n);
+    if (pending + bytes > budget_) refuse(node, fmt::format("output '{}'", name), bytes, pending);
+    pending += bytes;
+  }
   ExecContext ctx{node,      graph_.opset, {},       {}, std::vector<Tensor>(node.outputs.size()),
                   *backend_, &ranges_,     observed_};
   for (const std::string& name : node.inputs) {
@@ -214,9 +312,9 @@ void Session::run_node(const Node& node, TensorMap& values, bool collect) {
     ctx.in_const.push_back(!name.empty() && graph_.initializers.count(name) && !values.count(name));
   }
   if (!collect) {  // a pipelined run: other threads use the backend meanwhile
-    run_kernel(node, ctx);
+    run_kernel(node, ctx, mem);
     std::lock_guard lock(bounds_mu_);
-    store_outputs(node, ctx, values);
+    store_outputs(index, ctx, values, mem);
     return;
   }
   const auto c0 = backend_->cycles(), p0 = backend_->program_cycles();
@@ -224,7 +322,7 @@ void Session::run_node(const Node& node, TensorMap& values, bool collect) {
   const double t0 = backend_->device_time_ns(), pt0 = backend_->program_time_ns();
   const uint64_t w0 = backend_->nvm_rows_written();
   const auto start = std::chrono::steady_clock::now();
-  run_kernel(node, ctx);
+  run_kernel(node, ctx, mem);
   const auto end = std::chrono::steady_clock::now();
   LayerStats layer;
   layer.node = node.label();
@@ -250,22 +348,49 @@ void Session::run_node(const Node& node, TensorMap& values, bool collect) {
   }
   stats_.cycles += layer.cycles;
   stats_.layers.push_back(layer);
-  store_outputs(node, ctx, values);
+  store_outputs(index, ctx, values, mem);
 }
 
-void Session::run_kernel(const Node& node, ExecContext& ctx) {
+void Session::run_kernel(const Node& node, ExecContext& ctx, RunMemory& mem) {
+  // Every tensor the kernel allocates is checked against what the run holds
+  // before it is made: one tensor at a time, as a kernel's temporaries come
+  // and go; its outputs are counted when stored.
+  AllocationCheck check([&](uint64_t bytes) {
+    const uint64_t live = mem.live.load();
+    if (live + bytes > budget_) refuse(node, outputs_of(node), bytes, live);
+  });
   try {
     kernel_table().at(node.op_type)(ctx);
+  } catch (const MemoryBudgetError&) {
+    throw;
   } catch (const std::exception& e) {
     throw RuntimeError(fmt::format("{}: {}: {}", graph_.source, node.label(), e.what()));
   }
 }
 
-void Session::store_outputs(const Node& node, ExecContext& ctx, TensorMap& values) {
+void Session::store_outputs(size_t index, ExecContext& ctx, TensorMap& values, RunMemory& mem) {
+  const Node& node = graph_.nodes[index];
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     if (node.outputs[i].empty()) continue;
     if (ctx.error_bound > 0) bounds_[node.outputs[i]] = ctx.error_bound;
-    values[node.outputs[i]] = std::move(ctx.out[i]);
+    const uint64_t bytes = ctx.out[i].bytes();
+    const uint64_t before = mem.live.fetch_add(bytes);
+    if (before + bytes > budget_) {
+      mem.live -= bytes;
+      refuse(node, fmt::format("output '{}'", node.outputs[i]), bytes, before);
+    }
+    uint64_t peak = mem.peak.load();
+    while (before + bytes > peak && !mem.peak.compare_exchange_weak(peak, before + bytes)) {
+    }
+    auto [it, fresh] = values.try_emplace(node.outputs[i]);
+    if (!fresh) mem.live -= it->second.bytes();  // a value made again replaces the first
+    it->second = std::move(ctx.out[i]);
+  }
+  for (const std::string& name : dead_after_[index]) {
+    auto it = values.find(name);
+    if (it == values.end()) continue;
+    mem.live -= it->second.bytes();
+    values.erase(it);
   }
 }
 
@@ -284,14 +409,28 @@ std::vector<TensorMap> Session::run_many(const std::vector<TensorMap>& requests,
   // device batches, so request i+1's first layer runs beside request i's
   // second. Outputs are the same as run() on each request alone.
   std::atomic<size_t> next{0};
+  RunMemory mem;  // all requests in flight share the budget
+  mem.live = initializer_bytes_;
   std::mutex error_mu;
   std::exception_ptr error;
   backend_->begin_pipeline(depth);
   auto worker = [&] {
     try {
       for (size_t i; (i = next.fetch_add(1)) < requests.size();) {
+        uint64_t in = 0;
+        for (const auto& [name, t] : requests[i]) in += t.bytes();
+        if (mem.live.fetch_add(in) + in > budget_) {
+          mem.live -= in;
+          throw MemoryBudgetError(fmt::format(
+              "{}: request {}'s inputs ({}) exceed what the run's memory budget of {} leaves "
+              "(--max-memory)",
+              graph_.source, i, byte_string(in), byte_string(budget_)));
+        }
         TensorMap values = requests[i];
-        for (const Node& node : graph_.nodes) run_node(node, values, false);
+        for (size_t n = 0; n < graph_.nodes.size(); ++n) run_node(n, values, false, mem);
+        uint64_t held = 0;  // what this request still holds, handed to the caller below
+        for (const auto& [name, t] : values) held += t.bytes();
+        mem.live -= held;
         for (const ValueInfo& v : graph_.outputs) {
           auto it = values.find(v.name);
           if (it == values.end())

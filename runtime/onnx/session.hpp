@@ -4,6 +4,7 @@
 // executes the nodes in order on a backend (the CIM tiles or the CPU), with
 // per-layer cycles and host time.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -34,7 +35,16 @@ struct SessionOptions {
   PlacementOptions placement;
   cim::ResidencyLog residency_log;                // eviction notes; default: stderr
   std::chrono::milliseconds lock_timeout{30000};  // another process placing weights
+  // Bytes of tensor data a run may hold at once (its inputs, the values it
+  // computes, the model's initializers); 0: default_max_memory().
+  uint64_t max_memory = 0;
 };
+
+// Half the machine's physical memory: the rest is left to what is not tensor
+// data (the simulated device, kernels' index scratch, the caller's copies of
+// inputs and outputs) and to other processes, so a model too large is refused
+// by the budget, naming the node, rather than swapping or being killed.
+uint64_t default_max_memory();
 
 struct LayerStats {
   std::string node;  // label
@@ -80,7 +90,8 @@ struct PipelineStats {
 class Session {
  public:
   Session(Graph graph, const SessionOptions& options);
-  Session(Graph graph, std::unique_ptr<Backend> backend);
+  // `max_memory`: as SessionOptions::max_memory.
+  Session(Graph graph, std::unique_ptr<Backend> backend, uint64_t max_memory = 0);
 
   // Runs the graph; `inputs` must name every graph input with its type and
   // shape. Returns the graph outputs.
@@ -115,6 +126,9 @@ class Session {
   std::string plan() const { return backend_->plan(); }
   PlacementReport placement() const { return backend_->placement(); }
   std::string device() const { return backend_->describe(); }
+  // The memory budget of each run, in bytes, and the most a run held.
+  uint64_t max_memory() const { return budget_; }
+  uint64_t peak_memory() const { return peak_; }
 
   // Ranges of float activations quantized for the device: from the model's
   // metadata (hycim.ranges, written by `hycim quantize`) or set here.
@@ -125,12 +139,19 @@ class Session {
   void observe_activations(ActivationObserver* observer) { observed_ = observer; }
 
  private:
+  // Bytes a run's values hold; shared by the workers of a pipelined run.
+  struct RunMemory {
+    std::atomic<uint64_t> live{0}, peak{0};
+  };
   void check_supported() const;
   void plan_placement(const TensorMap& inputs);
   void check_inputs(const TensorMap& inputs) const;
-  void run_node(const Node& node, TensorMap& values, bool collect);
-  void run_kernel(const Node& node, ExecContext& ctx);
-  void store_outputs(const Node& node, ExecContext& ctx, TensorMap& values);
+  void start_run(const TensorMap& inputs, RunMemory& mem) const;
+  void run_node(size_t i, TensorMap& values, bool collect, RunMemory& mem);
+  void run_kernel(const Node& node, ExecContext& ctx, RunMemory& mem);
+  void store_outputs(size_t i, ExecContext& ctx, TensorMap& values, RunMemory& mem);
+  [[noreturn]] void refuse(const Node& node, const std::string& tensor, uint64_t bytes,
+                           uint64_t live) const;
 
   Graph graph_;
   PassSummary passes_;
@@ -143,6 +164,12 @@ class Session {
   PipelineStats pipeline_;
   std::mutex bounds_mu_;
   std::chrono::steady_clock::time_point run_start_;
+  uint64_t budget_ = 0;
+  uint64_t initializer_bytes_ = 0;  // held by the session, counted in every run
+  uint64_t peak_ = 0;
+  // Per node: values no later node reads (nor the graph's outputs), freed
+  // once it has run.
+  std::vector<std::vector<std::string>> dead_after_;
 };
 
 // The backend SessionOptions asks for; throws RuntimeError for an unknown name.

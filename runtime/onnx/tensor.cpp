@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <iterator>
 
 namespace hycim::runtime {
 
@@ -96,12 +97,67 @@ int64_t element_count(const Shape& shape) {
   return n;
 }
 
+uint64_t bytes_of(DType t, int64_t n) {
+  uint64_t size = 1;
+  switch (t) {
+    case DType::kFloat:
+    case DType::kInt32:
+    case DType::kUint32:
+      size = 4;
+      break;
+    case DType::kInt64:
+    case DType::kDouble:
+    case DType::kUint64:
+      size = 8;
+      break;
+    case DType::kInt16:
+    case DType::kUint16:
+      size = 2;
+      break;
+    case DType::kUint8:
+    case DType::kInt8:
+    case DType::kBool:
+      break;
+  }
+  return static_cast<uint64_t>(n) * size;
+}
+
+std::string byte_string(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  double v = static_cast<double>(bytes) / 1024;
+  size_t u = 0;
+  while (v >= 1024 && u + 1 < std::size(kUnits)) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", v, kUnits[u]);
+}
+
+namespace {
+thread_local AllocationCheck* t_allocation_check = nullptr;
+}  // namespace
+
+AllocationCheck::AllocationCheck(std::function<void(uint64_t)> check)
+    : check_(std::move(check)), previous_(t_allocation_check) {
+  t_allocation_check = this;
+}
+
+AllocationCheck::~AllocationCheck() {
+  t_allocation_check = previous_;
+}
+
+void check_allocation(uint64_t bytes) {
+  if (t_allocation_check && t_allocation_check->check_) t_allocation_check->check_(bytes);
+}
+
 std::string shape_string(const Shape& shape) {
   return fmt::format("[{}]", fmt::join(shape, ","));
 }
 
 Tensor::Tensor(DType dtype, Shape shape) : shape_(std::move(shape)) {
   const auto n = static_cast<size_t>(element_count(shape_));
+  check_allocation(bytes_of(dtype, static_cast<int64_t>(n)));
   switch (dtype) {
     case DType::kFloat:
       data_ = std::vector<float>(n);
@@ -168,6 +224,8 @@ void Tensor::check_size() const {
   if (n != have)
     throw RuntimeError(
         fmt::format("shape {} needs {} elements, got {}", shape_string(shape_), n, have));
+  // The values are already made; counting them still stops a run that holds too much.
+  check_allocation(bytes());
 }
 
 }  // namespace hycim::runtime

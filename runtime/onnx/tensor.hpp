@@ -5,6 +5,7 @@
 // typed vector so no access reinterprets bytes.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -95,6 +96,31 @@ std::string shape_string(const Shape& shape);
 int64_t max_tensor_elements();
 void set_max_tensor_elements(int64_t n);
 
+// Bytes `n` elements of `t` take (a bool counts one byte).
+uint64_t bytes_of(DType t, int64_t n);
+// "4.0 MiB": binary units, for messages.
+std::string byte_string(uint64_t bytes);
+
+// While one is installed on a thread, every tensor that thread allocates is
+// handed to it with its bytes first, so a run's memory budget (Session) can
+// refuse an allocation before it is made, in one place rather than in each
+// kernel. Installing nests: the previous check comes back on destruction.
+class AllocationCheck {
+ public:
+  explicit AllocationCheck(std::function<void(uint64_t bytes)> check);
+  ~AllocationCheck();
+  AllocationCheck(const AllocationCheck&) = delete;
+  AllocationCheck& operator=(const AllocationCheck&) = delete;
+
+ private:
+  friend void check_allocation(uint64_t bytes);
+  std::function<void(uint64_t)> check_;
+  AllocationCheck* previous_;
+};
+// Hands `bytes` to this thread's check, if one is installed; kernels that
+// build per-element scratch before their output announce the output first.
+void check_allocation(uint64_t bytes);
+
 class Tensor {
  public:
   Tensor() : Tensor(DType::kFloat, {0}) {}
@@ -108,6 +134,7 @@ class Tensor {
   const Shape& shape() const { return shape_; }
   int64_t size() const { return element_count(shape_); }
   size_t rank() const { return shape_.size(); }
+  uint64_t bytes() const { return bytes_of(dtype(), size()); }
   // Same elements, new shape (element counts must match).
   void reshape(Shape shape);
 

@@ -216,3 +216,15 @@ def test_unknown_calibration_method_and_bad_options_raise_hycim_error(digits, ur
         hycim.quantize(digits["model"], [digits["calib"]], method="percentile", percentile=100.5)
     with pytest.raises(hycim.Error, match="calibration bins 100: expected 256 to 16384"):
         hycim.calibrate(digits["model"], [digits["calib"]], method="entropy", bins=100)
+
+
+def test_max_memory_bounds_a_run_and_names_the_budget(digits):
+    x = digits["x"][:4]
+    (y,) = hycim.Session(digits["model"], backend="cpu", max_memory=64 << 20).run(x)
+    assert y.shape[0] == 4
+    # The digits weights alone take more than a kibibyte: refused, saying so.
+    with pytest.raises(hycim.Error, match=r"memory budget of 1\.0 KiB \(--max-memory\)"):
+        hycim.Session(digits["model"], backend="cpu", max_memory=1024).run(x)
+    for bad in (0, -1, "64M", 1.5):
+        with pytest.raises(hycim.Error, match="max_memory"):
+            hycim.Session(digits["model"], backend="cpu", max_memory=bad)
