@@ -119,26 +119,7 @@ TEST(DriverFaults, MalformedMessagesAreRefusedDaemonLives) {
     Status st;
     UniqueFd sock = connect_unix(daemon.socket(), &st);
     ASSERT_TRUE(sock) << m.name;
-    std::vector<UniqueFd> fds;
-    std::vector<int> raw;
-    for (int i = 0; i < m.fds; ++i) {
-      fds.push_back(make_eventfd());
-      raw.push_back(fds.back().get());
-    }
-    // Sent raw: the bytes are the case, not a well-formed header.
-    iovec iov{const_cast<uint8_t*>(m.bytes.data()), m.bytes.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)] = {};
-    if (!raw.empty()) {
-      msg.msg_control = control;
-      msg.msg_controllen = CMSG_SPACE(sizeof(int) * raw.size());
-      cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      *c = {CMSG_LEN(sizeof(int) * raw.size()), SOL_SOCKET, SCM_RIGHTS};
-      std::memcpy(CMSG_DATA(c), raw.data(), sizeof(int) * raw.size());
-    }
-    ASSERT_GE(::sendmsg(sock.get(), &msg, MSG_NOSIGNAL), 0) << m.name;
+    ASSERT_TRUE(send_malformed(sock.get(), m)) << m.name;
     wire::Received reply;
     EXPECT_EQ(wire::receive_message(sock.get(), 5000, &reply), Status::kDisconnected) << m.name;
   }

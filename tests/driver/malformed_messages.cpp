@@ -1,7 +1,10 @@
 #include "tests/driver/malformed_messages.hpp"
 
+#include <sys/socket.h>
+
 #include <cstring>
 
+#include "driver/lib/fd.hpp"
 #include "driver/lib/wire/protocol.hpp"
 
 namespace hycim::driver::test {
@@ -66,6 +69,28 @@ std::vector<MalformedMessage> malformed_messages() {
       {"tile-health padding", good(Type::kTileHealth, tile_health)},
       {"fd on a tile-health request", good(Type::kTileHealth, std::vector<uint8_t>(8, 0)), 1},
   };
+}
+
+bool send_malformed(int sock, const MalformedMessage& m) {
+  std::vector<UniqueFd> fds;
+  std::vector<int> raw;
+  for (int i = 0; i < m.fds; ++i) {
+    fds.push_back(make_eventfd());
+    raw.push_back(fds.back().get());
+  }
+  iovec iov{const_cast<uint8_t*>(m.bytes.data()), m.bytes.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)] = {};
+  if (!raw.empty()) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * raw.size());
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    *c = {CMSG_LEN(sizeof(int) * raw.size()), SOL_SOCKET, SCM_RIGHTS};
+    std::memcpy(CMSG_DATA(c), raw.data(), sizeof(int) * raw.size());
+  }
+  return ::sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0;
 }
 
 }  // namespace hycim::driver::test

@@ -18,4 +18,8 @@ struct MalformedMessage {
 
 std::vector<MalformedMessage> malformed_messages();
 
+// Sends `m` on `sock` as it is (the bytes are the case, not a well-formed
+// header), with m.fds fresh eventfds as SCM_RIGHTS; false when sendmsg fails.
+bool send_malformed(int sock, const MalformedMessage& m);
+
 }  // namespace hycim::driver::test

@@ -218,28 +218,7 @@ bool send_hostile(const std::string& socket, std::mt19937_64& rng,
   if (!sock) return false;
   if (rng() % 2) {
     const MalformedMessage& m = corpus[rng() % corpus.size()];
-    if (m.fds > 0) {
-      // The fd-carrying cases need real descriptors; sent with them.
-      std::vector<UniqueFd> fds;
-      std::vector<int> raw;
-      for (int i = 0; i < m.fds; ++i) {
-        fds.push_back(make_eventfd());
-        raw.push_back(fds.back().get());
-      }
-      iovec iov{const_cast<uint8_t*>(m.bytes.data()), m.bytes.size()};
-      msghdr msg{};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)] = {};
-      msg.msg_control = control;
-      msg.msg_controllen = CMSG_SPACE(sizeof(int) * raw.size());
-      cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      *c = {CMSG_LEN(sizeof(int) * raw.size()), SOL_SOCKET, SCM_RIGHTS};
-      std::memcpy(CMSG_DATA(c), raw.data(), sizeof(int) * raw.size());
-      if (::sendmsg(sock.get(), &msg, MSG_NOSIGNAL) < 0) return false;
-    } else if (::send(sock.get(), m.bytes.data(), m.bytes.size(), MSG_NOSIGNAL) < 0) {
-      return false;
-    }
+    if (!send_malformed(sock.get(), m)) return false;
     wire::Received reply;
     return wire::receive_message(sock.get(), 5000, &reply) == Status::kDisconnected;
   }
