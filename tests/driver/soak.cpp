@@ -48,6 +48,16 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Under AddressSanitizer the daemon's allocator maps regions (quarantine,
+// per-thread caches) it never gives back, so its mapping count grows with
+// the clients it served whether or not hycimd leaks; there the count is
+// reported but not checked. The preset asan suite does not run the soak.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMappingsComparable = false;
+#else
+constexpr bool kMappingsComparable = true;
+#endif
+
 struct Options {
   double seconds = 5;
   int clients = 8;
@@ -346,14 +356,15 @@ int soak(const Options& o) {
   bool settled = false;
   for (int i = 0; i < 1000 && !settled; ++i) {
     settled = probe->info(&info) == Status::kOk && info.contexts == 1 &&
-              daemon.open_fds() == fds_before && mappings(daemon.pid()) == maps_before;
+              daemon.open_fds() == fds_before &&
+              (!kMappingsComparable || mappings(daemon.pid()) == maps_before);
     if (!settled) std::this_thread::sleep_for(10ms);
   }
   const size_t fds_after = daemon.open_fds(), maps_after = mappings(daemon.pid());
   check(info.contexts == 1, std::to_string(info.contexts) + " contexts left open");
   check(fds_after == fds_before,
         "daemon fds " + std::to_string(fds_before) + " -> " + std::to_string(fds_after));
-  check(maps_after == maps_before,
+  check(!kMappingsComparable || maps_after == maps_before,
         "daemon mappings " + std::to_string(maps_before) + " -> " + std::to_string(maps_after));
   // It still answers: one MVM on a fresh context.
   {
