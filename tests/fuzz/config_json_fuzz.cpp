@@ -30,6 +30,7 @@
 #include "sim/nvm/cell_faults.hpp"
 #include "sim/tech/nvm_faults.hpp"
 #include "sim/tech/technology.hpp"
+#include "tests/fuzz/scratch_directory.hpp"
 
 namespace {
 
@@ -74,14 +75,8 @@ bool names_other_files(const json& j) {
 // An empty directory of its own, the working directory from the first input
 // on, so "f.json" is the only file a relative name can find.
 void enter_scratch_directory() {
-  char dir[] = "/tmp/config_json_fuzz.XXXXXX";
-  if (!mkdtemp(dir)) fail("setup", "mkdtemp failed");
-  if (chdir(dir) != 0) fail("setup", "chdir failed");
-  std::atexit([] {
-    std::error_code ec;
-    const std::filesystem::path here = std::filesystem::current_path(ec);
-    std::filesystem::remove_all(here, ec);
-  });
+  if (chdir(hycim::fuzz::scratch_directory("config_json_fuzz").c_str()) != 0)
+    fail("setup", "chdir failed");
 }
 
 }  // namespace

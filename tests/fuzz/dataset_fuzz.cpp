@@ -30,6 +30,7 @@
 #include "runtime/data/dataset.hpp"
 #include "runtime/data/error.hpp"
 #include "runtime/data/format.hpp"
+#include "tests/fuzz/scratch_directory.hpp"
 
 namespace {
 
@@ -45,17 +46,6 @@ constexpr size_t kMaxShards = 4;
 }
 
 const bool kVerbose = std::getenv("HYCIM_FUZZ_VERBOSE") != nullptr;
-
-fs::path scratch_directory() {
-  char dir[] = "/tmp/dataset_fuzz.XXXXXX";
-  if (!mkdtemp(dir)) fail("mkdtemp failed");
-  static std::string kept = dir;
-  std::atexit([] {
-    std::error_code ec;
-    fs::remove_all(kept, ec);
-  });
-  return kept;
-}
 
 void write_file(const fs::path& p, const std::string& bytes) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
@@ -111,7 +101,7 @@ void fix_checksums(std::string& index, const std::vector<std::string>& shards, u
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const fs::path root = scratch_directory();
+  static const fs::path root = hycim::fuzz::scratch_directory("dataset_fuzz");
   if (size == 0) return 0;
   const uint8_t flags = data[0];
   size_t at = 1;

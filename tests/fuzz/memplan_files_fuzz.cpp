@@ -21,6 +21,7 @@
 #include "runtime/memplan/plan.hpp"
 #include "runtime/memplan/trace.hpp"
 #include "runtime/memplan/trace_json.hpp"
+#include "tests/fuzz/scratch_directory.hpp"
 
 namespace {
 
@@ -37,14 +38,7 @@ const bool kVerbose = std::getenv("HYCIM_FUZZ_VERBOSE") != nullptr;
 // The trace goes through the file reader, as the CLI reads it, so the JSON
 // parser's own errors are part of what must come out as a MemplanError.
 std::string scratch_file() {
-  char dir[] = "/tmp/memplan_files_fuzz.XXXXXX";
-  if (!mkdtemp(dir)) fail("setup", "mkdtemp failed");
-  static std::string kept = dir;
-  std::atexit([] {
-    std::error_code ec;
-    std::filesystem::remove_all(kept, ec);
-  });
-  return kept + "/trace.json";
+  return hycim::fuzz::scratch_directory("memplan_files_fuzz") + "/trace.json";
 }
 
 template <class F>

@@ -25,6 +25,7 @@
 #include "runtime/cim/mvm_engine.hpp"
 #include "runtime/cim/nvm_residency.hpp"
 #include "runtime/cim/resident_catalog.hpp"
+#include "tests/fuzz/scratch_directory.hpp"
 
 namespace {
 
@@ -78,17 +79,6 @@ class MemoryEngine : public MvmEngine {
   std::vector<std::vector<uint8_t>> nvm_;
 };
 
-fs::path scratch_directory() {
-  char dir[] = "/tmp/residency_catalog_fuzz.XXXXXX";
-  if (!mkdtemp(dir)) fail("mkdtemp failed");
-  static std::string kept = dir;
-  std::atexit([] {
-    std::error_code ec;
-    fs::remove_all(kept, ec);
-  });
-  return kept;
-}
-
 bool same(const std::vector<ResidentBlock>& a, const std::vector<ResidentBlock>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
@@ -122,7 +112,7 @@ void expect(const char* what, F&& f) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const fs::path dir = scratch_directory();
+  static const fs::path dir = hycim::fuzz::scratch_directory("residency_catalog_fuzz");
   const fs::path path = dir / "nvm.img.resident.json";
   {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);

@@ -19,6 +19,7 @@
 #include "runtime/onnx/error.hpp"
 #include "runtime/onnx/npy.hpp"
 #include "runtime/onnx/tensor.hpp"
+#include "tests/fuzz/scratch_directory.hpp"
 
 namespace {
 
@@ -34,23 +35,11 @@ std::string slurp(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// The files live in a directory of their own (memfd paths have no
-// extension, and the reader picks the format by it).
-std::string scratch_directory() {
-  char dir[] = "/tmp/tensor_file_fuzz.XXXXXX";
-  if (!mkdtemp(dir)) fail("mkdtemp failed");
-  static std::string kept = dir;
-  std::atexit([] {
-    std::error_code ec;
-    std::filesystem::remove_all(kept, ec);
-  });
-  return kept;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string dir = scratch_directory();
+  // memfd paths have no extension, and the reader picks the format by it.
+  static const std::string dir = hycim::fuzz::scratch_directory("tensor_file_fuzz");
   if (size == 0) return 0;
   const std::string ext = (data[0] & 1) ? ".pb" : ".npy";
   const std::string in = dir + "/in" + ext, out = dir + "/out" + ext, again = dir + "/again" + ext;
