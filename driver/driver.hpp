@@ -89,7 +89,39 @@ struct DeviceInfo {
     uint32_t spare_rows = 0;  // per tile: where rows failing write-verify move
   };
   std::optional<Faults> faults;
+  // Row ownership (docs/driver.md "Row ownership"): the owner identity this
+  // context acts for, and the NVM rows that owner holds on the device.
+  std::string owner;
+  uint32_t nvm_rows_owned = 0;
 };
+
+// Who may use an NVM row, as the asking context's owner sees it
+// (docs/driver.md "Row ownership"). NVM rows belong to an owner identity,
+// "uid:U/NAMESPACE", not to one context, so the same owner finds its rows
+// again from another process; the engine checks every command against them.
+enum class RowAccess : uint8_t {
+  kFree = 0,        // nobody's: the first command that programs or reads it claims it
+  kMine = 1,        // this owner's
+  kMineShared = 2,  // this owner's, shared read-only with every owner
+  kShared = 3,      // another owner's, shared read-only: MVM, EMUL, READ_SRAM may read it
+  kTheirs = 4,      // another owner's: every command touching it is refused (ROW_DENIED)
+  kReleased = 5,    // given back by its owner, old bits still in it: reads are refused until a
+                    // PROGRAM_NVM claims it
+};
+const char* to_string(RowAccess a);
+// What release_rows/share_rows ask of a row range (one wire message, one
+// engine call).
+enum class RowsOp : uint32_t { kRelease = 0, kShare = 1, kUnshare = 2 };
+// Rows one row_access call of a backend answers at most (one wire reply).
+inline constexpr uint32_t kRowAccessChunk = 256;
+// The URI key naming the owner's namespace (both schemes), its default, and
+// whether a name is one: 1-63 of [A-Za-z0-9._-].
+inline constexpr const char* kOwnerKey = "owner";
+inline constexpr const char* kDefaultOwnerNamespace = "default";
+inline constexpr size_t kMaxOwnerNamespace = 63;
+bool valid_owner_namespace(std::string_view name);
+// "uid:U/NAMESPACE": the identity rows belong to.
+std::string owner_identity(uint32_t uid, std::string_view name_space);
 
 // What this context's commands made the device do since the context opened
 // (device stats of the commands of this context's queues, plus the DMA of
@@ -234,7 +266,25 @@ class Device {
   // A queue of `entries` slots (power of two). Throws DriverError.
   std::unique_ptr<Queue> create_queue(uint32_t entries);
   Status read_error(ErrorInfo* out, bool clear = false);
+  // Runs this context's submitted work, then clears its error log and zeroes
+  // the SRAM rows its owner wrote; other owners' rows are untouched.
   Status reset(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+
+  // Row ownership (docs/driver.md "Row ownership").
+  // The identity this context's commands act for ("uid:U/NAMESPACE").
+  const std::string& owner() const;
+  // How this context's owner may use NVM rows first_row.. of `tile`, one
+  // entry per element of `out`. kOk; kInvalid (no such tile, rows beyond
+  // the tile's NVM rows); kTimeout, kDisconnected.
+  Status row_access(uint32_t tile, uint32_t first_row, std::span<RowAccess> out) const;
+  // Gives back this owner's NVM rows row..row+count-1 (they become
+  // kReleased). kOk; kPermission when one is not this owner's or is shared
+  // (nothing changes); kInvalid; kTimeout, kDisconnected.
+  Status release_rows(uint32_t tile, uint32_t row, uint32_t count);
+  // Shares this owner's rows read-only with every owner (or takes the share
+  // back). While shared, nobody may program them. Same statuses as
+  // release_rows.
+  Status share_rows(uint32_t tile, uint32_t row, uint32_t count, bool shared);
 
  private:
   Device(std::string uri, std::shared_ptr<Backend> b)

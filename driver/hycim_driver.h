@@ -10,8 +10,10 @@
  *   sim://?preset=NAME&tile=model|rtl&config=small|default&tiles=N&nvm=PATH&timing=FILE
  *       the SystemC device inside this process (one configuration per
  *       process: SystemC elaborates once; later opens share it as new contexts)
- *   unix://PATH[?timeout_ms=N]
+ *   unix://PATH[?timeout_ms=N&owner=NAME]
  *       a hycimd daemon listening on PATH (many processes share one device)
+ * Both take owner=NAME (1-63 of A-Za-z0-9._-, default "default"): the owner
+ * namespace whose NVM rows this context uses (hycim_get_row_access).
  *
  * Command and completion records are the device's (docs/device.md); build
  * commands with the hycim_build_* functions rather than by hand.
@@ -130,6 +132,20 @@ typedef struct hycim_tile_health {
   uint64_t nvm_spare_rows_used;
 } hycim_tile_health;
 
+/* How this context's owner may use an NVM row (hycim_get_row_access). NVM
+ * rows belong to an owner identity, "uid:U/NAMESPACE" (hycim_get_owner), not
+ * to one context, so the same owner finds its rows again from another
+ * process; a command touching a row its owner may not use completes with the
+ * device status ROW_DENIED. */
+typedef enum hycim_row_access {
+  HYCIM_ROW_FREE = 0,        /* nobody's: the first command using it claims it */
+  HYCIM_ROW_MINE = 1,        /* this owner's */
+  HYCIM_ROW_MINE_SHARED = 2, /* this owner's, shared read-only with every owner */
+  HYCIM_ROW_SHARED = 3,      /* another owner's, shared read-only: MVM, EMUL, READ_SRAM read it */
+  HYCIM_ROW_THEIRS = 4,      /* another owner's: every command touching it is refused */
+  HYCIM_ROW_RELEASED = 5     /* given back: unreadable until a PROGRAM_NVM claims it again */
+} hycim_row_access;
+
 /* --- results and messages ------------------------------------------------ */
 /* Name of an hycim_result ("HYCIM_E_TIMEOUT"); "unknown" for other values. */
 HYCIM_API const char* hycim_get_result_name(int result);
@@ -165,6 +181,28 @@ HYCIM_API int hycim_get_tile_health(hycim_device* dev, uint32_t tile, hycim_tile
  * zeroed, NVM kept) and clears the context's error log. HYCIM_OK,
  * HYCIM_E_INVALID, HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
 HYCIM_API int hycim_reset_device(hycim_device* dev, int timeout_ms);
+
+/* --- NVM row ownership ------------------------------------------------------ */
+/* Writes the owner identity this context acts for ("uid:U/NAMESPACE") into
+ * buf, NUL-terminated (always when len > 0). HYCIM_OK, HYCIM_E_NO_SPACE if
+ * buf was too short (it holds as much as fits), HYCIM_E_INVALID (NULL). */
+HYCIM_API int hycim_get_owner(const hycim_device* dev, char* buf, size_t len);
+/* How this context's owner may use NVM rows first_row..first_row+count-1 of
+ * `tile`: one hycim_row_access value per row in out[0..count-1] (any count;
+ * 0 writes nothing). HYCIM_OK, HYCIM_E_INVALID (NULL, no such tile, rows
+ * beyond the tile's NVM rows), HYCIM_E_TIMEOUT, HYCIM_E_DISCONNECTED. */
+HYCIM_API int hycim_get_row_access(hycim_device* dev, uint32_t tile, uint32_t first_row,
+                                   uint32_t count, uint8_t* out);
+/* Gives back this owner's NVM rows row..row+count-1 of `tile` (they become
+ * HYCIM_ROW_RELEASED). HYCIM_OK, HYCIM_E_PERMISSION (a row is not this
+ * owner's, or is shared; nothing changes), HYCIM_E_INVALID, HYCIM_E_TIMEOUT,
+ * HYCIM_E_DISCONNECTED. */
+HYCIM_API int hycim_release_rows(hycim_device* dev, uint32_t tile, uint32_t row, uint32_t count);
+/* Shares (shared != 0) this owner's rows read-only with every owner, or takes
+ * the share back (shared == 0); while shared nobody may program them. Same
+ * results as hycim_release_rows. */
+HYCIM_API int hycim_share_rows(hycim_device* dev, uint32_t tile, uint32_t row, uint32_t count,
+                               int shared);
 
 /* --- DMA buffers ----------------------------------------------------------- */
 /* Allocates bytes of shared host memory with an IOVA in this context's device

@@ -75,9 +75,10 @@ void Server::accept_one() {
   // A slow or stopped client must not stall the daemon on a reply.
   timeval tv{1, 0};
   ::setsockopt(sock.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  // The context opens at the HELLO, which names the owner namespace.
   Connection c;
   c.pid = cred.pid;
-  c.context = engine_->open_context();
+  c.uid = cred.uid;
   const int fd = sock.get();
   c.sock = std::move(sock);
   epoll_event ev{};
@@ -115,7 +116,42 @@ void Server::serve(int fd) {
     msg.fds.clear();
     return close_connection(fd, "malformed message");
   }
-  if (dispatch(it->second, req, msg.fds) != Status::kOk) close_connection(fd, "reply failed");
+  Connection& c = it->second;
+  const bool is_hello = req.type == Type::kHello;
+  if (is_hello == (c.context != nullptr)) {
+    const char* reason = is_hello ? "a second HELLO" : "a request before HELLO";
+    spdlog::warn("client pid {} broke the protocol: {} (type {})", c.pid, reason,
+                 static_cast<unsigned>(req.type));
+    msg.fds.clear();
+    return close_connection(fd, "protocol violation");
+  }
+  if (is_hello) {
+    const Status st = hello(c, req);
+    if (st != Status::kOk)
+      close_connection(fd, st == Status::kProtocol ? "hello refused" : "reply failed");
+    return;
+  }
+  if (dispatch(c, req, msg.fds) != Status::kOk) close_connection(fd, "reply failed");
+}
+
+Status Server::hello(Connection& c, const wire::Request& req) {
+  const std::string name_space(
+      req.hello.owner_namespace,
+      strnlen(req.hello.owner_namespace, sizeof req.hello.owner_namespace));
+  const std::string owner = owner_identity(c.uid, name_space);
+  wire::ReplyHello r{};
+  try {
+    c.context = engine_->open_context(owner);
+  } catch (const std::exception& e) {
+    const auto* de = dynamic_cast<const DriverError*>(&e);
+    spdlog::warn("client pid {}: no context for {}: {}", c.pid, owner, e.what());
+    reply(c.sock.get(), req.tag, de ? de->status : Status::kInternal, r);
+    return Status::kProtocol;
+  }
+  r.caps = c.context->capabilities();
+  copy_string(r.owner, sizeof r.owner, c.context->owner());
+  spdlog::info("client pid {} connected as {}", c.pid, c.context->owner());
+  return reply(c.sock.get(), req.tag, Status::kOk, r);
 }
 
 // Answers one valid request; the status returned is the send's.
@@ -123,11 +159,8 @@ Status Server::dispatch(Connection& c, const wire::Request& req, std::vector<Uni
   Backend& b = *c.context;
   const int s = c.sock.get();
   switch (req.type) {
-    case Type::kHello: {
-      wire::ReplyCaps r{};
-      r.caps = b.capabilities();
-      return reply(s, req.tag, Status::kOk, r);
-    }
+    case Type::kHello:
+      break;  // serve() answers it (hello())
     case Type::kInfo: {
       DeviceInfo info;
       wire::ReplyInfo r{};
@@ -148,8 +181,26 @@ Status Server::dispatch(Connection& c, const wire::Request& req, std::vector<Uni
         copy_string(r.fault_model, sizeof r.fault_model, info.faults->model);
         copy_string(r.ecc, sizeof r.ecc, info.faults->ecc);
       }
+      copy_string(r.owner, sizeof r.owner, info.owner);
+      r.nvm_rows_owned = info.nvm_rows_owned;
       return reply(s, req.tag, st, r);
     }
+    case Type::kRowAccess: {
+      // parse_request let only a count of 1..kRowAccessChunk through.
+      wire::ReplyRowAccess r{};
+      RowAccess access[kRowAccessChunk] = {};
+      const Status st =
+          b.row_access(req.row_access.tile, req.row_access.first_row, req.row_access.count, access);
+      if (st == Status::kOk)
+        for (uint32_t i = 0; i < req.row_access.count; ++i)
+          r.access[i] = static_cast<uint8_t>(access[i]);
+      return reply(s, req.tag, st, r);
+    }
+    case Type::kSetRows:
+      return reply(s, req.tag,
+                   b.set_rows(req.set_rows.tile, req.set_rows.row, req.set_rows.count,
+                              static_cast<RowsOp>(req.set_rows.op)),
+                   Plain{});
     case Type::kUsage: {
       wire::ReplyUsage r{};
       const Status st = b.usage(&r.usage);
@@ -201,7 +252,7 @@ Status Server::dispatch(Connection& c, const wire::Request& req, std::vector<Uni
     case Type::kReply:
       break;
   }
-  return Status::kProtocol;  // parse_request never lets a reply through
+  return Status::kProtocol;  // parse_request never lets a reply through, serve() a HELLO
 }
 
 }  // namespace hycim::driver::daemon

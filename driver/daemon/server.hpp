@@ -1,9 +1,12 @@
 // hycimd's connection loop: accepts clients (same uid only, SO_PEERCRED),
-// gives each its own engine context, answers its requests, and frees the
-// context when the connection ends for any reason (exit, kill, a malformed
-// message). The hot path never comes here: queues are served by the engine
-// thread straight from the clients' shared rings and eventfds.
+// gives each its own engine context once its HELLO names the owner namespace
+// (identity "uid:U/NS", the uid from SO_PEERCRED), answers its requests, and
+// frees the context when the connection ends for any reason (exit, kill, a
+// malformed message, a request before HELLO or a second HELLO). The hot path never comes here:
+// queues are served by the engine thread straight from the clients' shared rings and eventfds.
 #pragma once
+#include <sys/types.h>
+
 #include <map>
 #include <memory>
 
@@ -24,12 +27,16 @@ class Server {
  private:
   struct Connection {
     UniqueFd sock;
-    std::unique_ptr<Backend> context;
+    std::unique_ptr<Backend> context;  // null until the HELLO
     pid_t pid = 0;
+    uid_t uid = 0;
   };
   void accept_one();
   void serve(int fd);
   void close_connection(int fd, const char* why);
+  // Opens the context for the HELLO's owner and answers it; the status
+  // returned is the send's (kProtocol when the context could not be opened).
+  Status hello(Connection& c, const wire::Request& req);
   Status dispatch(Connection& c, const wire::Request& req, std::vector<UniqueFd>& fds);
 
   std::shared_ptr<Engine> engine_;

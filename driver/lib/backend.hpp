@@ -50,6 +50,12 @@ class Backend {
   virtual Status remove_queue(uint32_t qid) = 0;
   virtual Status read_error(bool clear, ErrorInfo* out) = 0;
   virtual Status reset(int timeout_ms) = 0;
+  // Row ownership (driver.hpp, Device::row_access/release_rows/share_rows).
+  // owner(): the identity the device gave this context.
+  virtual const std::string& owner() const = 0;
+  // count <= kRowAccessChunk.
+  virtual Status row_access(uint32_t tile, uint32_t first_row, uint32_t count, RowAccess* out) = 0;
+  virtual Status set_rows(uint32_t tile, uint32_t row, uint32_t count, RowsOp op) = 0;
   // An fd that polls readable or hung up once the backend is gone (the
   // daemon's socket); -1 when it cannot go away (in-process).
   virtual int liveness_fd() const { return -1; }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "driver/command_builders.hpp"
 #include "driver/driver.hpp"
@@ -33,6 +34,14 @@ static_assert(offsetof(hycim_completion, flags) == offsetof(sd::CompletionRecord
 static_assert(offsetof(hycim_completion, cycles) == offsetof(sd::CompletionRecord, cycles));
 static_assert(HYCIM_ACCESS_READ == sd::win_ctrl::kRead &&
               HYCIM_ACCESS_WRITE == sd::win_ctrl::kWrite);
+// hycim_get_row_access writes RowAccess values as they are.
+static_assert(sizeof(hd::RowAccess) == sizeof(uint8_t));
+static_assert(HYCIM_ROW_FREE == static_cast<int>(hd::RowAccess::kFree));
+static_assert(HYCIM_ROW_MINE == static_cast<int>(hd::RowAccess::kMine));
+static_assert(HYCIM_ROW_MINE_SHARED == static_cast<int>(hd::RowAccess::kMineShared));
+static_assert(HYCIM_ROW_SHARED == static_cast<int>(hd::RowAccess::kShared));
+static_assert(HYCIM_ROW_THEIRS == static_cast<int>(hd::RowAccess::kTheirs));
+static_assert(HYCIM_ROW_RELEASED == static_cast<int>(hd::RowAccess::kReleased));
 
 namespace {
 
@@ -185,6 +194,49 @@ int hycim_reset_device(hycim_device* dev, int timeout_ms) {
   return guarded([&] {
     if (!dev) return invalid("hycim_reset_device: NULL device");
     return result(dev->dev->reset(std::chrono::milliseconds(timeout_ms)), "reset");
+  });
+}
+
+int hycim_get_owner(const hycim_device* dev, char* buf, size_t len) {
+  return guarded([&] {
+    if (!dev || (!buf && len > 0)) return invalid("hycim_get_owner: NULL argument");
+    const std::string& owner = dev->dev->owner();
+    if (len > 0) {
+      const size_t n = std::min(len - 1, owner.size());
+      std::memcpy(buf, owner.data(), n);
+      buf[n] = '\0';
+    }
+    return owner.size() < len
+               ? kOk
+               : fail(hd::Status::kNoSpace, "hycim_get_owner: buffer of " + std::to_string(len) +
+                                                " bytes, the owner needs " +
+                                                std::to_string(owner.size() + 1));
+  });
+}
+
+int hycim_get_row_access(hycim_device* dev, uint32_t tile, uint32_t first_row, uint32_t count,
+                         uint8_t* out) {
+  return guarded([&] {
+    if (!dev || (!out && count > 0)) return invalid("hycim_get_row_access: NULL argument");
+    if (count == 0) return kOk;
+    std::vector<hd::RowAccess> access(count);
+    const hd::Status st = dev->dev->row_access(tile, first_row, access);
+    if (st == hd::Status::kOk) std::memcpy(out, access.data(), count);
+    return result(st, "row_access");
+  });
+}
+
+int hycim_release_rows(hycim_device* dev, uint32_t tile, uint32_t row, uint32_t count) {
+  return guarded([&] {
+    if (!dev) return invalid("hycim_release_rows: NULL device");
+    return result(dev->dev->release_rows(tile, row, count), "release_rows");
+  });
+}
+
+int hycim_share_rows(hycim_device* dev, uint32_t tile, uint32_t row, uint32_t count, int shared) {
+  return guarded([&] {
+    if (!dev) return invalid("hycim_share_rows: NULL device");
+    return result(dev->dev->share_rows(tile, row, count, shared != 0), "share_rows");
   });
 }
 

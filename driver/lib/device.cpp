@@ -1,6 +1,8 @@
 // Device and Buffer: the C++ API over a Backend.
 #include <sys/mman.h>
 
+#include <algorithm>
+
 #include "driver/lib/backend.hpp"
 #include "driver/lib/fd.hpp"
 
@@ -84,6 +86,32 @@ Status Device::read_error(ErrorInfo* out, bool clear) {
 
 Status Device::reset(std::chrono::milliseconds timeout) {
   return backend_->reset(static_cast<int>(timeout.count()));
+}
+
+const std::string& Device::owner() const {
+  return backend_->owner();
+}
+
+Status Device::row_access(uint32_t tile, uint32_t first_row, std::span<RowAccess> out) const {
+  // In chunks: one wire reply holds kRowAccessChunk rows.
+  for (size_t done = 0; done < out.size();) {
+    const auto n = static_cast<uint32_t>(std::min<size_t>(kRowAccessChunk, out.size() - done));
+    const uint64_t first = uint64_t{first_row} + done;
+    if (first > UINT32_MAX) return Status::kInvalid;
+    const Status st =
+        backend_->row_access(tile, static_cast<uint32_t>(first), n, out.data() + done);
+    if (st != Status::kOk) return st;
+    done += n;
+  }
+  return Status::kOk;
+}
+
+Status Device::release_rows(uint32_t tile, uint32_t row, uint32_t count) {
+  return backend_->set_rows(tile, row, count, RowsOp::kRelease);
+}
+
+Status Device::share_rows(uint32_t tile, uint32_t row, uint32_t count, bool shared) {
+  return backend_->set_rows(tile, row, count, shared ? RowsOp::kShare : RowsOp::kUnshare);
 }
 
 }  // namespace hycim::driver

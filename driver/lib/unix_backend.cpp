@@ -1,6 +1,8 @@
 // unix://PATH: the client of hycimd. Each control call is one request and one
 // reply on a SOCK_SEQPACKET connection, answered within the timeout (URI key
-// timeout_ms, default 5000) or reported as kTimeout; after a timeout or a
+// timeout_ms, default 5000) or reported as kTimeout. The first is HELLO,
+// naming the owner namespace (URI key owner, default "default"); the daemon
+// answers with the owner identity it formed. After a timeout or a
 // malformed reply the connection is dropped and every later call answers
 // kDisconnected, so a hung daemon costs one timeout, not one per call.
 #include "driver/lib/unix_backend.hpp"
@@ -26,15 +28,20 @@ class UnixBackend : public Backend {
   UnixBackend(UniqueFd sock, int timeout_ms, std::string id)
       : sock_(std::move(sock)), timeout_ms_(timeout_ms), id_(std::move(id)) {}
 
-  void hello() {
-    wire::ReplyCaps r{};
-    const Status st = call(Type::kHello, wire::Empty{}, {}, &r);
+  void hello(const std::string& name_space) {
+    wire::Hello h{};
+    std::memcpy(h.owner_namespace, name_space.data(),
+                std::min(name_space.size(), sizeof h.owner_namespace - 1));
+    wire::ReplyHello r{};
+    const Status st = call(Type::kHello, h, {}, &r);
     if (st != Status::kOk)
       throw DriverError(st, std::string("hycimd did not answer hello: ") + to_string(st));
     caps_ = r.caps;
+    owner_ = std::string(r.owner, strnlen(r.owner, sizeof r.owner));
   }
 
   const Capabilities& capabilities() const override { return caps_; }
+  const std::string& owner() const override { return owner_; }
   int liveness_fd() const override { return sock_.get(); }
 
   Status info(DeviceInfo* out) override {
@@ -59,6 +66,8 @@ class UnixBackend : public Backend {
           r.temp_c,
           r.verify_retries,
           r.spare_rows};
+    out->owner = std::string(r.owner, strnlen(r.owner, sizeof r.owner));
+    out->nvm_rows_owned = r.nvm_rows_owned;
     return st;
   }
   Status usage(Usage* out) override {
@@ -110,6 +119,20 @@ class UnixBackend : public Backend {
     wire::Reply r{};
     return call(Type::kReset, wire::Empty{}, {}, &r, timeout_ms);
   }
+  Status row_access(uint32_t tile, uint32_t first_row, uint32_t count, RowAccess* out) override {
+    // The daemon refuses a count outside 1..kRowAccessChunk by closing the
+    // connection; an empty ask needs no message at all.
+    if (count == 0) return Status::kOk;
+    if (count > kRowAccessChunk) return Status::kInvalid;
+    wire::ReplyRowAccess r{};
+    const Status st = call(Type::kRowAccess, wire::RowAccessRef{tile, first_row, count, 0}, {}, &r);
+    if (st == Status::kOk)
+      for (uint32_t i = 0; i < count; ++i) out[i] = static_cast<RowAccess>(r.access[i]);
+    return st;
+  }
+  Status set_rows(uint32_t tile, uint32_t row, uint32_t count, RowsOp op) override {
+    return simple(Type::kSetRows, wire::SetRows{tile, row, count, static_cast<uint32_t>(op)});
+  }
 
  private:
   template <class Req>
@@ -153,6 +176,7 @@ class UnixBackend : public Backend {
   uint32_t tag_ = 0;
   bool broken_ = false;
   Capabilities caps_{};
+  std::string owner_;  // the identity the daemon formed
 };
 
 }  // namespace
@@ -182,10 +206,19 @@ UniqueFd connect_unix(const std::string& path, Status* st) {
 
 std::shared_ptr<Backend> open_unix_backend(const Uri& uri) {
   int timeout_ms = 5000;
+  std::string name_space = kDefaultOwnerNamespace;
   for (const auto& [key, value] : uri.query) {
+    if (key == kOwnerKey) {
+      if (!valid_owner_namespace(value))
+        throw DriverError(Status::kInvalid,
+                          "unix:// URI: owner='" + value + "' is not an owner namespace: 1-" +
+                              std::to_string(kMaxOwnerNamespace) + " of A-Za-z0-9._-");
+      name_space = value;
+      continue;
+    }
     if (key != "timeout_ms")
       throw DriverError(Status::kInvalid,
-                        "unix:// URI: unknown key '" + key + "' (known: timeout_ms)");
+                        "unix:// URI: unknown key '" + key + "' (known: owner, timeout_ms)");
     try {
       timeout_ms = std::stoi(value);
     } catch (const std::exception&) {
@@ -198,7 +231,7 @@ std::shared_ptr<Backend> open_unix_backend(const Uri& uri) {
   if (!sock)
     throw DriverError(st, "cannot connect to hycimd at '" + uri.path + "': " + to_string(st));
   auto b = std::make_shared<UnixBackend>(std::move(sock), timeout_ms, "unix://" + uri.path);
-  b->hello();
+  b->hello(name_space);
   return b;
 }
 

@@ -12,6 +12,8 @@
 //    an open with other options is refused with kBusy saying what to do.
 #include "driver/sim/sim_backend.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <condition_variable>
 #include <fstream>
@@ -166,7 +168,9 @@ device::DeviceConfig sim_config_from_query(const std::map<std::string, std::stri
           Status::kInvalid,
           "sim:// URI: unknown key '" + key +
               "' (known: preset, tile, config, tiles, nvm, tech, timing, engine, trace, faults, "
-              "fault_seed, ecc, spares, temp_c, verify_retries, scrub_s, age_s, age_temp_c, instance)");
+              "fault_seed, ecc, spares, temp_c, verify_retries, scrub_s, age_s, age_temp_c, "
+              "instance, "
+              "owner)");
   }
   try {
     device::DeviceConfig c = device::DeviceConfig::from_json(j);
@@ -189,15 +193,26 @@ std::unique_ptr<Backend> open_sim_context(const Uri& uri) {
     instance = it->second;
     query.erase(it);
   }
+  // The owner names a context's identity, not the device: opens with other
+  // owners are contexts on the same device.
+  std::string name_space = kDefaultOwnerNamespace;
+  if (auto it = query.find(kOwnerKey); it != query.end()) {
+    name_space = it->second;
+    query.erase(it);
+    if (!valid_owner_namespace(name_space))
+      throw DriverError(Status::kInvalid, "sim:// URI: owner='" + name_space +
+                                              "' is not a namespace (1-63 of A-Za-z0-9._-)");
+  }
+  const std::string owner = owner_identity(::getuid(), name_space);
   const device::DeviceConfig config = sim_config_from_query(query);
   if (config.engine == device::EngineKind::kSystemc) {
     if (!instance.empty())
       throw DriverError(Status::kInvalid,
                         "sim:// URI: instance= names one of several functional devices; a "
                         "process has one SystemC device (engine=systemc)");
-    return systemc_engine(config)->open_context();
+    return systemc_engine(config)->open_context(owner);
   }
-  return functional_engine(config, instance)->open_context();
+  return functional_engine(config, instance)->open_context(owner);
 }
 
 namespace {

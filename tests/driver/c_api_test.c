@@ -1,9 +1,11 @@
 /* The C API from C: compiled as C11 so the header is proven C, then every
  * call's normal and error paths on sim:// (argv[1] is the URI). Exit 0 when
  * everything checks out; a failed check prints the line and exits 1. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "driver/hycim_driver.h"
 
@@ -106,6 +108,66 @@ int main(int argc, char** argv) {
   CHECK(err.addr == hycim_get_buffer_iova(w));
   CHECK(hycim_reset_device(dev, 5000) == HYCIM_OK);
   CHECK(strcmp(hycim_get_result_name(HYCIM_E_TIMEOUT), "HYCIM_E_TIMEOUT") == 0);
+
+  /* NVM row ownership: this context acts for uid:U/default, and the
+   * PROGRAM_NVM above made rows 0..7 of tile 0 its own. */
+  char owner[96], want[96];
+  snprintf(want, sizeof want, "uid:%u/default", (unsigned)getuid());
+  CHECK(hycim_get_owner(dev, owner, sizeof owner) == HYCIM_OK && strcmp(owner, want) == 0);
+  CHECK(hycim_get_owner(dev, owner, 4) == HYCIM_E_NO_SPACE && strcmp(owner, "uid") == 0);
+  CHECK(hycim_get_owner(dev, owner, strlen(want)) == HYCIM_E_NO_SPACE);
+  CHECK(hycim_get_owner(dev, owner, strlen(want) + 1) == HYCIM_OK && strcmp(owner, want) == 0);
+  CHECK(hycim_get_owner(NULL, owner, sizeof owner) == HYCIM_E_INVALID);
+  CHECK(hycim_get_owner(dev, NULL, 8) == HYCIM_E_INVALID);
+  uint8_t access[10];
+  CHECK(hycim_get_row_access(dev, 0, 0, 10, access) == HYCIM_OK);
+  for (int r = 0; r < 8; ++r) CHECK(access[r] == HYCIM_ROW_MINE);
+  CHECK(access[8] == HYCIM_ROW_FREE && access[9] == HYCIM_ROW_FREE);
+  CHECK(hycim_get_row_access(dev, 0, 0, 0, NULL) == HYCIM_OK);
+  CHECK(hycim_get_row_access(dev, 0, 0, 1, NULL) == HYCIM_E_INVALID);
+  CHECK(hycim_get_row_access(dev, 2, 0, 1, access) == HYCIM_E_INVALID);
+  CHECK(hycim_get_row_access(dev, 0, caps.nvm_rows - 1, 2, access) == HYCIM_E_INVALID);
+  /* Every row of the tile in one call (more than one wire reply's worth on
+   * a tile of over 256 rows). */
+  uint8_t* all = malloc(caps.nvm_rows);
+  CHECK(all != NULL);
+  CHECK(hycim_get_row_access(dev, 0, 0, caps.nvm_rows, all) == HYCIM_OK);
+  CHECK(all[0] == HYCIM_ROW_MINE && all[caps.nvm_rows - 1] == HYCIM_ROW_FREE);
+  free(all);
+
+  /* Another owner (the URI's owner= reaches the backend as it is) sees them
+   * as someone else's, then shared while they are. */
+  char other_uri[512];
+  snprintf(other_uri, sizeof other_uri, "%s&owner=c-test", argv[1]);
+  hycim_device* other = NULL;
+  CHECK(hycim_open_device(other_uri, &other) == HYCIM_OK);
+  snprintf(want, sizeof want, "uid:%u/c-test", (unsigned)getuid());
+  CHECK(hycim_get_owner(other, owner, sizeof owner) == HYCIM_OK && strcmp(owner, want) == 0);
+  CHECK(hycim_get_row_access(other, 0, 0, 9, access) == HYCIM_OK);
+  CHECK(access[0] == HYCIM_ROW_THEIRS && access[7] == HYCIM_ROW_THEIRS);
+  CHECK(access[8] == HYCIM_ROW_FREE);
+  CHECK(hycim_release_rows(other, 0, 0, 8) == HYCIM_E_PERMISSION);
+  CHECK(hycim_share_rows(other, 0, 0, 8, 1) == HYCIM_E_PERMISSION);
+
+  CHECK(hycim_share_rows(dev, 0, 0, 8, 1) == HYCIM_OK);
+  CHECK(hycim_get_row_access(dev, 0, 0, 8, access) == HYCIM_OK);
+  for (int r = 0; r < 8; ++r) CHECK(access[r] == HYCIM_ROW_MINE_SHARED);
+  CHECK(hycim_get_row_access(other, 0, 0, 8, access) == HYCIM_OK);
+  for (int r = 0; r < 8; ++r) CHECK(access[r] == HYCIM_ROW_SHARED);
+  CHECK(hycim_release_rows(dev, 0, 0, 1) == HYCIM_E_PERMISSION); /* shared: nothing changes */
+  CHECK(hycim_share_rows(dev, 0, 0, 8, 0) == HYCIM_OK);
+  CHECK(hycim_get_row_access(dev, 0, 0, 8, access) == HYCIM_OK);
+  for (int r = 0; r < 8; ++r) CHECK(access[r] == HYCIM_ROW_MINE);
+  CHECK(hycim_get_row_access(other, 0, 0, 1, access) == HYCIM_OK && access[0] == HYCIM_ROW_THEIRS);
+
+  CHECK(hycim_release_rows(dev, 0, 8, 1) == HYCIM_E_PERMISSION); /* a free row is nobody's */
+  CHECK(hycim_release_rows(dev, 0, 0, 8) == HYCIM_OK);
+  CHECK(hycim_get_row_access(dev, 0, 0, 9, access) == HYCIM_OK);
+  for (int r = 0; r < 8; ++r) CHECK(access[r] == HYCIM_ROW_RELEASED);
+  CHECK(access[8] == HYCIM_ROW_FREE);
+  CHECK(hycim_release_rows(NULL, 0, 0, 1) == HYCIM_E_INVALID);
+  CHECK(hycim_share_rows(NULL, 0, 0, 1, 1) == HYCIM_E_INVALID);
+  hycim_close_device(other);
 
   hycim_destroy_queue(q);
   hycim_free_buffer(w);

@@ -38,6 +38,24 @@ bool eventually(const std::function<bool()>& cond) {
   return false;
 }
 
+// The HELLO a client sends first, naming owner namespace `name`; the reply's
+// owner identity, or "" when the daemon did not answer with one.
+std::string say_hello(int sock, const std::string& name = "default", uint32_t tag = 100) {
+  wire::Hello h{};
+  std::memcpy(h.owner_namespace, name.data(), name.size());
+  if (wire::send_struct(sock, wire::Type::kHello, tag, h) != Status::kOk) return "";
+  wire::Received r;
+  std::string why;
+  if (wire::receive_message(sock, 5000, &r) != Status::kOk ||
+      !wire::check_reply(r.bytes, wire::Type::kHello, tag, &why) ||
+      r.bytes.size() != sizeof(wire::Header) + sizeof(wire::ReplyHello))
+    return "";
+  wire::ReplyHello rep{};
+  std::memcpy(&rep, r.bytes.data() + sizeof(wire::Header), sizeof rep);
+  if (rep.r.status != 0) return "";
+  return std::string(rep.owner, strnlen(rep.owner, sizeof rep.owner));
+}
+
 TEST(DriverFaults, KilledClientFreesItsContextOthersGoOn) {
   DaemonProcess daemon;
   auto dev = Device::open(daemon.uri());
@@ -131,6 +149,105 @@ TEST(DriverFaults, MalformedMessagesAreRefusedDaemonLives) {
   EXPECT_EQ(contexts(*dev), 1u);
 }
 
+TEST(DriverFaults, HelloComesFirstAndOnce) {
+  DaemonProcess daemon;
+  const std::string uid = "uid:" + std::to_string(::getuid());
+  Status st;
+  {  // A request before HELLO: the connection closes, no context opened.
+    UniqueFd sock = connect_unix(daemon.socket(), &st);
+    ASSERT_TRUE(sock);
+    ASSERT_EQ(wire::send_message(sock.get(), wire::Type::kInfo, 1, {}), Status::kOk);
+    wire::Received r;
+    EXPECT_EQ(wire::receive_message(sock.get(), 5000, &r), Status::kDisconnected);
+  }
+  {  // A second HELLO closes the connection and frees its context.
+    UniqueFd sock = connect_unix(daemon.socket(), &st);
+    ASSERT_TRUE(sock);
+    EXPECT_EQ(say_hello(sock.get(), "team.a-1"), uid + "/team.a-1");
+    EXPECT_EQ(say_hello(sock.get(), "team.a-1", 101), "");
+    wire::Received r;
+    EXPECT_EQ(wire::receive_message(sock.get(), 5000, &r), Status::kDisconnected);
+  }
+  EXPECT_TRUE(daemon.alive());
+  auto dev = Device::open(daemon.uri());
+  EXPECT_TRUE(eventually([&] { return contexts(*dev) == 1; }));
+  EXPECT_EQ(dev->owner(), uid + "/default");
+  DeviceInfo info;
+  ASSERT_EQ(dev->info(&info), Status::kOk);
+  EXPECT_EQ(info.owner, uid + "/default");
+  auto named = Device::open(daemon.uri() + "?owner=team.b&timeout_ms=5000");
+  EXPECT_EQ(named->owner(), uid + "/team.b");
+  for (const std::string& bad :
+       {std::string("a/b"), std::string(), std::string("has%20space"), std::string(64, 'a')}) {
+    try {
+      Device::open(daemon.uri() + "?owner=" + bad);
+      ADD_FAILURE() << "owner '" << bad << "' accepted";
+    } catch (const DriverError& e) {
+      EXPECT_EQ(e.status, Status::kInvalid);
+      EXPECT_NE(std::string(e.what()).find("owner="), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("A-Za-z0-9._-"), std::string::npos) << e.what();
+    }
+  }
+  try {
+    Device::open(daemon.uri() + "?bogus=1");
+    ADD_FAILURE() << "unknown key accepted";
+  } catch (const DriverError& e) {
+    EXPECT_NE(std::string(e.what()).find("(known: owner, timeout_ms)"), std::string::npos)
+        << e.what();
+  }
+}
+
+// ROW_ACCESS and SET_ROWS through hycimd: two owners of one daemon see one
+// row table, a row_access longer than one wire reply comes back whole, and
+// INFO carries the owner and its rows.
+TEST(DriverFaults, RowOwnershipCrossesTheWire) {
+  DaemonProcess daemon({"--config", "default", "--tiles", "2"});  // 512 NVM rows a tile
+  auto a = Device::open(daemon.uri() + "?owner=wire-a");
+  auto b = Device::open(daemon.uri() + "?owner=wire-b");
+  const uint32_t rows = a->capabilities().nvm_rows, lanes = a->capabilities().lanes;
+  auto w = a->alloc(8 * lanes);
+  ASSERT_EQ(w->map(kRw), Status::kOk);
+  auto q = a->create_queue(4);
+  ASSERT_EQ(q->submit(cmd::program_nvm(1, 1, 4, 8, w->iova())), Status::kOk);
+  CompletionRecord c{};
+  size_t n = 0;
+  ASSERT_EQ(q->wait({&c, 1}, 1, 5000ms, &n), Status::kOk);
+  ASSERT_EQ(c.status, 0u);
+
+  ASSERT_GT(rows, kRowAccessChunk);  // one call, several ROW_ACCESS messages
+  std::vector<RowAccess> all(rows);
+  ASSERT_EQ(a->row_access(1, 0, all), Status::kOk);
+  for (uint32_t r = 0; r < rows; ++r)
+    EXPECT_EQ(all[r], r >= 4 && r < 12 ? RowAccess::kMine : RowAccess::kFree) << r;
+  std::vector<RowAccess> seen(8);
+  ASSERT_EQ(b->row_access(1, 4, seen), Status::kOk);
+  for (RowAccess x : seen) EXPECT_EQ(x, RowAccess::kTheirs);
+  DeviceInfo info;
+  ASSERT_EQ(a->info(&info), Status::kOk);
+  EXPECT_EQ(info.owner, a->owner());
+  EXPECT_EQ(info.nvm_rows_owned, 8u);
+  ASSERT_EQ(b->info(&info), Status::kOk);
+  EXPECT_EQ(info.owner, "uid:" + std::to_string(::getuid()) + "/wire-b");
+  EXPECT_EQ(info.nvm_rows_owned, 0u);
+
+  EXPECT_EQ(b->release_rows(1, 4, 8), Status::kPermission);
+  ASSERT_EQ(a->share_rows(1, 4, 8, true), Status::kOk);
+  ASSERT_EQ(b->row_access(1, 4, seen), Status::kOk);
+  for (RowAccess x : seen) EXPECT_EQ(x, RowAccess::kShared);
+  ASSERT_EQ(a->row_access(1, 4, seen), Status::kOk);
+  for (RowAccess x : seen) EXPECT_EQ(x, RowAccess::kMineShared);
+  ASSERT_EQ(a->share_rows(1, 4, 8, false), Status::kOk);
+  ASSERT_EQ(a->release_rows(1, 4, 8), Status::kOk);
+  ASSERT_EQ(a->row_access(1, 4, seen), Status::kOk);
+  for (RowAccess x : seen) EXPECT_EQ(x, RowAccess::kReleased);
+
+  // Refusals come back as statuses; the connection stays up.
+  EXPECT_EQ(a->row_access(2, 0, seen), Status::kInvalid);
+  EXPECT_EQ(a->row_access(1, rows - 1, seen), Status::kInvalid);
+  EXPECT_EQ(a->row_access(1, 0, {}), Status::kOk);
+  EXPECT_EQ(a->info(&info), Status::kOk);
+}
+
 TEST(DriverFaults, HostileFdsAndForeignIdsAreRefused) {
   DaemonProcess daemon;
   auto a = Device::open(daemon.uri());
@@ -139,6 +256,7 @@ TEST(DriverFaults, HostileFdsAndForeignIdsAreRefused) {
   ASSERT_EQ(ba->map(kRw), Status::kOk);
   Status st;
   UniqueFd sock = connect_unix(daemon.socket(), &st);
+  ASSERT_FALSE(say_hello(sock.get()).empty());
   auto call = [&](wire::Type t, auto payload, std::vector<int> fds) {
     static uint32_t tag = 0;
     EXPECT_EQ(wire::send_struct(sock.get(), t, ++tag, payload, fds), Status::kOk);
@@ -174,6 +292,7 @@ TEST(DriverFaults, QueueWithImpossibleTailIsFaulted) {
   DaemonProcess daemon;
   Status st;
   UniqueFd sock = connect_unix(daemon.socket(), &st);
+  ASSERT_FALSE(say_hello(sock.get()).empty());
   // A hand-made queue, as a hostile client would build it.
   const uint32_t entries = 4;
   UniqueFd ring = make_sealed_memfd("ring", queue_bytes(entries));

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "driver/lib/fd.hpp"
@@ -27,6 +28,20 @@ std::vector<uint8_t> good(Type t, std::vector<uint8_t> payload) {
                  static_cast<uint32_t>(payload.size()), payload);
 }
 
+// A HELLO payload: `name`'s bytes, the rest of the field zero.
+std::vector<uint8_t> hello_payload(const std::string& name) {
+  std::vector<uint8_t> p(sizeof(wire::Hello), 0);
+  std::memcpy(p.data(), name.data(), std::min(name.size(), p.size()));
+  return p;
+}
+
+template <class T>
+std::vector<uint8_t> bytes_of(const T& v) {
+  std::vector<uint8_t> p(sizeof v);
+  std::memcpy(p.data(), &v, sizeof v);
+  return p;
+}
+
 }  // namespace
 
 std::vector<MalformedMessage> malformed_messages() {
@@ -37,6 +52,8 @@ std::vector<MalformedMessage> malformed_messages() {
   read_error[0] = 2;  // clear is 0 or 1
   std::vector<uint8_t> tile_health(sizeof(wire::TileRef), 0);
   tile_health[4] = 1;  // padding
+  std::vector<uint8_t> hello_tail = hello_payload("default");
+  hello_tail[63] = 'x';  // after the NUL
   return {
       {"one byte", {0x48}},
       {"header cut short", std::vector<uint8_t>(15, 0)},
@@ -47,6 +64,8 @@ std::vector<MalformedMessage> malformed_messages() {
       {"version 1 client", message(wire::kMagic, 1, hello, 0, {})},
       // Version 3's hycim_usage ended at device_time_ns (no ECC counters).
       {"version 3 client", message(wire::kMagic, 3, hello, 0, {})},
+      // Version 5's HELLO had no payload (no owner namespace).
+      {"version 5 client", message(wire::kMagic, 5, hello, 0, {})},
       {"unknown type", message(wire::kMagic, wire::kVersion, 77, 0, {})},
       {"type zero", message(wire::kMagic, wire::kVersion, 0, 0, {})},
       {"unsolicited reply", good(Type::kReply, std::vector<uint8_t>(8, 0))},
@@ -57,7 +76,20 @@ std::vector<MalformedMessage> malformed_messages() {
       {"oversized message", good(Type::kInfo, std::vector<uint8_t>(4000, 0xab))},
       {"add-buffer without its fd", good(Type::kAddBuffer, std::vector<uint8_t>(8, 0))},
       {"add-queue with one fd", good(Type::kAddQueue, {4, 0, 0, 0, 0, 0, 0, 0}), 1},
-      {"fd on a hello", good(Type::kHello, {}), 1},
+      {"fd on a hello", good(Type::kHello, hello_payload("default")), 1},
+      {"bare hello", good(Type::kHello, {})},
+      {"hello with an empty owner namespace", good(Type::kHello, hello_payload(""))},
+      {"hello with a '/' in the owner namespace", good(Type::kHello, hello_payload("a/b"))},
+      {"hello owner namespace without its NUL",
+       good(Type::kHello, hello_payload(std::string(64, 'a')))},
+      {"hello with bytes after the owner namespace", good(Type::kHello, hello_tail)},
+      {"row-access of no rows", good(Type::kRowAccess, bytes_of(wire::RowAccessRef{0, 0, 0, 0}))},
+      {"row-access of 257 rows",
+       good(Type::kRowAccess, bytes_of(wire::RowAccessRef{0, 0, kRowAccessChunk + 1, 0}))},
+      {"row-access padding", good(Type::kRowAccess, bytes_of(wire::RowAccessRef{0, 0, 1, 7}))},
+      {"set-rows with an unknown operation",
+       good(Type::kSetRows, bytes_of(wire::SetRows{0, 0, 1, 3}))},
+      {"fd on a set-rows request", good(Type::kSetRows, bytes_of(wire::SetRows{0, 0, 1, 0})), 1},
       {"too many fds", good(Type::kAddQueue, {4, 0, 0, 0, 0, 0, 0, 0}), 5},
       {"non-zero padding", good(Type::kMapBuffer, map)},
       {"bad clear flag", good(Type::kReadError, read_error)},

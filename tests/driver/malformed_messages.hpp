@@ -1,7 +1,8 @@
 // A corpus of malformed wire messages, each of which hycimd must refuse by
 // closing the connection: too short, too long, bad magic or version,
 // unknown type, an unsolicited reply, lengths that disagree, wrong fd
-// counts, non-zero padding. Used by the fault test against a live daemon,
+// counts, non-zero padding, a HELLO without a valid owner namespace, fields
+// out of their range. Used by the fault test against a live daemon,
 // by the parser regression test, and written out as the fuzzer's seeds.
 #pragma once
 #include <cstdint>

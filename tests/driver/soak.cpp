@@ -11,20 +11,25 @@
 // 1. `ctest -R DriverSoak` runs it for a few seconds; bench/driver/soak.sh
 // for minutes (figures in docs/benchmarks.md, "Driver").
 //
-// Each client owns two NVM rows' worth of weights on a tile it shares with
-// at most one other client (rows are not owned per context yet, so the row
-// ranges are kept apart by construction) and loops over:
+// Each client is its own row owner (namespace soak-ID) with two NVM rows of
+// weights on a tile it shares with at most one other client, and loops over:
 //   - a batch of MVMs and NOPs, each checked against the CPU: sequence
 //     numbers in order, none missing, none extra, every result exact;
 //   - every few batches its weights reloaded (PROGRAM_NVM of new values), or
 //     erased (zeros programmed, and an MVM over them must give zeros);
 //   - its usage (the device's count of this context's commands must equal
 //     the completions it has received), the device info and a tile's health;
-//   - now and then a second queue and buffer made, used and dropped.
+//   - now and then a second queue and buffer made, used and dropped;
+//   - now and then a read and a program of its tile-mate's rows once the
+//     device says they are the mate's: both must be ROW_DENIED and move
+//     nothing.
+// At the end every NVM row must be free or held by the client or victim
+// that programmed it: no row leaks to another owner.
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -74,6 +79,7 @@ struct ClientReport {
   uint64_t erases = 0;
   uint64_t stat_reads = 0;
   uint64_t side_queues = 0;
+  uint64_t denied_probes = 0;
 };
 
 const char* const kFailures[] = {
@@ -88,6 +94,8 @@ const char* const kFailures[] = {
     "usage counts other commands than the completions received",
     "info or tile health failed",
     "a second queue or buffer failed",
+    "info names another owner, or other rows than its own",
+    "a command on the tile-mate's rows was not ROW_DENIED, or moved something",
 };
 
 constexpr uint32_t kK = 2;  // weight rows per client
@@ -108,13 +116,41 @@ int run_batch(Queue& q, const std::vector<CommandRecord>& cmds, uint64_t* comple
   return 0;
 }
 
+std::string client_owner(int id) {
+  return "soak-" + std::to_string(id);
+}
+
+// READ_SRAM and PROGRAM_NVM of the rows at `row` of `tile`, once they are
+// another owner's: 0 when both are refused and the landing buffer kept its
+// bytes, else a kFailures index; sets *probed when they were another's.
+int probe_mate(Device& dev, Queue& q, uint16_t tile, uint32_t row, Buffer& src, Buffer& dst,
+               uint32_t seq, bool* probed) {
+  std::vector<RowAccess> a(kK);
+  *probed = false;
+  if (dev.row_access(tile, row, a) != Status::kOk) return 12;
+  if (std::any_of(a.begin(), a.end(), [](RowAccess x) { return x != RowAccess::kTheirs; }))
+    return 0;  // the mate has not programmed them yet
+  *probed = true;
+  std::memset(dst.data(), 0x5A, dst.size());
+  const CommandRecord cmds[] = {cmd::read_sram(seq, tile, row, kK, dst.iova()),
+                                cmd::program_nvm(seq + 1, tile, row, 1, src.iova())};
+  if (q.submit(cmds) != Status::kOk) return 3;
+  CompletionRecord done[2];
+  size_t n = 0;
+  if (q.wait(done, 2, 20000ms, &n) != Status::kOk || n != 2) return 4;
+  for (const CompletionRecord& d : done)
+    if (d.status != static_cast<uint16_t>(sd::DevStatus::kRowDenied)) return 12;
+  const auto* b = static_cast<const uint8_t*>(dst.data());
+  return std::all_of(b, b + dst.size(), [](uint8_t x) { return x == 0x5A; }) ? 0 : 12;
+}
+
 ClientReport client(const std::string& uri, int id, uint64_t seed, Clock::time_point end) {
   ClientReport r;
   auto fail = [&](int why) {
     r.failure = why;
     return r;
   };
-  auto dev = Device::open(uri);
+  auto dev = Device::open(uri + "?owner=" + client_owner(id));
   const Capabilities caps = dev->capabilities();
   const uint32_t lanes = caps.lanes;
   const uint16_t tile = static_cast<uint16_t>(id % caps.tiles);
@@ -151,6 +187,9 @@ ClientReport client(const std::string& uri, int id, uint64_t seed, Clock::time_p
         return fail(9);
       if (dev->usage(&u) != Status::kOk) return fail(9);
       if (u.commands != r.completions) return fail(8);
+      if (info.owner != dev->owner() || !info.owner.ends_with("/" + client_owner(id)) ||
+          info.nvm_rows_owned != kK)
+        return fail(11);
       ++r.stat_reads;
     } else if (pick == 3) {
       auto q2 = dev->create_queue(8);
@@ -160,6 +199,16 @@ ClientReport client(const std::string& uri, int id, uint64_t seed, Clock::time_p
         return fail(f);
       seq += 2;
       ++r.side_queues;
+    } else if (pick == 4) {
+      bool probed = false;
+      const uint32_t mate_row = (slot ^ 1) * kK;
+      const int f = probe_mate(*dev, *q, tile, mate_row, *wbuf, *out, seq, &probed);
+      if (f) return fail(f);
+      if (probed) {
+        r.completions += 2;
+        ++r.denied_probes;
+      }
+      seq += 2;
     }
     std::vector<int8_t> x(kBatch * kK);
     for (auto& v : x) v = static_cast<int8_t>(rng());
@@ -191,7 +240,7 @@ ClientReport client(const std::string& uri, int id, uint64_t seed, Clock::time_p
 // SIGKILL. It never returns.
 [[noreturn]] void victim(const std::string& uri, uint64_t seed) {
   try {
-    auto dev = Device::open(uri);
+    auto dev = Device::open(uri + "?owner=soak-victim");
     const Capabilities caps = dev->capabilities();
     const uint32_t row = caps.nvm_rows - kK, x_row = caps.nvm_rows + caps.sram_rows - kK;
     std::mt19937_64 rng(seed);
@@ -341,6 +390,7 @@ int soak(const Options& o) {
     sum.erases += r.erases;
     sum.stat_reads += r.stat_reads;
     sum.side_queues += r.side_queues;
+    sum.denied_probes += r.denied_probes;
   }
   killer.join();
   sender.join();
@@ -366,6 +416,26 @@ int soak(const Options& o) {
         "daemon fds " + std::to_string(fds_before) + " -> " + std::to_string(fds_after));
   check(!kMappingsComparable || maps_after == maps_before,
         "daemon mappings " + std::to_string(maps_before) + " -> " + std::to_string(maps_after));
+  // No row leaked: each is free or its programmer's (a client's two, the
+  // victim's two on tile 0, which it may not have reached before a kill).
+  {
+    const Capabilities caps = probe->capabilities();
+    bool rows_ok = true;
+    for (uint32_t t = 0; t < caps.tiles; ++t) {
+      std::vector<RowAccess> a(caps.nvm_rows);
+      rows_ok = rows_ok && probe->row_access(t, 0, a) == Status::kOk;
+      for (uint32_t row = 0; row < caps.nvm_rows; ++row) {
+        bool client_row = false;
+        for (int id = 0; id < o.clients; ++id)
+          client_row = client_row || (static_cast<uint32_t>(id) % caps.tiles == t &&
+                                      row / kK == static_cast<uint32_t>(id) / caps.tiles);
+        const bool victim_row = t == 0 && row >= caps.nvm_rows - kK;
+        const RowAccess want = client_row ? RowAccess::kTheirs : RowAccess::kFree;
+        if (a[row] != want && !(victim_row && a[row] == RowAccess::kTheirs)) rows_ok = false;
+      }
+    }
+    check(rows_ok, "an NVM row is held by an owner that never programmed it");
+  }
   // It still answers: one MVM on a fresh context.
   {
     auto q = probe->create_queue(4);
@@ -387,13 +457,15 @@ int soak(const Options& o) {
 
   std::printf(
       "soak: %.1f s, %d clients, %llu batches, %llu completions, %llu MVMs checked, %llu weight "
-      "reloads, %llu erases, %llu stat reads, %llu side queues; %llu clients killed, %llu "
-      "hostile connections; daemon fds %zu -> %zu, mappings %zu -> %zu\n",
+      "reloads, %llu erases, %llu stat reads, %llu side queues, %llu tile-mate probes refused; "
+      "%llu clients killed, %llu hostile connections; daemon fds %zu -> %zu, mappings %zu -> "
+      "%zu\n",
       wall, o.clients, (unsigned long long)sum.batches, (unsigned long long)sum.completions,
       (unsigned long long)sum.checked_mvms, (unsigned long long)sum.reloads,
       (unsigned long long)sum.erases, (unsigned long long)sum.stat_reads,
-      (unsigned long long)sum.side_queues, (unsigned long long)kills.load(),
-      (unsigned long long)hostile.load(), fds_before, fds_after, maps_before, maps_after);
+      (unsigned long long)sum.side_queues, (unsigned long long)sum.denied_probes,
+      (unsigned long long)kills.load(), (unsigned long long)hostile.load(), fds_before, fds_after,
+      maps_before, maps_after);
   for (const std::string& f : failures) std::fprintf(stderr, "soak: FAILED: %s\n", f.c_str());
   if (failures.empty()) {
     ::unlink(log_path);

@@ -13,15 +13,21 @@ bool fail(std::string* why, const char* what) {
   return false;
 }
 
+// Request::raw holds every payload; the count message names the chunk.
+static_assert(sizeof(AddBuffer) <= kMaxRequestPayload && sizeof(MapBuffer) <= kMaxRequestPayload &&
+              sizeof(RowAccessRef) <= kMaxRequestPayload && sizeof(SetRows) <= kMaxRequestPayload);
+static_assert(kRowAccessChunk == 256);
+
 }  // namespace
 
 size_t request_size(Type t) {
   switch (t) {
-    case Type::kHello:
     case Type::kInfo:
     case Type::kReset:
     case Type::kUsage:
       return 0;
+    case Type::kHello:
+      return sizeof(Hello);
     case Type::kAddBuffer:
       return sizeof(AddBuffer);
     case Type::kRemoveBuffer:
@@ -37,6 +43,10 @@ size_t request_size(Type t) {
       return sizeof(ReadError);
     case Type::kTileHealth:
       return sizeof(TileRef);
+    case Type::kRowAccess:
+      return sizeof(RowAccessRef);
+    case Type::kSetRows:
+      return sizeof(SetRows);
     case Type::kReply:
       break;
   }
@@ -50,7 +60,7 @@ size_t request_fds(Type t) {
 size_t reply_size(Type t) {
   switch (t) {
     case Type::kHello:
-      return sizeof(ReplyCaps);
+      return sizeof(ReplyHello);
     case Type::kInfo:
       return sizeof(ReplyInfo);
     case Type::kAddBuffer:
@@ -62,9 +72,25 @@ size_t reply_size(Type t) {
       return sizeof(ReplyUsage);
     case Type::kTileHealth:
       return sizeof(ReplyTileHealth);
+    case Type::kRowAccess:
+      return sizeof(ReplyRowAccess);
     default:
       return sizeof(Reply);
   }
+}
+
+// The HELLO's namespace: NUL-terminated within the field, zero after the
+// NUL, and a valid name.
+static bool check_hello(const Hello& h, std::string* why) {
+  const char* end =
+      static_cast<const char*>(std::memchr(h.owner_namespace, '\0', sizeof h.owner_namespace));
+  if (!end) return fail(why, "owner namespace without its NUL");
+  const size_t len = static_cast<size_t>(end - h.owner_namespace);
+  for (size_t i = len; i < sizeof h.owner_namespace; ++i)
+    if (h.owner_namespace[i] != '\0') return fail(why, "non-zero bytes after the owner namespace");
+  if (!valid_owner_namespace({h.owner_namespace, len}))
+    return fail(why, "owner namespace is not 1-63 of A-Za-z0-9._-");
+  return true;
 }
 
 static bool known_request(uint16_t t) {
@@ -85,8 +111,10 @@ bool parse_request(std::span<const uint8_t> msg, size_t nfds, Request* out, std:
   if (nfds != request_fds(t)) return fail(why, "wrong number of file descriptors for the type");
   out->type = t;
   out->tag = h.tag;
-  if (h.payload > 0) std::memcpy(&out->add_buffer, msg.data() + sizeof h, h.payload);
+  if (h.payload > 0) std::memcpy(out->raw, msg.data() + sizeof h, h.payload);
   switch (t) {
+    case Type::kHello:
+      return check_hello(out->hello, why);
     case Type::kMapBuffer:
       if (out->map.pad != 0) return fail(why, "non-zero padding");
       break;
@@ -102,6 +130,15 @@ bool parse_request(std::span<const uint8_t> msg, size_t nfds, Request* out, std:
       break;
     case Type::kTileHealth:
       if (out->tile.pad != 0) return fail(why, "non-zero padding");
+      break;
+    case Type::kRowAccess:
+      if (out->row_access.pad != 0) return fail(why, "non-zero padding");
+      if (out->row_access.count == 0 || out->row_access.count > kRowAccessChunk)
+        return fail(why, "row-access count outside 1..256");
+      break;
+    case Type::kSetRows:
+      if (out->set_rows.op > static_cast<uint32_t>(RowsOp::kUnshare))
+        return fail(why, "unknown rows operation");
       break;
     default:
       break;

@@ -5,7 +5,11 @@
 //
 // Every request gets exactly one reply with the same tag. A message that
 // fails parse_request (wrong size, magic, version, type, fd count, non-zero
-// padding) is refused: the daemon logs it and closes the connection.
+// padding, a field out of its range) is refused: the daemon logs it and
+// closes the connection. HELLO comes first and once: it names the owner
+// namespace the connection's context acts for, and the daemon opens the
+// context only then; any other request before it, or a second HELLO, is
+// refused the same way.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +17,7 @@
 #include <span>
 #include <string>
 
+#include "driver/driver.hpp"
 #include "driver/hycim_driver.h"
 
 namespace hycim::driver::wire {
@@ -24,12 +29,14 @@ inline constexpr uint32_t kMagic = 0x44594348;  // "HCYD" little-endian
 //    setup, and TILE_HEALTH is new.
 // 5: hycim_usage and hycim_tile_health gain the rows remapped to spare rows,
 //    hycim_tile_health the spare rows used, INFO the spare rows per tile.
-inline constexpr uint16_t kVersion = 5;
+// 6: HELLO names the owner namespace and its reply the owner identity; INFO
+//    gains the owner and its rows; ROW_ACCESS and SET_ROWS are new.
+inline constexpr uint16_t kVersion = 6;
 inline constexpr size_t kMaxFds = 3;
-inline constexpr size_t kMaxMessage = 512;
+inline constexpr size_t kMaxMessage = 1024;
 
 enum class Type : uint16_t {
-  kHello = 1,         // -> ReplyCaps
+  kHello = 1,         // Hello -> ReplyHello
   kInfo = 2,          // -> ReplyInfo
   kAddBuffer = 3,     // AddBuffer + 1 fd (sealed memfd) -> ReplyValue (iova)
   kRemoveBuffer = 4,  // BufferRef
@@ -41,10 +48,12 @@ enum class Type : uint16_t {
   kReset = 10,        // Empty
   kUsage = 11,        // -> ReplyUsage
   kTileHealth = 12,   // TileRef -> ReplyTileHealth
+  kRowAccess = 13,    // RowAccessRef -> ReplyRowAccess
+  kSetRows = 14,      // SetRows -> Reply
   kReply = 0x8000,    // any reply: Reply + type-specific tail
 };
 // Request types are kHello..kLastRequest, without gaps.
-inline constexpr Type kLastRequest = Type::kTileHealth;
+inline constexpr Type kLastRequest = Type::kSetRows;
 
 struct Header {
   uint32_t magic;
@@ -56,6 +65,12 @@ struct Header {
 static_assert(sizeof(Header) == 16);
 
 struct Empty {};
+// The owner namespace (valid_owner_namespace), NUL-terminated; every byte
+// after the first NUL is 0. The client sends kDefaultOwnerNamespace when its
+// URI names none.
+struct Hello {
+  char owner_namespace[kMaxOwnerNamespace + 1];
+};
 struct AddBuffer {
   uint64_t bytes;
 };
@@ -83,9 +98,22 @@ struct TileRef {
   uint32_t tile;
   uint32_t pad;  // must be 0
 };
+struct RowAccessRef {
+  uint32_t tile;
+  uint32_t first_row;
+  uint32_t count;  // 1..kRowAccessChunk
+  uint32_t pad;    // must be 0
+};
+struct SetRows {
+  uint32_t tile, row, count;
+  uint32_t op;  // a RowsOp: 0 release, 1 share, 2 unshare
+};
+static_assert(sizeof(Hello) == 64);
 static_assert(sizeof(AddBuffer) == 8 && sizeof(BufferRef) == 8 && sizeof(MapBuffer) == 16);
 static_assert(sizeof(AddQueue) == 8 && sizeof(QueueRef) == 8 && sizeof(ReadError) == 8);
-static_assert(sizeof(TileRef) == 8);
+static_assert(sizeof(TileRef) == 8 && sizeof(RowAccessRef) == 16 && sizeof(SetRows) == 16);
+// The largest request payload (Request::raw holds any).
+inline constexpr size_t kMaxRequestPayload = sizeof(Hello);
 
 // Reply payloads start with the status (an hycim_result).
 struct Reply {
@@ -96,11 +124,17 @@ struct ReplyValue {
   Reply r;
   uint64_t value;
 };
+// Room for an owner identity ("uid:U/NAMESPACE") and its NUL.
+inline constexpr size_t kOwnerField = 96;
+static_assert(sizeof("uid:4294967295/") + kMaxOwnerNamespace <= kOwnerField);
 // The C ABI's struct is the payload, so both ends share one definition.
-struct ReplyCaps {
+// owner: the identity the daemon formed (peer uid, HELLO's namespace),
+// NUL-terminated.
+struct ReplyHello {
   Reply r;
   hycim_caps caps;
   uint32_t pad;
+  char owner[kOwnerField];
 };
 struct ReplyError {
   Reply r;
@@ -124,6 +158,10 @@ struct ReplyInfo {
   char ecc[8];
   uint32_t spare_rows;  // spare NVM rows per tile
   uint32_t pad2;
+  // Row ownership: this context's owner identity and the NVM rows it holds.
+  char owner[kOwnerField];
+  uint32_t nvm_rows_owned;
+  uint32_t pad3;
 };
 // hycim_usage whole; energies and time as IEEE-754 doubles (both ends are on
 // one host).
@@ -135,9 +173,15 @@ struct ReplyTileHealth {
   Reply r;
   hycim_tile_health health;
 };
-static_assert(sizeof(Reply) == 8 && sizeof(ReplyValue) == 16 && sizeof(ReplyCaps) == 64);
-static_assert(sizeof(ReplyError) == 32 && sizeof(ReplyInfo) == 440 && sizeof(ReplyUsage) == 160);
-static_assert(sizeof(ReplyTileHealth) == 56);
+// One RowAccess byte per row asked for; entries beyond the count are 0.
+struct ReplyRowAccess {
+  Reply r;
+  uint8_t access[kRowAccessChunk];
+};
+static_assert(sizeof(Reply) == 8 && sizeof(ReplyValue) == 16 && sizeof(ReplyHello) == 160);
+static_assert(sizeof(ReplyError) == 32 && sizeof(ReplyInfo) == 544 && sizeof(ReplyUsage) == 160);
+static_assert(sizeof(ReplyTileHealth) == 56 && sizeof(ReplyRowAccess) == 264);
+static_assert(sizeof(RowAccess) == 1);
 
 // The C ABI structs that travel whole: fixed width, no padding, every field at
 // the offset the daemon and its clients agree on. A field added to
@@ -176,12 +220,17 @@ static_assert(offsetof(hycim_tile_health, ecc_corrected) == 0 &&
               offsetof(hycim_tile_health, nvm_spare_rows_used) == 40);
 static_assert(std::numeric_limits<double>::is_iec559 && sizeof(double) == 8);
 static_assert(sizeof(Header) + sizeof(ReplyInfo) <= kMaxMessage);
+static_assert(sizeof(Header) + sizeof(ReplyRowAccess) <= kMaxMessage);
+static_assert(sizeof(Header) + sizeof(ReplyHello) <= kMaxMessage);
+static_assert(sizeof(Header) + kMaxRequestPayload <= kMaxMessage);
 
-// A request that passed parse_request; `payload` holds the type's struct.
+// A request that passed parse_request; the union holds the type's struct.
 struct Request {
   Type type{};
   uint32_t tag = 0;
   union {
+    uint8_t raw[kMaxRequestPayload];  // the payload as received
+    Hello hello;
     AddBuffer add_buffer;
     BufferRef buffer;
     MapBuffer map;
@@ -189,8 +238,10 @@ struct Request {
     QueueRef queue;
     ReadError read_error;
     TileRef tile;
+    RowAccessRef row_access;
+    SetRows set_rows;
   };
-  Request() : add_buffer{} {}
+  Request() : raw{} {}
 };
 
 // Validates one received message (bytes and the number of fds that came with

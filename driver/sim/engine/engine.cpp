@@ -13,7 +13,8 @@ namespace {
 // One context of an engine, as a Backend: each call runs on the engine thread.
 class ContextHandle : public Backend {
  public:
-  ContextHandle(std::shared_ptr<Engine> e, uint32_t id) : engine_(std::move(e)), id_(id) {}
+  ContextHandle(std::shared_ptr<Engine> e, uint32_t id, std::string owner)
+      : engine_(std::move(e)), id_(id), owner_(std::move(owner)) {}
   ~ContextHandle() override {
     engine_->call([id = id_](EngineState& s) { s.close_context(id); });
   }
@@ -21,7 +22,7 @@ class ContextHandle : public Backend {
   Status info(DeviceInfo* out) override {
     out->backend = "sim";
     out->id = "sim://#" + std::to_string(engine_->serial());
-    return run([&](EngineState& s) { return s.info(out); });
+    return run([&](EngineState& s) { return s.info(id_, out); });
   }
   Status usage(Usage* out) override {
     return run([&](EngineState& s) { return s.usage(id_, out); });
@@ -53,6 +54,13 @@ class ContextHandle : public Backend {
   Status reset(int) override {
     return run([&](EngineState& s) { return s.reset(id_); });
   }
+  const std::string& owner() const override { return owner_; }
+  Status row_access(uint32_t tile, uint32_t first_row, uint32_t count, RowAccess* out) override {
+    return run([&](EngineState& s) { return s.row_access(id_, tile, first_row, count, out); });
+  }
+  Status set_rows(uint32_t tile, uint32_t row, uint32_t count, RowsOp op) override {
+    return run([&](EngineState& s) { return s.set_rows(id_, tile, row, count, op); });
+  }
 
  private:
   template <class F>
@@ -67,6 +75,7 @@ class ContextHandle : public Backend {
   }
   std::shared_ptr<Engine> engine_;
   uint32_t id_;
+  std::string owner_;
 };
 
 }  // namespace
@@ -149,10 +158,13 @@ void Engine::call(const std::function<void(EngineState&)>& f) {
   finished.get();
 }
 
-std::unique_ptr<Backend> Engine::open_context() {
+std::unique_ptr<Backend> Engine::open_context(const std::string& owner) {
   uint32_t id = 0;
-  call([&](EngineState& s) { id = s.open_context(); });
-  return std::make_unique<ContextHandle>(shared_from_this(), id);
+  call([&](EngineState& s) { id = s.open_context(owner); });
+  if (id == 0)
+    throw DriverError(Status::kNoSpace, "the device already has 65535 row owners; owner '" + owner +
+                                            "' cannot be told apart from them");
+  return std::make_unique<ContextHandle>(shared_from_this(), id, owner);
 }
 
 }  // namespace hycim::driver

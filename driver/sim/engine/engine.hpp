@@ -40,8 +40,10 @@ class Engine : public std::enable_shared_from_this<Engine> {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // A new context; destroying the returned backend frees everything it made.
-  std::unique_ptr<Backend> open_context();
+  // A new context acting for `owner` (an owner_identity(): NVM rows belong
+  // to it, docs/driver.md "Row ownership"); destroying the returned backend
+  // frees everything it made.
+  std::unique_ptr<Backend> open_context(const std::string& owner);
   const device::DeviceConfig& config() const { return config_; }
   const Capabilities& capabilities() const { return caps_; }
   // Unique among the engines this process ever started.

@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include "driver/sim/engine/engine_state.hpp"
 #include "sim/device/host_programming.hpp"
@@ -127,6 +130,55 @@ void EngineState::serve(EngineQueue& q) {
   q.pending = true;  // look again next round: the client may have added more
 }
 
+void EngineState::stage_batch(EngineQueue& q, uint32_t n, std::vector<Refused>* refused) {
+  const uint16_t who = contexts_.at(q.ctx).owner;
+  uint8_t* sq = ring_base_;
+  uint8_t* cq = ring_base_ + kCqOffset;
+  std::vector<std::pair<uint32_t, uint32_t>> sram;
+  std::vector<std::pair<uint32_t, uint32_t>> claimers;  // (index, ring slot)
+  // In place of a refused command a NOP keeps the batch's order; its
+  // completion gets the refusal in run_batch.
+  auto refuse = [&](uint32_t index, uint32_t slot, uint16_t status, uint64_t addr) {
+    sd::CommandRecord nop{};
+    uint8_t* at = sq + slot * sizeof(sd::CommandRecord);
+    std::memcpy(&nop.seq, at + offsetof(sd::CommandRecord, seq), sizeof nop.seq);
+    refused->push_back({index, at[offsetof(sd::CommandRecord, opcode)], status, addr});
+    std::memcpy(at, &nop, sizeof nop);
+  };
+  for (uint32_t i = 0; i < n; ++i) {
+    // Copied once: the device sees exactly what the client wrote at this moment.
+    const uint32_t slot = dev_tail_;
+    sd::CommandRecord rec;
+    std::memcpy(&rec, &q.view.sq[(q.head + i) & q.view.mask], sizeof rec);
+    std::memcpy(sq + slot * sizeof rec, &rec, sizeof rec);
+    std::memset(cq + slot * sizeof(sd::CompletionRecord), 0, sizeof(sd::CompletionRecord));
+    dev_tail_ = (dev_tail_ + 1) % kDeviceRingEntries;
+    const uint64_t before = owners_->changes();
+    if (const std::optional<uint64_t> row = owners_->admit(rec, who)) {
+      refuse(i, slot, static_cast<uint16_t>(sd::DevStatus::kRowDenied), *row);
+      continue;
+    }
+    if (owners_->changes() != before) claimers.emplace_back(i, slot);
+    sram.clear();
+    owners_->sram_rows(rec, &sram);
+    for (const auto& [tile, row] : sram) sram_->make_current(*platform_, tile, row, who);
+  }
+  // Rows claimed are stored before the commands that claimed them run, so
+  // no power cut leaves a programmed row without its owner. If they cannot
+  // be, those commands do not run (the claims stay in memory and are stored
+  // with the next change).
+  try {
+    owners_->save_if_changed();
+  } catch (const std::exception&) {
+    for (const auto& [index, slot] : claimers) {
+      sd::CommandRecord rec;
+      std::memcpy(&rec, sq + slot * sizeof rec, sizeof rec);
+      refuse(index, slot, static_cast<uint16_t>(sd::DevStatus::kNvmIo),
+             uint64_t{rec.tile} << 32 | rec.row);
+    }
+  }
+}
+
 void EngineState::run_batch(EngineQueue& q, uint32_t n) {
   EngineContext& c = contexts_.at(q.ctx);
   activate(q.ctx);
@@ -134,13 +186,8 @@ void EngineState::run_batch(EngineQueue& q, uint32_t n) {
   uint8_t* sq = ring_base_;
   uint8_t* cq = ring_base_ + kCqOffset;
   const uint32_t first = dev_tail_;
-  for (uint32_t i = 0; i < n; ++i) {
-    // Copied once: the device sees exactly what the client wrote at this moment.
-    std::memcpy(sq + dev_tail_ * sizeof(sd::CommandRecord), &q.view.sq[(q.head + i) & q.view.mask],
-                sizeof(sd::CommandRecord));
-    std::memset(cq + dev_tail_ * sizeof(sd::CompletionRecord), 0, sizeof(sd::CompletionRecord));
-    dev_tail_ = (dev_tail_ + 1) % kDeviceRingEntries;
-  }
+  std::vector<Refused> refused;
+  stage_batch(q, n, &refused);
   // The device runs only this batch until it is idle, so everything its stats
   // record in between (commands, ring fetches, completion writes) is this
   // context's.
@@ -165,10 +212,24 @@ void EngineState::run_batch(EngineQueue& q, uint32_t n) {
     std::memset(sq + slot * sizeof(sd::CommandRecord), 0, sizeof(sd::CommandRecord));
   }
   fold_errors(c);
+  for (const Refused& d : refused) {
+    CompletionRecord& rec = q.view.cq[(q.head + d.index) & q.view.mask];
+    rec.status = d.status;
+    rec.opcode = d.opcode;
+    rec.cycles = 0;
+    // Logged as the device logs its own refusals (the latest one wins).
+    c.err.code = rec.status;
+    c.err.seq = rec.seq;
+    c.err.addr = d.addr;
+    c.err.count = c.err.count == UINT32_MAX ? UINT32_MAX : c.err.count + 1;
+  }
   if (halted) {
+    // RESET zeroes SRAM: every owner's contents are put back after it.
+    const auto sram = sram_->save_all(p);
     p.write(sd::reg::kReset, sd::kResetKey);
     p.run();
     setup_rings();
+    sram_->restore_all(p, sram);
   }
   commands_ += n;
   q.head += n;
@@ -207,13 +268,14 @@ void EngineState::drain(uint32_t ctx) {
   }
 }
 
+// Scoped to the context's owner: a device RESET would zero every owner's
+// SRAM, so the engine zeroes only the rows holding this owner's contents.
+// The device's registers stay as the engine keeps them (it resets the device
+// itself after a halt).
 Status EngineState::reset(uint32_t ctx) {
   if (!context(ctx)) return Status::kNotFound;
   drain(ctx);
-  Platform& p = *platform_;
-  p.write(sd::reg::kReset, sd::kResetKey);
-  p.run();
-  setup_rings();
+  sram_->forget(*platform_, contexts_.at(ctx).owner);
   contexts_.at(ctx).err = {};
   return Status::kOk;
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace hycim::driver {
 
@@ -21,6 +22,11 @@ EngineState::EngineState(const device::DeviceConfig& config, int control_fd)
   ring_base_ = ring_.data() + ((64 - addr % 64) % 64);
   space_.set_ring({kRingIova, ring_.size() - 64, ring_base_});
   platform_ = Platform::make(config_, space_);
+  const spec::TileConfig& tile = platform_->tile(0).config();
+  owners_ = std::make_unique<RowOwners>(
+      tile, config_.tiles,
+      config_.nvm_image.empty() ? std::filesystem::path{} : row_owners_path_for(config_.nvm_image));
+  sram_ = std::make_unique<SramShadow>(config_.tiles, tile.nvm_rows, tile.sram_rows);
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = nullptr;
@@ -51,9 +57,11 @@ Capabilities EngineState::capabilities() {
   return c;
 }
 
-uint32_t EngineState::open_context() {
+uint32_t EngineState::open_context(const std::string& owner) {
+  const std::optional<uint16_t> who = owners_->intern(owner);
+  if (!who) return 0;
   const uint32_t id = next_ctx_++;
-  contexts_[id];
+  contexts_[id].owner = *who;
   return id;
 }
 
@@ -70,10 +78,20 @@ void EngineState::close_context(uint32_t ctx) {
     active_ = 0;
     space_.set_active(nullptr);
   }
+  const uint16_t owner = c->owner;
   contexts_.erase(ctx);
+  // Its owner's SRAM contents go with the owner's last context, as a
+  // process's memory goes with it; its NVM rows stay its owner's.
+  if (std::none_of(contexts_.begin(), contexts_.end(),
+                   [&](const auto& kv) { return kv.second.owner == owner; }))
+    sram_->forget(*platform_, owner);
 }
 
-Status EngineState::info(DeviceInfo* out) {
+Status EngineState::info(uint32_t ctx, DeviceInfo* out) {
+  EngineContext* c = context(ctx);
+  if (!c) return Status::kNotFound;
+  out->owner = owners_->name(c->owner);
+  out->nvm_rows_owned = owners_->rows_owned(c->owner);
   out->tile_config = config_.tile_config;
   out->tile_kind = device::to_string(config_.tile_kind);
   out->nvm_image = config_.nvm_image.string();
@@ -219,6 +237,31 @@ Status EngineState::tile_health(uint32_t tile, TileHealth* out) {
   const device::EccCounts& e = platform_->stats().tile(tile).work.ecc;
   *out = {e.corrected, e.uncorrectable, e.retries,
           e.scrubbed,  e.remapped,      platform_->spares_used(tile)};
+  return Status::kOk;
+}
+
+Status EngineState::row_access(uint32_t ctx, uint32_t tile, uint32_t first_row, uint32_t count,
+                               RowAccess* out) {
+  EngineContext* c = context(ctx);
+  if (!c) return Status::kNotFound;
+  const uint32_t nvm_rows = platform_->tile(0).config().nvm_rows;
+  if (tile >= config_.tiles || count == 0 || count > kRowAccessChunk ||
+      uint64_t{first_row} + count > nvm_rows)
+    return Status::kInvalid;
+  for (uint32_t i = 0; i < count; ++i) out[i] = owners_->access(tile, first_row + i, c->owner);
+  return Status::kOk;
+}
+
+Status EngineState::set_rows(uint32_t ctx, uint32_t tile, uint32_t row, uint32_t count, RowsOp op) {
+  EngineContext* c = context(ctx);
+  if (!c) return Status::kNotFound;
+  const Status st = owners_->set_rows(tile, row, count, op, c->owner);
+  if (st != Status::kOk) return st;
+  try {
+    owners_->save_if_changed();
+  } catch (const std::exception&) {
+    return Status::kIo;  // kept in memory; the next change stores it again
+  }
   return Status::kOk;
 }
 

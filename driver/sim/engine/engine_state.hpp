@@ -15,6 +15,8 @@
 #include "driver/lib/queue_layout.hpp"
 #include "driver/sim/engine/address_space.hpp"
 #include "driver/sim/engine/platform.hpp"
+#include "driver/sim/engine/row_owners.hpp"
+#include "driver/sim/engine/sram_shadow.hpp"
 
 namespace hycim::driver {
 
@@ -50,7 +52,8 @@ struct EngineContext {
   std::map<uint32_t, std::unique_ptr<EngineQueue>> queues;
   uint32_t next_qid = 1;
   ErrorInfo err{};
-  Usage usage{};  // every batch of its queues, charged in run_batch
+  Usage usage{};       // every batch of its queues, charged in run_batch
+  uint16_t owner = 0;  // RowOwners id of the identity it acts for
 };
 
 class EngineState {
@@ -59,9 +62,10 @@ class EngineState {
   ~EngineState();
 
   Capabilities capabilities();
-  uint32_t open_context();
+  // 0 when the device already has as many owners as it can tell apart.
+  uint32_t open_context(const std::string& owner);
   void close_context(uint32_t ctx);
-  Status info(DeviceInfo* out);
+  Status info(uint32_t ctx, DeviceInfo* out);
   Status add_buffer(uint32_t ctx, int memfd, uint64_t bytes, uint64_t* iova);
   Status remove_buffer(uint32_t ctx, uint64_t iova);
   Status map_buffer(uint32_t ctx, uint64_t iova, uint32_t access);
@@ -72,6 +76,9 @@ class EngineState {
   Status usage(uint32_t ctx, Usage* out);
   Status tile_health(uint32_t tile, TileHealth* out);
   Status reset(uint32_t ctx);
+  Status row_access(uint32_t ctx, uint32_t tile, uint32_t first_row, uint32_t count,
+                    RowAccess* out);
+  Status set_rows(uint32_t ctx, uint32_t tile, uint32_t row, uint32_t count, RowsOp op);
 
   // Waits for doorbells (and the control fd) up to timeout_ms, then serves
   // one batch of every queue with commands waiting. True if the control fd
@@ -85,6 +92,17 @@ class EngineState {
   void serve(EngineQueue& q);
   void run_batch(EngineQueue& q, uint32_t n);
   void fold_errors(EngineContext& c);
+  // Copies a batch's records into the device ring, each one a NOP when the
+  // context's owner may not touch its rows (listed in *refused: ROW_DENIED),
+  // or when the rows it claimed could not be stored (NVM_IO); swaps in the
+  // owner's SRAM rows the others touch.
+  struct Refused {
+    uint32_t index;  // in the batch
+    uint8_t opcode;  // the command's, for its completion
+    uint16_t status;
+    uint64_t addr;  // ERR_ADDR: tile << 32 | row
+  };
+  void stage_batch(EngineQueue& q, uint32_t n, std::vector<Refused>* refused);
   void fault(EngineQueue& q);
   void drain(uint32_t ctx);
   void drop_queue(EngineQueue& q);
@@ -94,6 +112,8 @@ class EngineState {
   std::vector<uint8_t> ring_;  // device command ring + completion ring
   uint8_t* ring_base_ = nullptr;
   std::unique_ptr<Platform> platform_;
+  std::unique_ptr<RowOwners> owners_;
+  std::unique_ptr<SramShadow> sram_;
   UniqueFd epoll_;
   int control_fd_;
   std::map<uint32_t, EngineContext> contexts_;

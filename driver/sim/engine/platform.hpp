@@ -37,7 +37,9 @@ class Platform {
   // The config the device runs with: what it was built from, with the fault
   // setup of its NVM image filled in.
   virtual const device::DeviceConfig& device_config() const = 0;
-  virtual const tile::Tile& tile(uint32_t index) = 0;
+  // The tile itself: the engine reads wear and swaps SRAM rows between owners
+  // through its backdoor (sram_shadow.hpp) while the device is idle.
+  virtual tile::Tile& tile(uint32_t index) = 0;
   // Spare NVM rows tile `index` has used in its lifetime (kept in the NVM
   // image); 0 without a fault model.
   virtual uint32_t spares_used(uint32_t tile) const = 0;

@@ -18,7 +18,7 @@ class FunctionalPlatform : public Platform {
   void run() override { dev_.run(); }
   const device::Stats& stats() const override { return dev_.stats(); }
   const device::DeviceConfig& device_config() const override { return dev_.config(); }
-  const tile::Tile& tile(uint32_t index) override { return dev_.tile(index); }
+  tile::Tile& tile(uint32_t index) override { return dev_.tile(index); }
   uint32_t spares_used(uint32_t tile) const override { return dev_.spares_used(tile); }
   double now_ns() const override { return dev_.now_ns(); }
 
