@@ -2,7 +2,8 @@
 // (sim:// and every live hycimd socket, or just --device), each with its
 // capabilities, weight capacity, NVM summary (with its fault setup, the
 // ECC counters of every tile since the device started and the spare rows
-// each has used in its lifetime) and how many contexts use it.
+// each has used in its lifetime, this context's owner identity and the NVM
+// rows it holds) and how many contexts use it.
 // `hycim info --presets`: the named devices of the spec (sim://?preset=NAME).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -98,6 +99,8 @@ void print_text(const nlohmann::json& d) {
     fmt::print("  nvm         not persistent (no image)\n");
   fmt::print("              {} rows programmed, highest wear {}\n", n["rows_programmed"].get<int>(),
              n["max_wear"].get<int>());
+  fmt::print("              owner {} (this context): {} NVM rows held\n",
+             n["owner"].get<std::string>(), n["rows_owned"].get<uint64_t>());
   if (const auto& r = n["resident"]; r.is_object() && r.contains("blocks"))
     fmt::print("              resident weights: {} blocks, {} rows, of {} (hycim nvm list)\n",
                r["blocks"].get<uint64_t>(), r["rows"].get<uint64_t>(),

@@ -2,8 +2,9 @@
 // them onto the device's tiles and programs them into NVM, skipping every
 // block already resident (found by content hash in the device's residency
 // catalog and checked by reading it back). A later `hycim run` or `classify`
-// on the same device, in another process, then programs nothing. Shows a
-// progress bar when stderr is a terminal.
+// on the same device, in another process, then programs nothing. With
+// --share the blocks are shared read-only with the device's other owners.
+// Shows a progress bar when stderr is a terminal.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -69,6 +70,9 @@ void setup(CLI::App& app) {
   c->add_flag("--plan", opts->plan, "print which tile holds which weight block");
   c->add_flag("--json", opts->json, "print what was programmed as JSON");
   hycim::cli::add_session_options(c, opts->session);
+  c->add_flag("--share", opts->session.placement.share_weights,
+              "share the model's weight blocks in NVM read-only with every owner of the device "
+              "(owner=NAME in the URI), so another owner loading the same weights uses them");
   c->callback([opts] { load(*opts); });
 }
 

@@ -1,18 +1,22 @@
 // `hycim nvm list|verify|erase|scan|age [--device URI]`: the weight blocks
 // resident in a device's NVM, from its residency catalog (`<nvm
 // image>.resident.json`), and the health of its rows.
-//   list    every block: tile, rows, label (model:weight k/n range), hash
+//   list    every block: tile, rows, label (model:weight k/n range), hash, the
+//           owner that programmed it and how this context's owner may use its
+//           rows (mine, mine-shared, shared, theirs, released, free)
 //   verify  reads every block back and checks it against its hash; exit 1 on
 //           any mismatch (a later load reprograms such blocks); then what the
 //           ECC corrected and refused on those reads, per tile, and the rows
 //           moved to spare rows meanwhile
-//   erase   drops blocks from the catalog (--all, --model NAME, --hash PREFIX);
-//           --wipe also programs their rows to zero (costs NVM wear)
-//   scan    reads every programmed NVM row through the device's ECC: rows it
-//           cannot correct are listed (a device with a fault model, --faults)
-//   scrub   scrubs every NVM row (SCRUB): rows with a corrected error are
-//           programmed again (moved to a spare row if they fail verify);
-//           then scans
+//   erase   drops this owner's blocks from the catalog (--all, --model NAME,
+//           --hash PREFIX) and releases their rows; --wipe first programs
+//           them to zero (costs NVM wear); other owners' blocks stay
+//   scan    reads every programmed NVM row this owner may read (its own and
+//           shared ones) through the device's ECC: rows it cannot correct are
+//           listed (a device with a fault model, --faults)
+//   scrub   scrubs every NVM row other owners do not hold (SCRUB): rows with
+//           a corrected error are programmed again (moved to a spare row if
+//           they fail verify); then scans
 //   age     ages the device's NVM by --time at --temp, kept in its image, then
 //           scans it: unpowered, or with --scrub T powered and scrubbed every T
 #include <fmt/format.h>
@@ -68,16 +72,23 @@ double parse_duration(const std::string& text) {
 // Every NVM row ever programmed read through the device (READ_SRAM, no
 // wear): what the ECC refuses comes back as UncorrectableError naming the
 // row. Rows never programmed hold no data, so their cells are not asked.
+// Rows this owner may not read (another owner's, released, or nobody's:
+// reading would claim them) are counted, not read.
 nlohmann::json scan_rows(cim::DriverEngine& engine) {
   const cim::Geometry g = engine.geometry();
   std::vector<uint8_t> row(g.lanes);
   std::vector<uint32_t> wear(g.nvm_rows);
   nlohmann::json bad = nlohmann::json::array();
-  uint64_t read = 0;
+  uint64_t read = 0, skipped = 0;
   for (uint32_t t = 0; t < g.tiles; ++t) {
     engine.read_wear(t, 0, wear);
+    const auto access = engine.row_access(t);
     for (uint32_t r = 0; r < g.nvm_rows; ++r) {
       if (wear[r] == 0) continue;
+      if (!cim::is_mine(access[r]) && access[r] != driver::RowAccess::kShared) {
+        ++skipped;
+        continue;
+      }
       ++read;
       try {
         engine.read(t, r, row);
@@ -86,7 +97,10 @@ nlohmann::json scan_rows(cim::DriverEngine& engine) {
       }
     }
   }
-  return {{"nvm_rows", uint64_t{g.tiles} * g.nvm_rows}, {"rows", read}, {"uncorrectable", bad}};
+  return {{"nvm_rows", uint64_t{g.tiles} * g.nvm_rows},
+          {"rows", read},
+          {"rows_not_readable", skipped},
+          {"uncorrectable", bad}};
 }
 
 void print_scan(const nlohmann::json& s, bool json) {
@@ -99,6 +113,8 @@ void print_scan(const nlohmann::json& s, bool json) {
                b["row"].get<uint32_t>());
   fmt::print("{} programmed NVM rows read (of {}), {} uncorrectable\n", s["rows"].get<uint64_t>(),
              s["nvm_rows"].get<uint64_t>(), s["uncorrectable"].size());
+  if (const auto n = s["rows_not_readable"].get<uint64_t>(); n > 0)
+    fmt::print("{} programmed rows not read: other owners', released or nobody's\n", n);
 }
 
 struct Opened {
@@ -126,21 +142,35 @@ Opened open_device(const NvmOptions& o) {
 
 void list(const NvmOptions& o) {
   const Opened d = open_device(o);
-  const auto blocks = d.residency->blocks();
-  const cim::Geometry g = d.engine->geometry();
+  nlohmann::json listing;
+  try {
+    listing = cim::nvm_listing(*d.engine, *d.residency);  // asks every tile's row access
+  } catch (const cim::EngineError& e) {
+    throw cli::CliError(e.what());
+  }
   if (o.json) {
-    fmt::print("{}\n", cim::nvm_listing(*d.engine, *d.residency).dump(2));
+    fmt::print("{}\n", listing.dump(2));
     return;
   }
+  const auto blocks = d.residency->blocks();
+  const cim::Geometry g = d.engine->geometry();
   fmt::print("{}\ncatalog {}: {} blocks, {} of {} NVM rows used ({:.1f}%), {} free\n",
              d.engine->describe(), d.residency->catalog_path().string(), blocks.size(),
              d.residency->used_rows(), g.tiles * g.nvm_rows,
              100.0 * d.residency->used_rows() / (g.tiles * g.nvm_rows), d.residency->free_rows());
+  fmt::print("owner {}: {} NVM rows held\n", listing["owner"].get<std::string>(),
+             listing["rows_owned"].get<uint64_t>());
   if (!blocks.empty())
-    fmt::print("{:>4} {:>11} {:>5} {:<12} {}\n", "tile", "rows", "used", "hash", "block");
-  for (const auto& b : blocks)
-    fmt::print("{:>4} {:>5}..{:<4} {:>5} {:<12} {}\n", b.tile, b.row, b.row + b.rows - 1,
-               b.last_used, b.hash.substr(0, 12), b.label);
+    fmt::print("{:>4} {:>11} {:>5} {:<12} {:<11} {:<20} {}\n", "tile", "rows", "used", "hash",
+               "access", "owner", "block");
+  for (const auto& b : listing["blocks"]) {
+    const auto row = b["row"].get<uint32_t>();
+    const std::string owner = b["owner"].get<std::string>();
+    fmt::print("{:>4} {:>5}..{:<4} {:>5} {:<12} {:<11} {:<20} {}\n", b["tile"].get<uint32_t>(), row,
+               row + b["rows"].get<uint32_t>() - 1, b["last_used"].get<uint64_t>(),
+               b["hash"].get<std::string>().substr(0, 12), b["access"].get<std::string>(),
+               owner.empty() ? "-" : owner, b["label"].get<std::string>());
+  }
 }
 
 std::vector<driver::TileHealth> tile_health(const cim::DriverEngine& engine) {
@@ -185,7 +215,14 @@ void verify(const NvmOptions& o) {
   size_t bad = 0;
   nlohmann::json blocks = nlohmann::json::array();
   const auto before = tile_health(*d.engine);
-  const auto checked = d.residency->verify(*d.engine);
+  std::vector<std::pair<cim::ResidentBlock, bool>> checked;
+  try {
+    checked = d.residency->verify(*d.engine);
+  } catch (const cim::EngineError& e) {
+    throw cli::CliError(e.what());
+  }
+  // Blocks on other owners' unshared rows are theirs to check.
+  const size_t others = d.residency->blocks().size() - checked.size();
   const nlohmann::json ecc = cim::tile_health_report(health_since(tile_health(*d.engine), before));
   for (const auto& [b, ok] : checked) {
     bad += !ok;
@@ -196,13 +233,15 @@ void verify(const NvmOptions& o) {
                  b.row + b.rows - 1, b.label);
   }
   if (o.json) {
-    fmt::print(
-        "{}\n",
-        nlohmann::json{
-            {"blocks", blocks}, {"checked", checked.size()}, {"mismatched", bad}, {"ecc", ecc}}
-            .dump(2));
+    fmt::print("{}\n", nlohmann::json{{"blocks", blocks},
+                                      {"checked", checked.size()},
+                                      {"mismatched", bad},
+                                      {"other_owners", others},
+                                      {"ecc", ecc}}
+                           .dump(2));
   } else {
     fmt::print("{} blocks checked, {} mismatched\n", checked.size(), bad);
+    if (others) fmt::print("{} blocks of other owners not checked\n", others);
     if (d.engine->info().faults) print_verify_ecc(ecc);
   }
   if (bad) throw cli::CliError(fmt::format("{} resident blocks do not hold their bytes", bad));
@@ -212,26 +251,35 @@ void erase(const NvmOptions& o) {
   if (o.all + !o.model.empty() + !o.hash.empty() != 1)
     throw cli::CliError("nvm erase: give exactly one of --all, --model NAME, --hash PREFIX", 2);
   const Opened d = open_device(o);
-  const auto gone = d.residency->erase(
-      *d.engine,
-      [&](const cim::ResidentBlock& b) {
-        if (o.all) return true;
-        if (!o.hash.empty()) return b.hash.rfind(o.hash, 0) == 0;
-        return b.label.rfind(o.model + ":", 0) == 0;
-      },
-      o.wipe);
+  std::vector<cim::ResidentBlock> gone, kept;
+  try {
+    gone = d.residency->erase(
+        *d.engine,
+        [&](const cim::ResidentBlock& b) {
+          if (o.all) return true;
+          if (!o.hash.empty()) return b.hash.rfind(o.hash, 0) == 0;
+          return b.label.rfind(o.model + ":", 0) == 0;
+        },
+        o.wipe, &kept);
+  } catch (const cim::EngineError& e) {
+    throw cli::CliError(e.what());
+  }
   if (o.json) {
-    nlohmann::json blocks = nlohmann::json::array();
+    nlohmann::json blocks = nlohmann::json::array(), others = nlohmann::json::array();
     for (const auto& b : gone) blocks.push_back(cim::nvm_listing_block(b));
+    for (const auto& b : kept) others.push_back(cim::nvm_listing_block(b));
     fmt::print(
         "{}\n",
-        nlohmann::json{{"erased", blocks}, {"count", gone.size()}, {"wiped", o.wipe}}.dump(2));
+        nlohmann::json{
+            {"erased", blocks}, {"count", gone.size()}, {"wiped", o.wipe}, {"other_owners", others}}
+            .dump(2));
     return;
   }
   for (const auto& b : gone)
     fmt::print("erased{} tile {} rows {}..{} {}\n", o.wipe ? " and wiped" : "", b.tile, b.row,
                b.row + b.rows - 1, b.label);
   fmt::print("{} blocks erased\n", gone.size());
+  if (!kept.empty()) fmt::print("{} blocks of other owners left as they are\n", kept.size());
 }
 
 std::unique_ptr<cim::DriverEngine> open_engine(const std::string& uri) {
@@ -297,9 +345,20 @@ void scrub(const NvmOptions& o) {
   const cim::Geometry g = engine->geometry();
   const driver::Usage before = engine->usage();
   for (uint32_t t = 0; t < g.tiles; ++t) {
-    try {
-      engine->scrub(t, 0, g.nvm_rows);
-    } catch (const cim::UncorrectableError&) {
+    // SCRUB is refused on other owners' rows: scrub the runs between them.
+    const auto access = engine->row_access(t);
+    for (uint32_t r = 0; r < g.nvm_rows;) {
+      if (cim::is_foreign(access[r])) {
+        ++r;
+        continue;
+      }
+      uint32_t end = r;
+      while (end < g.nvm_rows && !cim::is_foreign(access[end])) ++end;
+      try {
+        engine->scrub(t, r, end - r);
+      } catch (const cim::UncorrectableError&) {
+      }
+      r = end;
     }
   }
   const driver::Usage after = engine->usage();
@@ -329,9 +388,12 @@ void setup(CLI::App& app) {
     c->callback([opts, fn] { fn(*opts); });
     return c;
   };
-  add("list", "Resident weight blocks: tile, rows, model and weight, content hash", list);
+  add("list",
+      "Resident weight blocks: tile, rows, model and weight, content hash, owner and row access",
+      list);
   add("verify", "Read every resident block back and check its content hash", verify);
-  auto* e = add("erase", "Drop resident blocks from the catalog (their rows become free)", erase);
+  auto* e = add("erase",
+                "Drop this owner's resident blocks from the catalog and release their rows", erase);
   e->add_flag("--all", opts->all, "every block");
   e->add_option("--model", opts->model, "blocks of this model file name (e.g. model.onnx)");
   e->add_option("--hash", opts->hash, "the block whose content hash starts so");

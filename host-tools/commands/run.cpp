@@ -128,6 +128,9 @@ void add_run_options(CLI::App* c, RunOptions& o) {
       ->check(CLI::Range(1, 1000000));
   c->add_flag("--plan", o.plan, "print which tile holds which weight block");
   hycim::cli::add_session_options(c, o.session);
+  c->add_flag("--share-weights", o.session.placement.share_weights,
+              "share the model's weight blocks in NVM read-only with every owner of the device "
+              "(owner=NAME in the URI), so another owner running the same weights uses them");
 }
 
 void setup(CLI::App& app) {

@@ -76,7 +76,16 @@ nlohmann::json tile_health_report(std::span<const driver::TileHealth> tiles) {
 
 nlohmann::json nvm_listing_block(const ResidentBlock& b) {
   return {{"tile", b.tile},   {"row", b.row},   {"rows", b.rows},
-          {"label", b.label}, {"hash", b.hash}, {"last_used", b.last_used}};
+          {"label", b.label}, {"hash", b.hash}, {"last_used", b.last_used},
+          {"owner", b.owner}};
+}
+
+std::string block_access(std::span<const driver::RowAccess> tile_access, const ResidentBlock& b) {
+  if (b.row >= tile_access.size()) return "unknown";
+  const driver::RowAccess first = tile_access[b.row];
+  for (uint32_t r = b.row; r < b.row + b.rows && r < tile_access.size(); ++r)
+    if (tile_access[r] != first) return "mixed";
+  return driver::to_string(first);
 }
 
 Capacity weight_capacity(uint64_t tiles, uint64_t nvm_rows, uint64_t lanes, uint64_t wbits) {
@@ -126,6 +135,8 @@ nlohmann::json device_report(const std::string& uri, const driver::Capabilities&
        {{"persistent", (c.flags & sd::cap_flags::kPersistentNvm) != 0},
         {"image", i.nvm_image},
         {"rows_programmed", i.nvm_rows_programmed},
+        {"owner", i.owner},
+        {"rows_owned", i.nvm_rows_owned},
         {"max_wear", i.nvm_max_wear},
         {"resident", resident_summary(i.nvm_image)},
         {"faults", faults_report(i.faults)},
@@ -146,17 +157,30 @@ nlohmann::json usage_report(const driver::Usage& u) {
   return j;
 }
 
-nlohmann::json nvm_listing(const DriverEngine& engine, const NvmResidency& residency) {
+nlohmann::json nvm_listing(DriverEngine& engine, NvmResidency& residency) {
   const Geometry g = engine.geometry();
   const uint64_t total = uint64_t{g.tiles} * g.nvm_rows;
+  // Every tile's access first: the free rows leave other owners' out.
+  std::vector<std::vector<driver::RowAccess>> access(g.tiles);
+  uint64_t owned = 0;
+  for (uint32_t t = 0; t < g.tiles; ++t) {
+    access[t] = residency.row_access(engine, t);
+    owned += std::count_if(access[t].begin(), access[t].end(), is_mine);
+  }
   nlohmann::json j{{"device", engine.describe()},
                    {"catalog", residency.catalog_path().string()},
                    {"rows_total", total},
                    {"rows_used", residency.used_rows()},
                    {"rows_free", residency.free_rows()},  // neither used nor worn out
                    {"utilization", double(residency.used_rows()) / double(total)},
+                   {"owner", engine.owner()},
+                   {"rows_owned", owned},
                    {"blocks", nlohmann::json::array()}};
-  for (const auto& b : residency.blocks()) j["blocks"].push_back(nvm_listing_block(b));
+  for (const auto& b : residency.blocks()) {
+    nlohmann::json block = nvm_listing_block(b);
+    block["access"] = b.tile < access.size() ? block_access(access[b.tile], b) : "unknown";
+    j["blocks"].push_back(std::move(block));
+  }
   return j;
 }
 

@@ -28,7 +28,8 @@ struct Capacity {
 };
 Capacity weight_capacity(uint64_t tiles, uint64_t nvm_rows, uint64_t lanes, uint64_t wbits);
 
-// uri, backend, id, version, capabilities, capacity, nvm (with the resident
+// uri, backend, id, version, capabilities, capacity, nvm (with this context's
+// owner and the NVM rows it holds, the resident
 // catalog's summary, read without taking its lock, the fault setup or null,
 // and `health`'s ECC counters: tile_health_report), contexts, commands, and
 // area (area_report) on technology `tech` (empty: technology_of(uri)).
@@ -49,10 +50,16 @@ nlohmann::json tile_health_report(std::span<const driver::TileHealth> tiles);
 std::string technology_of(const std::string& uri);
 // The fields of driver::Usage by their C names.
 nlohmann::json usage_report(const driver::Usage& u);
-// device, catalog, rows_total/used/free, utilization and every block.
-nlohmann::json nvm_listing(const DriverEngine& engine, const NvmResidency& residency);
-// One resident block: tile, row, rows, label, hash, last_used.
+// device, catalog, rows_total/used/free, utilization, this context's owner
+// and the NVM rows it holds (rows_owned), and every block with its `access`
+// as this context's owner sees its rows (driver::to_string(RowAccess), or
+// "mixed"). Asks the residency for every tile's row access.
+nlohmann::json nvm_listing(DriverEngine& engine, NvmResidency& residency);
+// One resident block: tile, row, rows, label, hash, last_used, owner.
 nlohmann::json nvm_listing_block(const ResidentBlock& b);
+// How a block's rows may be used, from its tile's row access: one access
+// name (driver::to_string) when all rows agree, else "mixed".
+std::string block_access(std::span<const driver::RowAccess> tile_access, const ResidentBlock& b);
 // The spec's named devices (sim://?preset=NAME) with their capacity and
 // area on the default technology.
 nlohmann::json presets_report();

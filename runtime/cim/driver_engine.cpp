@@ -145,6 +145,27 @@ void DriverEngine::run(std::vector<sd::CommandRecord>& cmds, const char* what) {
                                         sent.count, hycim_get_status_name(failed->status));
     if (failed->status == static_cast<uint16_t>(sd::DevStatus::kTileWornOut))
       throw WornOutError(why, sent.tile);
+    if (failed->status == static_cast<uint16_t>(sd::DevStatus::kRowDenied)) {
+      // ERR_ADDR names the first row refused; its access says why.
+      driver::ErrorInfo err{};
+      uint32_t tile = sent.tile, row = sent.row;
+      if (device_->read_error(&err, true) == driver::Status::kOk && err.code == failed->status) {
+        tile = uint32_t(err.addr >> 32);
+        row = uint32_t(err.addr);
+      }
+      driver::RowAccess a[1] = {driver::RowAccess::kTheirs};
+      const bool known = device_->row_access(tile, row, a) == driver::Status::kOk;
+      std::string reason = "another owner holds it";
+      if (known && a[0] == driver::RowAccess::kMineShared)
+        reason = "it is this owner's but shared read-only (take the share back to program it)";
+      else if (known && a[0] == driver::RowAccess::kShared)
+        reason = "another owner holds it and shares it read-only";
+      else if (known && a[0] == driver::RowAccess::kReleased)
+        reason = "it was released and holds no data until it is programmed again";
+      throw RowDeniedError(fmt::format("{}: tile {} row {}: {} (this context's owner is {})", why,
+                                       tile, row, reason, device_->owner()),
+                           tile, row);
+    }
     if (failed->status == static_cast<uint16_t>(sd::DevStatus::kNvmUncorrectable) ||
         failed->status == static_cast<uint16_t>(sd::DevStatus::kNvmProgramFailed)) {
       // The device's error log names the row (ERR_ADDR = tile << 32 | row).
@@ -292,6 +313,37 @@ driver::TileHealth DriverEngine::tile_health(uint32_t tile) const {
     throw EngineError(fmt::format("device {}: reading tile {}'s NVM health (of {} tiles): {}",
                                   options_.uri, tile, geometry_.tiles, driver::to_string(st)));
   return h;
+}
+
+std::vector<driver::RowAccess> DriverEngine::row_access(uint32_t tile) const {
+  std::vector<driver::RowAccess> out(geometry_.nvm_rows);
+  const driver::Status st = device_->row_access(tile, 0, out);
+  if (st != driver::Status::kOk)
+    throw EngineError(fmt::format("device {}: reading the row access of tile {} rows 0..{}: {}",
+                                  options_.uri, tile, geometry_.nvm_rows - 1,
+                                  driver::to_string(st)));
+  return out;
+}
+
+void DriverEngine::release_rows(uint32_t tile, uint32_t row, uint32_t count) {
+  if (count == 0) return;
+  const driver::Status st = device_->release_rows(tile, row, count);
+  if (st != driver::Status::kOk)
+    throw EngineError(fmt::format(
+        "device {}: releasing tile {} rows {}..{}: {}{}", options_.uri, tile, row, row + count - 1,
+        driver::to_string(st),
+        st == driver::Status::kPermission ? " (a row is not this owner's, or is shared)" : ""));
+}
+
+void DriverEngine::share_rows(uint32_t tile, uint32_t row, uint32_t count, bool shared) {
+  if (count == 0) return;
+  const driver::Status st = device_->share_rows(tile, row, count, shared);
+  if (st != driver::Status::kOk)
+    throw EngineError(
+        fmt::format("device {}: {} tile {} rows {}..{}: {}{}", options_.uri,
+                    shared ? "sharing" : "taking back the share of", tile, row, row + count - 1,
+                    driver::to_string(st),
+                    st == driver::Status::kPermission ? " (a row is not this owner's)" : ""));
 }
 
 void add_usage(driver::Usage& into, const driver::Usage& u) {

@@ -43,6 +43,12 @@ class DriverEngine final : public MvmEngine {
   std::string nvm_store() const override { return nvm_store_; }
   std::string device_id() const override { return device_id_; }
   std::string describe() const override { return describe_; }
+  // Row ownership over the driver (Device::row_access, release_rows,
+  // share_rows); a refusal is an EngineError naming the tile, rows and status.
+  std::vector<driver::RowAccess> row_access(uint32_t tile) const override;
+  void release_rows(uint32_t tile, uint32_t row, uint32_t count) override;
+  void share_rows(uint32_t tile, uint32_t row, uint32_t count, bool shared) override;
+  std::string owner() const override { return device_->owner(); }
   // The device behind this engine, as the driver describes it (so a tool
   // needs no second context to ask).
   const driver::Capabilities& capabilities() const { return device_->capabilities(); }

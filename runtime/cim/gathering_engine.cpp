@@ -63,4 +63,19 @@ void GatheringEngine::read_wear(uint32_t tile, uint32_t row, std::span<uint32_t>
   inner_.read_wear(tile, row, wear);
 }
 
+std::vector<driver::RowAccess> GatheringEngine::row_access(uint32_t tile) const {
+  std::lock_guard lk(engine_mu_);
+  return inner_.row_access(tile);
+}
+
+void GatheringEngine::release_rows(uint32_t tile, uint32_t row, uint32_t count) {
+  auto lk = lock();
+  inner_.release_rows(tile, row, count);
+}
+
+void GatheringEngine::share_rows(uint32_t tile, uint32_t row, uint32_t count, bool shared) {
+  auto lk = lock();
+  inner_.share_rows(tile, row, count, shared);
+}
+
 }  // namespace hycim::cim

@@ -46,13 +46,18 @@ class GatheringEngine final : public MvmEngine {
   std::string nvm_store() const override { return inner_.nvm_store(); }
   std::string device_id() const override { return inner_.device_id(); }
   std::string describe() const override { return inner_.describe(); }
+  std::vector<driver::RowAccess> row_access(uint32_t tile) const override;
+  void release_rows(uint32_t tile, uint32_t row, uint32_t count) override;
+  void share_rows(uint32_t tile, uint32_t row, uint32_t count, bool shared) override;
+  std::string owner() const override { return inner_.owner(); }
 
  private:
   // With mu_ held: runs the gathered jobs when nobody else can add any.
   void flush_if_complete(std::unique_lock<std::mutex>& lk);
 
   MvmEngine& inner_;
-  std::mutex mu_, engine_mu_;
+  std::mutex mu_;
+  mutable std::mutex engine_mu_;
   std::condition_variable cv_;
   size_t active_ = 0, waiting_ = 0;
   uint64_t generation_ = 0;  // batches completed; a waiter leaves when it moves

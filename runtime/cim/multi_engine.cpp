@@ -1,6 +1,7 @@
 #include "runtime/cim/multi_engine.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <exception>
@@ -137,6 +138,30 @@ std::string MultiDeviceEngine::describe() const {
     s += fmt::format(" [tiles {}..{}] {};", first_tile_[d],
                      first_tile_[d] + devices_[d]->geometry().tiles - 1, devices_[d]->describe());
   return s;
+}
+
+std::vector<driver::RowAccess> MultiDeviceEngine::row_access(uint32_t tile) const {
+  const auto [d, t] = route(tile);
+  return devices_[d]->row_access(t);
+}
+
+void MultiDeviceEngine::release_rows(uint32_t tile, uint32_t row, uint32_t count) {
+  const auto [d, t] = route(tile);
+  devices_[d]->release_rows(t, row, count);
+}
+
+void MultiDeviceEngine::share_rows(uint32_t tile, uint32_t row, uint32_t count, bool shared) {
+  const auto [d, t] = route(tile);
+  devices_[d]->share_rows(t, row, count, shared);
+}
+
+std::string MultiDeviceEngine::owner() const {
+  std::vector<std::string> owners;
+  for (const auto& d : devices_)
+    if (const std::string o = d->owner();
+        std::find(owners.begin(), owners.end(), o) == owners.end())
+      owners.push_back(o);
+  return fmt::format("{}", fmt::join(owners, "+"));
 }
 
 }  // namespace hycim::cim

@@ -34,6 +34,12 @@ class MultiDeviceEngine final : public MvmEngine {
   std::string nvm_store() const override { return {}; }
   std::string device_id() const override { return id_; }
   std::string describe() const override;
+  // Ownership of a global tile's rows is its device's.
+  std::vector<driver::RowAccess> row_access(uint32_t tile) const override;
+  void release_rows(uint32_t tile, uint32_t row, uint32_t count) override;
+  void share_rows(uint32_t tile, uint32_t row, uint32_t count, bool shared) override;
+  // The devices' owner, or their distinct owners joined by '+'.
+  std::string owner() const override;
 
  private:
   // (device, its own tile number) of a global tile number.

@@ -10,6 +10,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "driver/driver.hpp"
 
@@ -29,6 +30,15 @@ struct WornOutError : EngineError {
 // with its weights heals it.
 struct UncorrectableError : EngineError {
   UncorrectableError(const std::string& what, uint32_t tile, uint32_t row)
+      : EngineError(what), tile(tile), row(row) {}
+  uint32_t tile, row;
+};
+
+// A command touched an NVM row this context's owner may not use
+// (ROW_DENIED, docs/driver.md "Row ownership"): another owner's, a shared
+// row it tried to program, or a released row it tried to read. Nothing ran.
+struct RowDeniedError : EngineError {
+  RowDeniedError(const std::string& what, uint32_t tile, uint32_t row)
       : EngineError(what), tile(tile), row(row) {}
   uint32_t tile, row;
 };
@@ -94,7 +104,35 @@ class MvmEngine {
   virtual std::string device_id() const = 0;
   // "4 x fast-model tile 'default' (512 NVM rows x 32 lanes)" for reports.
   virtual std::string describe() const = 0;
+
+  // Row ownership (docs/driver.md "Row ownership"). An engine without owners
+  // (bare tiles) holds every row itself: the defaults say so and do nothing.
+  // How this engine's owner may use each NVM row of `tile`, row 0 first.
+  virtual std::vector<driver::RowAccess> row_access(uint32_t tile) const {
+    (void)tile;
+    return std::vector<driver::RowAccess>(geometry().nvm_rows, driver::RowAccess::kMine);
+  }
+  // Gives this owner's rows row..row+count-1 of `tile` back (kReleased).
+  virtual void release_rows(uint32_t tile, uint32_t row, uint32_t count) {
+    (void)tile, (void)row, (void)count;
+  }
+  // Shares this owner's rows read-only with every owner, or takes the share
+  // back; shared rows cannot be programmed, by their owner either.
+  virtual void share_rows(uint32_t tile, uint32_t row, uint32_t count, bool shared) {
+    (void)tile, (void)row, (void)count, (void)shared;
+  }
+  // The identity the rows belong to ("uid:U/NAMESPACE"; "" without owners).
+  virtual std::string owner() const { return {}; }
 };
+
+// Whether rows of access `a` are this engine's owner's.
+inline bool is_mine(driver::RowAccess a) {
+  return a == driver::RowAccess::kMine || a == driver::RowAccess::kMineShared;
+}
+// Whether they are another owner's (shared read-only or not).
+inline bool is_foreign(driver::RowAccess a) {
+  return a == driver::RowAccess::kTheirs || a == driver::RowAccess::kShared;
+}
 
 // Adds every counter and energy of `u` to `into`; device_time_ns becomes the
 // later of the two clocks (devices of a group run side by side).

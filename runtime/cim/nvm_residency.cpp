@@ -14,6 +14,7 @@
 namespace hycim::cim {
 namespace {
 constexpr uint64_t kWornOut = ~uint64_t{0};
+using driver::RowAccess;
 }  // namespace
 
 NvmResidency::NvmResidency(ResidentCatalog catalog, ResidencyLog log)
@@ -64,8 +65,96 @@ FreeRows& NvmResidency::free_map() {
   for (uint32_t t = 0; t < wear_.size(); ++t)
     for (uint32_t r = 0; r < wear_[t].size(); ++r)
       if (wear_[t][r] == kWornOut) f.take(t, r, 1);
+  // Other owners' rows are no room (their catalogued blocks are taken above);
+  // released rows stay free: programming claims them.
+  for (uint32_t t = 0; t < access_.size(); ++t)
+    for (uint32_t r = 0; r < access_[t].size(); ++r)
+      if (is_foreign(access_[t][r])) f.take(t, r, 1);
   free_ = std::move(f);
   return *free_;
+}
+
+void NvmResidency::load_access(MvmEngine& engine) {
+  if (!access_.empty()) return;
+  const Geometry& g = catalog_.geometry();
+  std::vector<std::vector<RowAccess>> all(g.tiles);
+  for (uint32_t t = 0; t < g.tiles; ++t) {
+    all[t] = engine.row_access(t);
+    if (all[t].size() != g.nvm_rows)
+      throw EngineError(fmt::format("{}: tile {} reports the access of {} NVM rows, not {}",
+                                    engine.describe(), t, all[t].size(), g.nvm_rows));
+  }
+  access_ = std::move(all);
+  if (free_)
+    for (uint32_t t = 0; t < access_.size(); ++t)
+      for (uint32_t r = 0; r < access_[t].size(); ++r)
+        if (is_foreign(access_[t][r])) free_->take(t, r, 1);
+}
+
+void NvmResidency::reload_access(MvmEngine& engine, uint32_t tile) {
+  load_access(engine);
+  std::vector<RowAccess> now = engine.row_access(tile);
+  if (now.size() != access_.at(tile).size()) return;
+  access_[tile] = std::move(now);
+  for (uint32_t r = 0; r < access_[tile].size(); ++r)
+    if (is_foreign(access_[tile][r])) free_map().take(tile, r, 1);
+}
+
+void NvmResidency::set_access(uint32_t tile, uint32_t row, uint32_t rows, RowAccess a) {
+  if (tile >= access_.size()) return;
+  for (uint32_t r = row; r < row + rows && r < access_[tile].size(); ++r) access_[tile][r] = a;
+}
+
+std::vector<RowAccess> NvmResidency::row_access(MvmEngine& engine, uint32_t tile) {
+  std::lock_guard lock(mu_);
+  load_access(engine);
+  return access_.at(tile);
+}
+
+NvmResidency::Use NvmResidency::use_of(const ResidentBlock& b) const {
+  if (b.tile >= access_.size()) return Use::kOwn;  // access not known: as without owners
+  const auto& a = access_[b.tile];
+  bool released = false, shared = false;
+  for (uint32_t r = b.row; r < b.row + b.rows && r < a.size(); ++r) {
+    if (a[r] == RowAccess::kTheirs) return Use::kForeign;
+    released = released || a[r] == RowAccess::kReleased;
+    shared = shared || a[r] == RowAccess::kShared;
+  }
+  if (released) return Use::kStale;
+  return shared ? Use::kReadable : Use::kOwn;
+}
+
+void NvmResidency::make_programmable(MvmEngine& engine, uint32_t tile, uint32_t row,
+                                     uint32_t rows) {
+  if (tile >= access_.size()) return;
+  const auto& a = access_[tile];
+  for (uint32_t r = row; r < row + rows;) {
+    if (a[r] != RowAccess::kMineShared) {
+      ++r;
+      continue;
+    }
+    uint32_t end = r;
+    while (end < row + rows && a[end] == RowAccess::kMineShared) ++end;
+    engine.share_rows(tile, r, end - r, false);
+    set_access(tile, r, end - r, RowAccess::kMine);
+    r = end;
+  }
+}
+
+uint64_t NvmResidency::foreign_rows() const {
+  uint64_t n = 0;
+  for (const auto& t : access_) n += std::count_if(t.begin(), t.end(), is_foreign);
+  return n;
+}
+
+std::string NvmResidency::no_room(const std::string& label, uint32_t rows) const {
+  const Geometry& g = catalog_.geometry();
+  const uint64_t foreign = foreign_rows();
+  return fmt::format(
+      "{}: no tile has {} free NVM rows that are not worn out ({} of {} rows hold this "
+      "run's weights over {} tiles{}); use a device with more tiles or a smaller model",
+      label, rows, used_rows_locked(), g.nvm_rows * g.tiles, g.tiles,
+      foreign ? fmt::format("; {} rows are other owners', never evicted", foreign) : "");
 }
 
 uint64_t NvmResidency::free_rows() const {
@@ -89,8 +178,22 @@ void NvmResidency::release_scratch(const void* owner) {
 }
 
 void NvmResidency::drop_block(std::vector<ResidentBlock>::iterator it) {
-  free_map().give(it->tile, it->row, it->rows);
-  verified_.erase(it->hash);
+  // Rows another owner holds stay out of the free map.
+  FreeRows& f = free_map();
+  const auto* a = it->tile < access_.size() ? &access_[it->tile] : nullptr;
+  auto foreign = [&](uint32_t r) { return a && is_foreign((*a)[r]); };
+  const uint32_t last = it->row + it->rows;
+  for (uint32_t r = it->row; r < last;) {
+    if (foreign(r)) {
+      ++r;
+      continue;
+    }
+    uint32_t end = r;
+    while (end < last && !foreign(end)) ++end;
+    f.give(it->tile, r, end - r);
+    r = end;
+  }
+  verified_.erase({it->tile, it->row});
   catalog_.blocks().erase(it);
   dirty_ = true;
 }
@@ -100,17 +203,28 @@ void NvmResidency::set_verify_found(bool verify) {
   verify_found_ = verify;
 }
 
+void NvmResidency::set_share_constants(bool share) {
+  std::lock_guard lock(mu_);
+  share_constants_ = share;
+}
+
 // A block with a row the device's ECC refuses does not hold its bytes either.
 std::vector<std::pair<ResidentBlock, bool>> NvmResidency::verify(MvmEngine& engine) {
   std::lock_guard lock(mu_);
+  load_access(engine);
   std::vector<std::pair<ResidentBlock, bool>> out;
   for (const ResidentBlock& b : catalog_.blocks()) {
+    const Use use = use_of(b);
+    if (use == Use::kForeign) continue;  // another owner's: not ours to read
     std::vector<uint8_t> back(size_t{b.rows} * catalog_.geometry().lanes);
     bool ok = false;
-    try {
-      engine.read(b.tile, b.row, back);
-      ok = content_hash(back) == b.hash;
-    } catch (const UncorrectableError&) {
+    if (use != Use::kStale) {
+      try {
+        engine.read(b.tile, b.row, back);
+        ok = content_hash(back) == b.hash;
+      } catch (const UncorrectableError&) {
+      } catch (const RowDeniedError&) {
+      }
     }
     out.emplace_back(b, ok);
   }
@@ -118,8 +232,10 @@ std::vector<std::pair<ResidentBlock, bool>> NvmResidency::verify(MvmEngine& engi
 }
 
 std::vector<ResidentBlock> NvmResidency::erase(
-    MvmEngine& engine, const std::function<bool(const ResidentBlock&)>& which, bool wipe) {
+    MvmEngine& engine, const std::function<bool(const ResidentBlock&)>& which, bool wipe,
+    std::vector<ResidentBlock>* skipped) {
   std::lock_guard lock(mu_);
+  load_access(engine);
   std::vector<ResidentBlock> gone;
   auto& blocks = catalog_.blocks();
   for (auto it = blocks.begin(); it != blocks.end();) {
@@ -127,9 +243,38 @@ std::vector<ResidentBlock> NvmResidency::erase(
       ++it;
       continue;
     }
-    if (wipe)
+    const Use use = use_of(*it);
+    if (use == Use::kForeign || use == Use::kReadable) {
+      log_(
+          fmt::format("not erasing '{}' ({}) at tile {} rows {}..{}: its rows are another "
+                      "owner's ({})",
+                      it->label, it->hash.substr(0, 12), it->tile, it->row, it->row + it->rows - 1,
+                      it->owner.empty() ? "unknown" : it->owner));
+      if (skipped) skipped->push_back(*it);
+      ++it;
+      continue;
+    }
+    make_programmable(engine, it->tile, it->row, it->rows);
+    if (wipe) {
       engine.program(it->tile, it->row,
                      std::vector<uint8_t>(size_t{it->rows} * catalog_.geometry().lanes, 0));
+      set_access(it->tile, it->row, it->rows, RowAccess::kMine);  // programming claimed them
+    }
+    // Give back the rows this owner holds (nobody's and released ones are free already).
+    if (it->tile < access_.size()) {
+      const auto& a = access_[it->tile];
+      for (uint32_t r = it->row; r < it->row + it->rows;) {
+        if (a[r] != RowAccess::kMine) {
+          ++r;
+          continue;
+        }
+        uint32_t end = r;
+        while (end < it->row + it->rows && a[end] == RowAccess::kMine) ++end;
+        engine.release_rows(it->tile, r, end - r);
+        set_access(it->tile, r, end - r, RowAccess::kReleased);
+        r = end;
+      }
+    }
     gone.push_back(*it);
     const auto at = it - blocks.begin();
     drop_block(it);
@@ -211,7 +356,8 @@ bool NvmResidency::evict_one(const std::string& why) {
   auto& blocks = catalog_.blocks();
   auto victim = blocks.end();
   for (auto it = blocks.begin(); it != blocks.end(); ++it)
-    if (it->last_used < catalog_.generation() &&  // never this run's own blocks
+    if (it->last_used < catalog_.generation() &&                     // never this run's own blocks
+        (use_of(*it) == Use::kOwn || use_of(*it) == Use::kStale) &&  // nor another owner's
         (victim == blocks.end() || it->last_used < victim->last_used))
       victim = it;
   if (victim == blocks.end()) return false;
@@ -225,35 +371,93 @@ bool NvmResidency::evict_one(const std::string& why) {
 
 std::optional<std::pair<uint32_t, uint32_t>> NvmResidency::find_resident(
     MvmEngine& engine, std::span<const uint8_t> rows, const std::string& hash, uint32_t n) {
+  load_access(engine);
   auto& blocks = catalog_.blocks();
-  auto it = std::find_if(blocks.begin(), blocks.end(),
-                         [&](const ResidentBlock& b) { return b.hash == hash && b.rows == n; });
-  if (it == blocks.end()) return std::nullopt;
-  bool same = !verify_found_ || verified_.count(hash) != 0;
-  if (!same) {
-    std::vector<uint8_t> back(rows.size());
-    try {
-      engine.read(it->tile, it->row, back);
-      same = std::equal(back.begin(), back.end(), rows.begin());
-    } catch (const UncorrectableError& e) {
-      log_(fmt::format("catalogued block '{}': {}", it->label, e.what()));
+  // Several owners may each hold a copy: this owner's first, then one shared
+  // read-only by another; one on another owner's unshared rows is theirs
+  // (kept, skipped) and one on released rows is out of date (dropped).
+  std::set<std::pair<uint32_t, uint32_t>> tried;
+  for (;;) {
+    auto it = blocks.end();
+    for (auto b = blocks.begin(); b != blocks.end(); ++b) {
+      if (b->hash != hash || b->rows != n || tried.count({b->tile, b->row})) continue;
+      const Use use = use_of(*b);
+      if (use == Use::kForeign) continue;
+      if (use == Use::kStale || it == blocks.end() ||
+          (use == Use::kOwn && use_of(*it) != Use::kOwn))
+        it = b;
+      if (use == Use::kStale) break;
     }
+    if (it == blocks.end()) return std::nullopt;
+    const Use use = use_of(*it);
+    if (use == Use::kStale) {
+      log_(fmt::format(
+          "catalogued block '{}' ({}) at tile {} row {}: its rows were released; programming it "
+          "again",
+          it->label, hash.substr(0, 12), it->tile, it->row));
+      drop_block(it);
+      ++counters_.blocks_stale;
+      continue;
+    }
+    tried.insert({it->tile, it->row});
+    bool same = !verify_found_ || verified_.count({it->tile, it->row}) != 0;
+    bool denied = false;
+    if (!same) {
+      std::vector<uint8_t> back(rows.size());
+      try {
+        engine.read(it->tile, it->row, back);
+        same = std::equal(back.begin(), back.end(), rows.begin());
+      } catch (const UncorrectableError& e) {
+        log_(fmt::format("catalogued block '{}': {}", it->label, e.what()));
+      } catch (const RowDeniedError& e) {
+        // The rows changed hands since their access was read: learn it again.
+        log_(fmt::format("catalogued block '{}': {}", it->label, e.what()));
+        reload_access(engine, it->tile);
+        denied = true;
+      }
+    }
+    if (denied) continue;
+    if (!same && use == Use::kReadable) {
+      log_(fmt::format(
+          "catalogued block '{}' ({}) at tile {} row {}, shared by {}, does not hold its bytes; "
+          "programming a copy",
+          it->label, hash.substr(0, 12), it->tile, it->row,
+          it->owner.empty() ? "another owner" : it->owner));
+      continue;
+    }
+    if (!same) {
+      log_(
+          fmt::format("catalogued block '{}' ({}) at tile {} row {} no longer holds its bytes; "
+                      "programming it again",
+                      it->label, hash.substr(0, 12), it->tile, it->row));
+      drop_block(it);
+      ++counters_.blocks_stale;
+      return std::nullopt;
+    }
+    if (use == Use::kOwn && it->tile < access_.size()) {
+      // Reading claimed rows nobody held; this owner's block now.
+      for (uint32_t r = it->row; r < it->row + n; ++r)
+        if (access_[it->tile][r] == RowAccess::kFree) access_[it->tile][r] = RowAccess::kMine;
+      if (const std::string me = engine.owner(); !me.empty() && it->owner != me) {
+        it->owner = me;
+        dirty_ = true;
+      }
+      if (share_constants_) {
+        const auto& a = access_[it->tile];
+        if (std::any_of(a.begin() + it->row, a.begin() + it->row + n,
+                        [](RowAccess x) { return x == RowAccess::kMine; })) {
+          engine.share_rows(it->tile, it->row, n, true);
+          set_access(it->tile, it->row, n, RowAccess::kMineShared);
+        }
+      }
+    }
+    verified_.insert({it->tile, it->row});
+    dirty_ = dirty_ || it->last_used != catalog_.generation();
+    it->last_used = catalog_.generation();
+    ++counters_.blocks_found;
+    counters_.rows_found += n;
+    return std::pair{it->tile, it->row};
   }
-  if (!same) {
-    log_(
-        fmt::format("catalogued block '{}' ({}) at tile {} row {} no longer holds its bytes; "
-                    "programming it again",
-                    it->label, hash.substr(0, 12), it->tile, it->row));
-    drop_block(it);
-    ++counters_.blocks_stale;
-    return std::nullopt;
-  }
-  verified_.insert(hash);
-  dirty_ = dirty_ || it->last_used != catalog_.generation();
-  it->last_used = catalog_.generation();
-  ++counters_.blocks_found;
-  counters_.rows_found += n;
-  return std::pair{it->tile, it->row};
 }
 
 std::pair<uint32_t, uint32_t> NvmResidency::program_at(
@@ -265,9 +469,19 @@ std::pair<uint32_t, uint32_t> NvmResidency::program_at(
   for (;;) {
     auto& wear = wear_of(engine, at.first);
     try {
+      make_programmable(engine, at.first, at.second, n);
       engine.program(at.first, at.second, rows);
       for (uint32_t r = at.second; r < at.second + n; ++r) ++wear[r];
       break;
+    } catch (const RowDeniedError& e) {
+      // Another owner claimed rows since their access was read: learn the
+      // tile's access again (its rows leave the free map) and place elsewhere.
+      reload_access(engine, at.first);
+      const auto& a = access_.at(at.first);
+      if (std::none_of(a.begin() + at.second, a.begin() + at.second + n,
+                       [](RowAccess x) { return is_foreign(x) || x == RowAccess::kMineShared; }))
+        throw;  // the device refuses rows it says this owner may program
+      log_(fmt::format("{}: {}; placing it elsewhere", label, e.what()));
     } catch (const WornOutError&) {
       // Rows before the worn one were programmed; that row refused. Learn
       // which from the device, never offer it again, and place elsewhere.
@@ -286,19 +500,21 @@ std::pair<uint32_t, uint32_t> NvmResidency::program_at(
       }
     }
     while (!find_room(engine, n, &at))
-      if (!evict_one(why))
-        throw EngineError(fmt::format(
-            "{}: no tile has {} free NVM rows that are not worn out ({} of {} rows hold this "
-            "run's weights over {} tiles); use a device with more tiles or a smaller model",
-            label, n, used_rows_locked(), g.nvm_rows * g.tiles, g.tiles));
+      if (!evict_one(why)) throw EngineError(no_room(label, n));
   }
   free_map().take(at.first, at.second, n);
+  set_access(at.first, at.second, n, RowAccess::kMine);  // programming claimed them
   ++counters_.blocks_programmed;
   counters_.rows_programmed += n;
   if (constant) {
-    catalog_.blocks().push_back({hash, at.first, at.second, n, label, catalog_.generation()});
+    if (share_constants_) {
+      engine.share_rows(at.first, at.second, n, true);
+      set_access(at.first, at.second, n, RowAccess::kMineShared);
+    }
+    catalog_.blocks().push_back(
+        {hash, at.first, at.second, n, label, catalog_.generation(), engine.owner()});
     dirty_ = true;
-    verified_.insert(hash);
+    verified_.insert(at);
   } else {
     scratch_.push_back({at.first, at.second, n, owner});
   }
@@ -317,6 +533,7 @@ std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<c
   if (n > g.nvm_rows)
     throw EngineError(
         fmt::format("{}: block of {} rows is larger than a tile ({} rows)", label, n, g.nvm_rows));
+  load_access(engine);
   std::string hash;
   if (constant) {
     hash = content_hash(rows);
@@ -325,11 +542,7 @@ std::pair<uint32_t, uint32_t> NvmResidency::place(MvmEngine& engine, std::span<c
   std::pair<uint32_t, uint32_t> at;
   const std::string why = fmt::format("'{}' needs {} rows", label, n);
   while (!find_room(engine, n, &at, spread))
-    if (!evict_one(why))
-      throw EngineError(fmt::format(
-          "{}: no tile has {} free NVM rows that are not worn out ({} of {} rows hold this "
-          "run's weights over {} tiles); use a device with more tiles or a smaller model",
-          label, n, used_rows_locked(), g.nvm_rows * g.tiles, g.tiles));
+    if (!evict_one(why)) throw EngineError(no_room(label, n));
   return program_at(engine, rows, at, label, hash, constant, owner);
 }
 
@@ -343,7 +556,8 @@ NvmResidency::Shortfall NvmResidency::trial(std::span<const size_t> order,
   FreeRows copy = free_map();
   std::vector<const ResidentBlock*> evictable;
   for (const ResidentBlock& b : catalog_.blocks())
-    if (b.last_used < catalog_.generation() &&  // blocks this model reuses stay
+    if (b.last_used < catalog_.generation() &&                   // blocks this model reuses stay
+        (use_of(b) == Use::kOwn || use_of(b) == Use::kStale) &&  // never another owner's
         std::find(keep.begin(), keep.end(), b.hash) == keep.end())
       evictable.push_back(&b);
   std::stable_sort(evictable.begin(), evictable.end(),
@@ -351,6 +565,7 @@ NvmResidency::Shortfall NvmResidency::trial(std::span<const size_t> order,
   Shortfall out;
   for (auto* b : evictable) out.evictable_rows += b->rows;
   out.free_rows = copy.free_rows();
+  out.foreign_rows = foreign_rows();
   std::map<size_t, std::set<uint32_t>> group_tiles;
   uint32_t cursor = cursor_;
   size_t next_victim = 0;
@@ -393,9 +608,11 @@ std::vector<size_t> NvmResidency::to_place(std::span<const Request> blocks,
     if (!seen.insert(hashes[i]).second) continue;  // identical blocks share rows
     // A catalogued block needs no new rows: if its rows turn out stale, it
     // is reprogrammed into those same rows' worth.
+    // Another owner's copy counts only when shared read-only.
     const auto& cat = catalog_.blocks();
     if (std::none_of(cat.begin(), cat.end(), [&](const ResidentBlock& b) {
-          return b.hash == hashes[i] && b.rows == sizes[i];
+          return b.hash == hashes[i] && b.rows == sizes[i] &&
+                 (use_of(b) == Use::kOwn || use_of(b) == Use::kReadable);
         }))
       todo.push_back(i);
   }
@@ -405,8 +622,10 @@ std::vector<size_t> NvmResidency::to_place(std::span<const Request> blocks,
   return todo;
 }
 
-NvmResidency::Shortfall NvmResidency::shortfall(std::span<const Request> blocks) {
+NvmResidency::Shortfall NvmResidency::shortfall(MvmEngine& engine,
+                                                std::span<const Request> blocks) {
   std::lock_guard lock(mu_);
+  load_access(engine);
   std::vector<std::string> hashes;
   std::vector<uint32_t> sizes;
   const std::vector<size_t> todo = to_place(blocks, hashes, sizes);
@@ -416,16 +635,19 @@ NvmResidency::Shortfall NvmResidency::shortfall(std::span<const Request> blocks)
 std::string NvmResidency::Shortfall::describe(const Geometry& g) const {
   return fmt::format(
       "the weights do not fit the device's NVM: they need {} more rows, {} rows are free (and {} "
-      "more held by other models' blocks that may be evicted) of {} ({} tiles x {} rows): {} "
+      "more held by other models' blocks that may be evicted{}) of {} ({} tiles x {} rows): {} "
       "rows ({} tiles' worth) short; run with --placement stream, on a larger device "
       "(sim://?preset=cnn; hycim info --presets) or on a device group (--device twice)",
-      rows_needed, free_rows, evictable_rows, uint64_t{g.tiles} * g.nvm_rows, g.tiles, g.nvm_rows,
-      rows_short, (rows_short + g.nvm_rows - 1) / g.nvm_rows);
+      rows_needed, free_rows, evictable_rows,
+      foreign_rows ? fmt::format("; {} held by other owners, never evicted", foreign_rows) : "",
+      uint64_t{g.tiles} * g.nvm_rows, g.tiles, g.nvm_rows, rows_short,
+      (rows_short + g.nvm_rows - 1) / g.nvm_rows);
 }
 
 std::vector<std::optional<std::pair<uint32_t, uint32_t>>> NvmResidency::place_all(
     MvmEngine& engine, std::span<const Request> blocks, bool all_or_nothing) {
   std::lock_guard lock(mu_);
+  load_access(engine);
   std::vector<std::string> hashes;
   std::vector<uint32_t> sizes;
   std::vector<size_t> todo = to_place(blocks, hashes, sizes);
@@ -470,16 +692,16 @@ std::vector<std::optional<std::pair<uint32_t, uint32_t>>> NvmResidency::place_al
   return at;
 }
 
-std::vector<Gap> NvmResidency::reserve_tiles(MvmEngine& /*engine*/, uint32_t tiles,
-                                             const void* owner) {
+std::vector<Gap> NvmResidency::reserve_tiles(MvmEngine& engine, uint32_t tiles, const void* owner) {
   std::lock_guard lock(mu_);
+  load_access(engine);
   const Geometry& g = catalog_.geometry();
   tiles = std::min(tiles, g.tiles);
   const uint32_t first = g.tiles - tiles;
   auto& blocks = catalog_.blocks();
   for (auto it = blocks.begin(); it != blocks.end();) {
-    if (it->tile < first) {
-      ++it;
+    if (it->tile < first || use_of(*it) == Use::kForeign || use_of(*it) == Use::kReadable) {
+      ++it;  // another owner's rows stay theirs (and out of the free map)
       continue;
     }
     if (it->last_used >= catalog_.generation())
@@ -502,6 +724,7 @@ std::vector<Gap> NvmResidency::reserve_tiles(MvmEngine& /*engine*/, uint32_t til
   std::vector<Gap> out;
   for (uint32_t t = first; t < g.tiles; ++t) {
     for (const Gap& gap : f.gaps(t)) {
+      make_programmable(engine, gap.tile, gap.row, gap.rows);  // evicted shared blocks
       f.take(gap.tile, gap.row, gap.rows);
       scratch_.push_back({gap.tile, gap.row, gap.rows, owner});
       out.push_back(gap);
@@ -515,8 +738,18 @@ std::shared_ptr<NvmResidency> residency_for(const MvmEngine& engine, ResidencyLo
   static std::mutex mu;
   static std::map<std::string, std::weak_ptr<NvmResidency>> live;
   const std::string store = engine.nvm_store();
-  const std::string key = store.empty() ? engine.device_id() : store;
+  const std::string device = store.empty() ? engine.device_id() : store;
+  // Row access and the rows a residency may use are its owner's.
+  const std::string owner = engine.owner();
+  const std::string key = device + "\n" + owner;
   std::lock_guard lock(mu);
+  if (!store.empty())
+    for (const auto& [k, w] : live)
+      if (k != key && k.compare(0, device.size() + 1, device + "\n") == 0 && !w.expired())
+        throw EngineError(fmt::format(
+            "device {}: its residency catalog is in use in this process by owner {}; owner {} "
+            "may place weights there once that is closed",
+            device, k.substr(device.size() + 1), owner));
   if (auto r = live[key].lock()) {
     const Geometry& a = r->geometry();
     const Geometry b = engine.geometry();

@@ -18,8 +18,19 @@
 // activation MatMul operands) and streamed weights get scratch rows that
 // release_scratch() frees.
 //
-// NVM rows belong to the device, not to a context, so every backend of this
-// process on one device shares one NvmResidency (residency_for()).
+// Row ownership (docs/driver.md "Row ownership"): NVM rows belong to an owner
+// identity, and the catalog lists every owner's blocks. Each tile's row
+// access is asked once per process (lazily, like the wear). Rows of other
+// owners are never offered for placement and their blocks never evicted or
+// erased; released rows count as free (programming claims them). A block
+// catalogued on another owner's rows is used only when that owner shares it
+// read-only (read back and verified as any found block); with
+// set_share_constants() this owner shares the constant blocks it programs or
+// finds as its own.
+//
+// NVM rows belong to the device and its owners, not to a context, so every
+// backend of this process on one device and owner shares one NvmResidency
+// (residency_for()).
 #pragma once
 #include <chrono>
 #include <functional>
@@ -79,9 +90,10 @@ class NvmResidency {
   // yet resident need, and how many of them would find no room.
   struct Shortfall {
     uint64_t rows_needed = 0, rows_short = 0, free_rows = 0, evictable_rows = 0;
+    uint64_t foreign_rows = 0;                      // other owners' rows: never free, never evicted
     std::string describe(const Geometry& g) const;  // the refusal's message
   };
-  Shortfall shortfall(std::span<const Request> blocks);
+  Shortfall shortfall(MvmEngine& engine, std::span<const Request> blocks);
   // Takes up to `tiles` whole tiles (the last ones) as scratch rows of
   // `owner`, evicting earlier processes' blocks there (logged); worn-out rows
   // stay out. Returns, per tile taken, its free runs (tile, first row, rows).
@@ -92,14 +104,28 @@ class NvmResidency {
   // on the aged cells themselves wants (the device's ECC still guards every
   // MVM). The setting stays for the process's residency of this device.
   void set_verify_found(bool verify);
-  // Reads every catalogued block back through `engine`: true where the rows
-  // still hold the bytes of the block's hash.
+  // Constant blocks this residency programs, or finds on this owner's rows,
+  // are shared read-only with every owner (MvmEngine::share_rows), so
+  // another owner placing identical weights uses them instead of its own
+  // copy. Shared rows stay shared until erased or evicted by their owner.
+  void set_share_constants(bool share);
+  // Reads every catalogued block this owner may read back through `engine`:
+  // true where the rows still hold the bytes of the block's hash; false for
+  // a block on released rows. Blocks on other owners' unshared rows are
+  // left out.
   std::vector<std::pair<ResidentBlock, bool>> verify(MvmEngine& engine);
-  // Drops the blocks `which` selects from the catalog (their rows become
-  // free; with `wipe`, they are also programmed to zero). Returns them.
+  // Drops this owner's blocks that `which` selects from the catalog; with
+  // `wipe` their rows are first programmed to zero. Either way the rows are
+  // then released (MvmEngine::release_rows), so any owner may use them.
+  // Returns them; blocks `which` selects on other owners' rows stay, are
+  // logged and listed in `skipped`.
   std::vector<ResidentBlock> erase(MvmEngine& engine,
                                    const std::function<bool(const ResidentBlock&)>& which,
-                                   bool wipe);
+                                   bool wipe, std::vector<ResidentBlock>* skipped = nullptr);
+  // How `engine`'s owner may use tile `tile`'s NVM rows, as this residency
+  // last learnt (asked once per process; kept up to date with what it
+  // programs, shares and releases).
+  std::vector<driver::RowAccess> row_access(MvmEngine& engine, uint32_t tile);
   // Writes the catalog now if anything in it changed (after a run).
   void save();
 
@@ -107,7 +133,8 @@ class NvmResidency {
   std::vector<ResidentBlock> blocks() const;
   ResidencyCounters counters() const;
   uint32_t used_rows() const;
-  // NVM rows neither used nor worn out.
+  // NVM rows neither used nor worn out nor (once the row access is known)
+  // another owner's.
   uint64_t free_rows() const;
   const Geometry& geometry() const { return catalog_.geometry(); }
   const std::filesystem::path& catalog_path() const { return catalog_.path(); }
@@ -126,6 +153,22 @@ class NvmResidency {
   bool find_room(MvmEngine& engine, uint32_t rows, std::pair<uint32_t, uint32_t>* at,
                  const std::set<uint32_t>* spread = nullptr, Fit fit = Fit::kBestFit);
   std::vector<uint64_t>& wear_of(MvmEngine& engine, uint32_t tile);
+  // What this owner may do with a catalogued block's rows: kOwn (its own or
+  // nobody's: use, evict, erase), kReadable (another owner's, shared: use
+  // only), kForeign (another owner's: leave alone), kStale (released: the
+  // entry is out of date).
+  enum class Use { kOwn, kReadable, kForeign, kStale };
+  Use use_of(const ResidentBlock& b) const;
+  // Asks every tile's row access once and takes other owners' rows out of
+  // the free map.
+  void load_access(MvmEngine& engine);
+  void reload_access(MvmEngine& engine, uint32_t tile);  // after a ROW_DENIED
+  void set_access(uint32_t tile, uint32_t row, uint32_t rows, driver::RowAccess a);
+  // Takes the share back of this owner's shared rows in the range, so they
+  // may be programmed.
+  void make_programmable(MvmEngine& engine, uint32_t tile, uint32_t row, uint32_t rows);
+  uint64_t foreign_rows() const;
+  std::string no_room(const std::string& label, uint32_t rows) const;  // place's refusal
   bool evict_one(const std::string& why);
   void drop_block(std::vector<ResidentBlock>::iterator it);  // rows become free
   // The catalogued block holding `hash` if its rows still hold `rows` (read
@@ -155,8 +198,12 @@ class NvmResidency {
   ResidentCatalog catalog_;
   ResidencyLog log_;
   std::vector<Span> scratch_;
-  std::set<std::string> verified_;  // hashes read back and matched in this process
+  // (tile, row) of blocks read back and matched in this process.
+  std::set<std::pair<uint32_t, uint32_t>> verified_;
   bool verify_found_ = true;
+  bool share_constants_ = false;
+  // Per tile, per NVM row: this owner's access (empty until first needed).
+  std::vector<std::vector<driver::RowAccess>> access_;
   uint32_t cursor_ = 0;           // tile to try first among equal gaps
   std::optional<FreeRows> free_;  // rows not catalogued, not scratch, not worn out
   // Per tile, per NVM row: programs so far (kWornOut: refused by the device);
@@ -166,10 +213,12 @@ class NvmResidency {
   bool dirty_ = false;  // the catalog differs from what was last saved
 };
 
-// The NvmResidency of `engine`'s device, shared by every caller in this
-// process while one holds it: catalogued in `<nvm image>.resident.json` when
-// the device's NVM persists (waiting up to `lock_timeout` for another process
-// placing weights there), in memory otherwise.
+// The NvmResidency of `engine`'s device and owner, shared by every caller in
+// this process while one holds it: catalogued in `<nvm image>.resident.json`
+// when the device's NVM persists (waiting up to `lock_timeout` for another
+// process placing weights there), in memory otherwise. One owner at a time
+// places weights on a persistent device: asking for another owner's while
+// one is held in this process throws EngineError naming both.
 std::shared_ptr<NvmResidency> residency_for(const MvmEngine& engine, ResidencyLog log,
                                             std::chrono::milliseconds lock_timeout);
 

@@ -147,7 +147,8 @@ ResidentCatalog ResidentCatalog::open(const fs::path& path, const Geometry& g,
     ResidentBlock r{
         get_string(b, "hash", path),  get_u32(b, "tile", path),
         get_u32(b, "row", path),      get_u32(b, "rows", path),
-        get_string(b, "label", path), b.contains("last_used") ? get_u64(b, "last_used", path) : 0};
+        get_string(b, "label", path), b.contains("last_used") ? get_u64(b, "last_used", path) : 0,
+        get_string(b, "owner", path)};
     if (r.hash.size() != 64 || r.rows == 0 || r.tile >= g.tiles || r.row + r.rows > g.nvm_rows ||
         r.row + r.rows < r.row)
       throw EngineError(fmt::format(
@@ -167,7 +168,8 @@ void ResidentCatalog::save() const {
                       {"row", b.row},
                       {"rows", b.rows},
                       {"label", b.label},
-                      {"last_used", b.last_used}});
+                      {"last_used", b.last_used},
+                      {"owner", b.owner}});
   const json j{
       {"format", kFormat},
       {"version", kVersion},

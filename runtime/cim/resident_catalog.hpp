@@ -25,6 +25,9 @@ struct ResidentBlock {
   uint32_t tile = 0, row = 0, rows = 0;
   std::string label;       // "digits.onnx:fc1.weight k[0,64) n[0,32)"
   uint64_t last_used = 0;  // catalog generation that last used it: eviction order
+  // The owner identity that programmed it ("uid:U/NAMESPACE", docs/driver.md
+  // "Row ownership"); "" in catalogs from before row ownership.
+  std::string owner;
 };
 
 class ResidentCatalog {

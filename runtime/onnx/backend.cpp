@@ -42,6 +42,7 @@ class CimBackend final : public Backend {
         options_(placement),
         program_(engine_->geometry().tiles, 0) {
     if (placement.trust_resident) residency_->set_verify_found(false);
+    if (placement.share_weights) residency_->set_share_constants(true);
   }
   ~CimBackend() override {
     if (stream_) residency_->release_scratch(&stream_);
@@ -172,7 +173,8 @@ void CimBackend::place_collected() {
     }
   }
   chosen_ = options_.policy == Placement::kStream ? Placement::kStream : Placement::kResident;
-  if (options_.policy == Placement::kAuto && residency_->shortfall(requests).rows_short > 0)
+  if (options_.policy == Placement::kAuto &&
+      residency_->shortfall(*engine_, requests).rows_short > 0)
     chosen_ = Placement::kStream;
   std::vector<std::optional<std::pair<uint32_t, uint32_t>>> at;
   placing([&] {

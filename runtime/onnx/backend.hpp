@@ -51,6 +51,10 @@ struct PlacementOptions {
   // Use catalogued resident blocks without reading them back first
   // (NvmResidency::set_verify_found).
   bool trust_resident = false;
+  // Share the constant weight blocks this process programs or finds as its
+  // owner's read-only with every owner of the device, so another owner
+  // loading the same weights uses them (NvmResidency::set_share_constants).
+  bool share_weights = false;
 };
 
 // What placing a model's weights decided and what streaming them costs.

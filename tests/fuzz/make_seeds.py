@@ -540,6 +540,110 @@ def memplan_seeds():
                                                             "compressed": "yes"}]))
 
 
+# --- Row-owner tables (driver/sim/engine/row_owners.hpp, docs/driver.md "Row
+# ownership"; input: the table file, read for 2 tiles x 32 NVM rows, then
+# optionally a NUL byte and operations of 6 bytes each:
+# tests/fuzz/row_owners_fuzz.cpp)
+
+ADMIT, SET_ROWS = 0, 1
+OWNER_A, OWNER_B, OWNER_1 = 0, 2, 4  # the harness's two owners, the file's first
+NOP, WRITE_SRAM, READ_SRAM, PROGRAM_NVM, MVM, EMUL, FENCE, READ_WEAR, SCRUB = range(9)
+RELEASE, SHARE, UNSHARE = range(3)
+
+
+def owners_table(rows, owners=(), tiles=2, nvm_rows=32, fmt="hycim-row-owners", version=1,
+                 **extra):
+    t = {"format": fmt, "version": version, "tiles": tiles, "nvm_rows": nvm_rows,
+         "owners": list(owners), "rows": rows}
+    t.update(extra)
+    return t
+
+
+def owner_op(kind, who, b1, tile, row, count, row2=0):
+    """One operation: admit (b1 the opcode, row2 - 28 the MVM/EMUL SRAM row)
+    or set_rows (b1 the RowsOp)."""
+    return bytes([kind | who, b1, tile, row, count, row2])
+
+
+def row_owners_seeds():
+    target = "row_owners"
+    clear(target)
+
+    def w(name, doc, ops=()):
+        text = (doc if isinstance(doc, str) else json.dumps(doc, indent=1)).encode()
+        write(target, name, text + (b"\0" + b"".join(ops) if ops else b""))
+
+    a = lambda *f: owner_op(ADMIT, *f)  # noqa: E731
+    s = lambda *f: owner_op(SET_ROWS, *f)  # noqa: E731
+    w("ok_empty", owners_table([]), [
+        a(OWNER_A, PROGRAM_NVM, 0, 0, 4),  # claims tile 0 rows 0-3
+        a(OWNER_B, PROGRAM_NVM, 0, 2, 4),  # refused at row 2
+        a(OWNER_B, MVM, 0, 0, 8, 4),  # refused: A's weights
+        s(OWNER_A, SHARE, 0, 0, 4),
+        a(OWNER_B, MVM, 0, 0, 8, 4),  # reads A's shared rows
+        a(OWNER_A, PROGRAM_NVM, 0, 0, 1),  # refused: shared
+        s(OWNER_A, RELEASE, 0, 0, 4),  # refused: shared
+        s(OWNER_A, UNSHARE, 0, 0, 4),
+        s(OWNER_A, RELEASE, 0, 0, 2),
+        a(OWNER_B, READ_SRAM, 0, 0, 2),  # refused: released
+        a(OWNER_B, SCRUB, 0, 0, 2),
+        a(OWNER_B, PROGRAM_NVM, 0, 0, 2),  # claims the released rows
+        a(OWNER_A, EMUL, 1, 31, 0, 4),
+        a(OWNER_A, PROGRAM_NVM, 2, 0, 1),  # tile 2: the device refuses it
+        a(OWNER_A, WRITE_SRAM, 0, 32, 4),
+        s(OWNER_B, RELEASE, 0, 30, 4),  # past the last NVM row
+    ])
+    w("ok_owned_shared_released", owners_table(
+        [[0, 0, 8, 1, "owned"], [0, 8, 4, 1, "shared"], [0, 12, 2, 0, "released"],
+         [1, 0, 16, 2, "owned"], [1, 16, 16, 2, "shared"]],
+        owners=["uid:1002/weights", "uid:1003/scratch"]), [
+        a(OWNER_1, PROGRAM_NVM, 0, 0, 8),
+        a(OWNER_A, PROGRAM_NVM, 0, 10, 2),  # refused: shared
+        a(OWNER_A, MVM, 0, 8, 4, 4),
+        a(OWNER_A, READ_SRAM, 0, 12, 1),  # refused: released
+        a(OWNER_A, SCRUB, 0, 12, 2),
+        a(OWNER_A, SCRUB, 1, 16, 1),  # refused: another's shared row
+        a(OWNER_1, SCRUB, 0, 8, 4),
+        s(OWNER_1, RELEASE, 0, 4, 4),
+        s(OWNER_1, RELEASE, 0, 8, 1),  # refused: shared
+        s(OWNER_A, SHARE, 1, 0, 1),  # refused: not A's
+        a(OWNER_B, PROGRAM_NVM, 0, 4, 10),  # refused at row 8
+        a(OWNER_B, PROGRAM_NVM, 0, 12, 2),
+    ])
+    w("ok_last_row_released", owners_table([[1, 31, 1, 0, "released"]], owners=["uid:0/default"]))
+    w("ok_owners_without_rows", owners_table([], owners=["uid:5/a", "uid:6/b", "uid:7/c"]))
+    w("ok_whole_device", owners_table([[0, 0, 32, 1, "owned"], [1, 0, 32, 1, "shared"]],
+                                      owners=["uid:1000/default"]), [
+        a(OWNER_B, MVM, 1, 0, 32, 4),
+        a(OWNER_B, MVM, 0, 0, 32, 4),  # refused at row 0
+        s(OWNER_A, RELEASE, 0, 0, 32),
+    ])
+    w("bad_tiles", owners_table([], tiles=4))
+    w("bad_nvm_rows", owners_table([], nvm_rows=512))
+    w("bad_overlapping_runs", owners_table([[0, 0, 4, 1, "owned"], [0, 2, 4, 1, "shared"]],
+                                           owners=["uid:1/x"]))
+    w("bad_owner_out_of_range", owners_table([[0, 0, 1, 3, "owned"]], owners=["uid:1/x", "uid:2/y"]))
+    w("bad_unknown_key", owners_table([], colour="red"))
+    w("bad_missing_rows", {"format": "hycim-row-owners", "version": 1, "tiles": 2,
+                           "nvm_rows": 32, "owners": []})
+    w("bad_format", owners_table([], fmt="hycim-resident-catalog"))
+    w("bad_version", owners_table([], version=2))
+    w("bad_released_with_owner", owners_table([[0, 0, 1, 1, "released"]], owners=["uid:1/x"]))
+    w("bad_owned_by_nobody", owners_table([[0, 0, 1, 0, "owned"]]))
+    w("bad_run_past_end", owners_table([[0, 30, 4, 1, "owned"]], owners=["uid:1/x"]))
+    w("bad_run_of_zero", owners_table([[0, 3, 0, 1, "owned"]], owners=["uid:1/x"]))
+    w("bad_tile_outside", owners_table([[2, 0, 1, 1, "owned"]], owners=["uid:1/x"]))
+    w("bad_state", owners_table([[0, 0, 1, 1, "lent"]], owners=["uid:1/x"]))
+    w("bad_run_short", owners_table([[0, 0, 1, 1]], owners=["uid:1/x"]))
+    w("bad_owner_twice", owners_table([], owners=["uid:1/x", "uid:1/x"]))
+    w("bad_owner_empty", owners_table([], owners=[""]))
+    w("bad_owner_long", owners_table([], owners=["x" * 201]))
+    w("bad_tiles_float", owners_table([], tiles=2.0))
+    w("bad_row_negative", owners_table([[0, -1, 1, 1, "owned"]], owners=["uid:1/x"]))
+    w("bad_not_json", '{"format": "hycim-row-owners", "rows": [')
+    w("bad_number_overflow", '{"format": "hycim-row-owners", "version": 1e999}')
+    w("bad_not_object", "[]")
+
 if __name__ == "__main__":
     nvm_seeds()
     tensor_seeds()
@@ -547,3 +651,4 @@ if __name__ == "__main__":
     catalog_seeds()
     dataset_seeds()
     memplan_seeds()
+    row_owners_seeds()

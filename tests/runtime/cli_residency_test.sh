@@ -3,7 +3,9 @@
 # model's weights into a device with an NVM image; later processes (load,
 # run, classify) find every block resident and program nothing; `nvm
 # list|verify|erase` show and manage the catalog; a full NVM evicts the least
-# recently used model, logged; `trace` writes a Chrome trace.
+# recently used model, logged; two owners share or keep apart their weights
+# (load --share, nvm list's owner and access, info's owner); `trace` writes a
+# Chrome trace.
 # Usage: cli_residency_test.sh HYCIM SOURCE_DIR
 set -euo pipefail
 hycim=$1
@@ -69,6 +71,39 @@ if command -v script >/dev/null; then
   script -qc "'$hycim' load '$m/model.onnx' --nvm '$tmp/tty.img'" /dev/null >"$tmp/tty.out" 2>&1
   tr '\r' '\n' <"$tmp/tty.out" | grep -q "^load \[#\{30\}\] 100% 5/5" || fail "progress bar: $(cat "$tmp/tty.out")"
 fi
+
+# Owners (docs/runtime.md "Residency"): alice shares a's weights read-only;
+# bob finds them resident, programs nothing and cannot erase them; info and
+# nvm list show each context's owner and row access; alice's erase releases
+# the rows for bob.
+alice="sim://?config=small&tiles=1&nvm=$tmp/own.img&owner=alice"
+bob="sim://?config=small&tiles=1&nvm=$tmp/own.img&owner=bob"
+"$hycim" load "$tmp/a.onnx" --device "$alice" --share --json >"$tmp/o1.json"
+[ "$(field "$tmp/o1.json" "['rows_programmed']")" = 16 ] || fail "alice load: $(cat "$tmp/o1.json")"
+"$hycim" load "$tmp/a.onnx" --device "$bob" --json >"$tmp/o2.json"
+[ "$(field "$tmp/o2.json" "['blocks_found']")" = 1 ] && [ "$(field "$tmp/o2.json" "['rows_programmed']")" = 0 ] ||
+  fail "bob load of shared weights: $(cat "$tmp/o2.json")"
+"$hycim" nvm list --device "$bob" --json >"$tmp/o3.json"
+[ "$(field "$tmp/o3.json" "['blocks'][0]['access']")" = shared ] || fail "bob's list: $(cat "$tmp/o3.json")"
+field "$tmp/o3.json" "['blocks'][0]['owner']" | grep -q "/alice$" || fail "block owner: $(cat "$tmp/o3.json")"
+field "$tmp/o3.json" "['owner']" | grep -q "/bob$" || fail "list owner: $(cat "$tmp/o3.json")"
+"$hycim" nvm list --device "$alice" | grep -q " mine-shared .*/alice .*a.onnx" ||
+  fail "alice's list: $("$hycim" nvm list --device "$alice")"
+out=$("$hycim" nvm erase --all --device "$bob" 2>&1)
+grep -q "0 blocks erased" <<<"$out" && grep -q "1 blocks of other owners left as they are" <<<"$out" ||
+  fail "bob's erase: $out"
+"$hycim" info --device "$alice" --json >"$tmp/o4.json"
+field "$tmp/o4.json" "['devices'][0]['nvm']['owner']" | grep -q "^uid:[0-9]*/alice$" || fail "info owner: $(cat "$tmp/o4.json")"
+[ "$(field "$tmp/o4.json" "['devices'][0]['nvm']['rows_owned']")" = 16 ] || fail "info rows_owned: $(cat "$tmp/o4.json")"
+"$hycim" info --device "$bob" | grep -q "owner uid:[0-9]*/bob (this context): 0 NVM rows held" ||
+  fail "info text: $("$hycim" info --device "$bob")"
+"$hycim" run "$tmp/a.onnx" -i "$tmp/x.npy" --device "$bob" --share-weights --json >"$tmp/o5.json"
+[ "$(field "$tmp/o5.json" "['nvm']['blocks_found']")" = 1 ] || fail "bob's run: $(cat "$tmp/o5.json")"
+"$hycim" nvm erase --all --device "$alice" | grep -q "1 blocks erased" || fail "alice's erase"
+"$hycim" load "$tmp/b.onnx" --device "$bob" --json >/dev/null
+"$hycim" load "$tmp/c.onnx" --device "$bob" --json >"$tmp/o6.json"
+[ "$(field "$tmp/o6.json" "['blocks_evicted']")" = 0 ] || fail "bob evicted: $(cat "$tmp/o6.json")"
+[ "$(field "$tmp/o6.json" "['rows_programmed']")" = 16 ] || fail "bob on released rows: $(cat "$tmp/o6.json")"
 
 # Chrome trace: valid JSON with host and device tracks.
 "$hycim" trace "$m/model.onnx" -i "$m/calib_x.npy" -o "$tmp/t.json" >/dev/null

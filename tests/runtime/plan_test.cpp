@@ -153,7 +153,7 @@ TEST(DensePlacement, PlaceAllFillsTheDeviceWhereBlockByBlockFails) {
                  EngineError);
   }
   NvmResidency residency(ResidentCatalog(engine.geometry()));
-  EXPECT_EQ(residency.shortfall(requests).rows_short, 0u);
+  EXPECT_EQ(residency.shortfall(engine, requests).rows_short, 0u);
   const auto at = residency.place_all(engine, requests, true);
   for (size_t i = 0; i < at.size(); ++i) {
     ASSERT_TRUE(at[i]) << requests[i].label;

@@ -1,14 +1,18 @@
 // The row-owner table: the rules of row_owners.hpp, and its file.
 #include "driver/sim/engine/row_owners.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "driver/lib/fd.hpp"
 #include "sim/device/command_check.hpp"
-#include "sim/nvm/error.hpp"
-#include "sim/nvm/file_io.hpp"
 
 namespace hycim::driver {
 namespace {
@@ -306,18 +310,26 @@ void RowOwners::save_if_changed() {
   if (store_.empty() || !dirty_) return;
   const std::string text = to_json();
   const std::filesystem::path tmp = store_.string() + ".tmp";
-  std::error_code ec;
-  std::filesystem::remove(tmp, ec);
+  auto fail = [&](const std::string& what) {
+    throw DriverError(Status::kIo, "row-owner table '" + store_.string() + "': " + what + ": " +
+                                       std::strerror(errno));
+  };
   {
-    nvm::io::UniqueFd fd = nvm::io::create_exclusive(tmp);
-    nvm::io::write_at(fd.get(), {reinterpret_cast<const uint8_t*>(text.data()), text.size()}, 0,
-                      tmp);
-    nvm::io::sync_data(fd.get(), tmp);
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) fail("cannot create " + tmp.string());
+    for (size_t done = 0; done < text.size();) {
+      const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail("cannot write " + tmp.string());
+      done += static_cast<size_t>(n);
+    }
+    if (::fdatasync(fd.get()) != 0) fail("cannot sync " + tmp.string());
   }
-  if (std::rename(tmp.c_str(), store_.c_str()) != 0)
-    throw nvm::NvmImageError("row-owner table " + store_.string() + ": cannot rename " +
-                             tmp.string() + " over it");
-  nvm::io::sync_parent_dir(store_);
+  if (std::rename(tmp.c_str(), store_.c_str()) != 0) fail("cannot rename " + tmp.string());
+  const std::filesystem::path dir =
+      store_.parent_path().empty() ? std::filesystem::path(".") : store_.parent_path();
+  UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!d || ::fsync(d.get()) != 0) fail("cannot sync directory " + dir.string());
   dirty_ = false;
 }
 

@@ -65,7 +65,7 @@ class RowOwners {
   uint32_t rows_owned(uint16_t who) const;
 
   // Writes the table if it changed since the last save (no-op in memory).
-  // Throws NvmImageError naming the file when it cannot be stored.
+  // Throws DriverError(kIo) naming the file when it cannot be stored.
   void save_if_changed();
   // Grows with every change to the table: a command that changed it claimed rows.
   uint64_t changes() const { return changes_; }
