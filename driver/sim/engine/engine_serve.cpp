@@ -154,13 +154,12 @@ void EngineState::stage_batch(EngineQueue& q, uint32_t n, std::vector<Refused>* 
     std::memset(cq + slot * sizeof(sd::CompletionRecord), 0, sizeof(sd::CompletionRecord));
     dev_tail_ = (dev_tail_ + 1) % kDeviceRingEntries;
     const uint64_t before = owners_->changes();
-    if (const std::optional<uint64_t> row = owners_->admit(rec, who)) {
+    sram.clear();
+    if (const std::optional<uint64_t> row = owners_->admit(rec, who, &sram)) {
       refuse(i, slot, static_cast<uint16_t>(sd::DevStatus::kRowDenied), *row);
       continue;
     }
     if (owners_->changes() != before) claimers.emplace_back(i, slot);
-    sram.clear();
-    owners_->sram_rows(rec, &sram);
     for (const auto& [tile, row] : sram) sram_->make_current(*platform_, tile, row, who);
   }
   // Rows claimed are stored before the commands that claimed them run, so

@@ -79,6 +79,7 @@ std::optional<uint32_t> RowOwners::refused(uint32_t tile, uint32_t row, uint32_t
   for (uint32_t r = row; r < row + count; ++r) {
     const Row& x = at(tile, r);
     const bool mine = x.owner == who;
+    if (mine && x.state == State::kOwned) continue;  // the common case
     bool ok = false;
     switch (x.state) {
       case State::kFree:
@@ -111,7 +112,8 @@ void RowOwners::claim(uint32_t tile, uint32_t row, uint32_t count, Use use, uint
   }
 }
 
-std::optional<uint64_t> RowOwners::admit(const sd::CommandRecord& c, uint16_t who) {
+std::optional<uint64_t> RowOwners::admit(const sd::CommandRecord& c, uint16_t who,
+                                         std::vector<std::pair<uint32_t, uint32_t>>* sram) {
   if (device::check_record(c, tile_, tiles_) != sd::DevStatus::kOk) return std::nullopt;
   struct Part {
     uint32_t row, count;
@@ -135,17 +137,17 @@ std::optional<uint64_t> RowOwners::admit(const sd::CommandRecord& c, uint16_t wh
       part = {c.row, c.count, Use::kScrub};
       break;
     default:  // NOP, FENCE, WRITE_SRAM, READ_WEAR: no NVM row's bits
-      return std::nullopt;
+      break;
   }
   if (auto r = refused(c.tile, part.row, part.count, part.use, who))
     return uint64_t{c.tile} << 32 | *r;
   claim(c.tile, part.row, part.count, part.use, who);
+  if (sram) add_sram_rows(c, sram);
   return std::nullopt;
 }
 
-void RowOwners::sram_rows(const sd::CommandRecord& c,
-                          std::vector<std::pair<uint32_t, uint32_t>>* out) const {
-  if (device::check_record(c, tile_, tiles_) != sd::DevStatus::kOk) return;  // touches nothing
+void RowOwners::add_sram_rows(const sd::CommandRecord& c,
+                              std::vector<std::pair<uint32_t, uint32_t>>* out) const {
   auto add = [&](std::pair<uint32_t, uint32_t> rows) {
     for (uint32_t r = rows.first; r < rows.first + rows.second; ++r) out->emplace_back(c.tile, r);
   };

@@ -50,13 +50,13 @@ class RowOwners {
   const std::string& name(uint16_t id) const { return names_.at(id); }
 
   // What record `c` may do for owner `who`: nullopt when it may run (free
-  // rows it uses are now `who`'s), else tile << 32 | row of the first row
-  // refused (nothing claimed then).
-  std::optional<uint64_t> admit(const spec::device::CommandRecord& c, uint16_t who);
-  // Appends the SRAM rows (tile, row) that record `c` reads or writes (none
-  // when the device refuses it from its fields alone).
-  void sram_rows(const spec::device::CommandRecord& c,
-                 std::vector<std::pair<uint32_t, uint32_t>>* out) const;
+  // rows it uses are now `who`'s, and the SRAM rows (tile, row) it reads or
+  // writes are appended to *sram), else tile << 32 | row of the first row
+  // refused (nothing claimed then). A record the device refuses from its
+  // fields alone runs and touches no row. One call per command: it is on the
+  // engine's hot path.
+  std::optional<uint64_t> admit(const spec::device::CommandRecord& c, uint16_t who,
+                                std::vector<std::pair<uint32_t, uint32_t>>* sram = nullptr);
 
   RowAccess access(uint32_t tile, uint32_t row, uint16_t who) const;
   // kInvalid (rows outside the tile's NVM rows), kPermission (a row not
@@ -84,6 +84,8 @@ class RowOwners {
   std::optional<uint32_t> refused(uint32_t tile, uint32_t row, uint32_t count, Use use,
                                   uint16_t who) const;
   void claim(uint32_t tile, uint32_t row, uint32_t count, Use use, uint16_t who);
+  void add_sram_rows(const spec::device::CommandRecord& c,
+                     std::vector<std::pair<uint32_t, uint32_t>>* out) const;
   void load();
   std::string to_json() const;
 
