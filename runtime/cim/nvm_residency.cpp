@@ -15,6 +15,24 @@ namespace hycim::cim {
 namespace {
 constexpr uint64_t kWornOut = ~uint64_t{0};
 using driver::RowAccess;
+
+// Calls f(first, count) for each run of rows in [row, row + rows) that
+// `in(r)` selects: the device calls (share, release) and the free map take
+// runs, not single rows.
+template <class In, class F>
+void for_each_run(uint32_t row, uint32_t rows, In in, F f) {
+  const uint32_t last = row + rows;
+  for (uint32_t r = row; r < last;) {
+    if (!in(r)) {
+      ++r;
+      continue;
+    }
+    uint32_t end = r;
+    while (end < last && in(end)) ++end;
+    f(r, end - r);
+    r = end;
+  }
+}
 }  // namespace
 
 NvmResidency::NvmResidency(ResidentCatalog catalog, ResidencyLog log)
@@ -128,17 +146,12 @@ void NvmResidency::make_programmable(MvmEngine& engine, uint32_t tile, uint32_t 
                                      uint32_t rows) {
   if (tile >= access_.size()) return;
   const auto& a = access_[tile];
-  for (uint32_t r = row; r < row + rows;) {
-    if (a[r] != RowAccess::kMineShared) {
-      ++r;
-      continue;
-    }
-    uint32_t end = r;
-    while (end < row + rows && a[end] == RowAccess::kMineShared) ++end;
-    engine.share_rows(tile, r, end - r, false);
-    set_access(tile, r, end - r, RowAccess::kMine);
-    r = end;
-  }
+  for_each_run(
+      row, rows, [&](uint32_t r) { return a[r] == RowAccess::kMineShared; },
+      [&](uint32_t first, uint32_t n) {
+        engine.share_rows(tile, first, n, false);
+        set_access(tile, first, n, RowAccess::kMine);
+      });
 }
 
 uint64_t NvmResidency::foreign_rows() const {
@@ -181,18 +194,9 @@ void NvmResidency::drop_block(std::vector<ResidentBlock>::iterator it) {
   // Rows another owner holds stay out of the free map.
   FreeRows& f = free_map();
   const auto* a = it->tile < access_.size() ? &access_[it->tile] : nullptr;
-  auto foreign = [&](uint32_t r) { return a && is_foreign((*a)[r]); };
-  const uint32_t last = it->row + it->rows;
-  for (uint32_t r = it->row; r < last;) {
-    if (foreign(r)) {
-      ++r;
-      continue;
-    }
-    uint32_t end = r;
-    while (end < last && !foreign(end)) ++end;
-    f.give(it->tile, r, end - r);
-    r = end;
-  }
+  for_each_run(
+      it->row, it->rows, [&](uint32_t r) { return !a || !is_foreign((*a)[r]); },
+      [&](uint32_t first, uint32_t n) { f.give(it->tile, first, n); });
   verified_.erase({it->tile, it->row});
   catalog_.blocks().erase(it);
   dirty_ = true;
@@ -263,17 +267,12 @@ std::vector<ResidentBlock> NvmResidency::erase(
     // Give back the rows this owner holds (nobody's and released ones are free already).
     if (it->tile < access_.size()) {
       const auto& a = access_[it->tile];
-      for (uint32_t r = it->row; r < it->row + it->rows;) {
-        if (a[r] != RowAccess::kMine) {
-          ++r;
-          continue;
-        }
-        uint32_t end = r;
-        while (end < it->row + it->rows && a[end] == RowAccess::kMine) ++end;
-        engine.release_rows(it->tile, r, end - r);
-        set_access(it->tile, r, end - r, RowAccess::kReleased);
-        r = end;
-      }
+      for_each_run(
+          it->row, it->rows, [&](uint32_t r) { return a[r] == RowAccess::kMine; },
+          [&](uint32_t first, uint32_t n) {
+            engine.release_rows(it->tile, first, n);
+            set_access(it->tile, first, n, RowAccess::kReleased);
+          });
     }
     gone.push_back(*it);
     const auto at = it - blocks.begin();

@@ -336,5 +336,45 @@ TEST(DriverRowOwnersStore, OutlivesTheDeviceAndRefusesDamage) {
   }
 }
 
+// Claims are stored before the commands that made them run: when the table
+// cannot be written (here its temporary file's name is taken by a
+// directory), a command that claims rows completes NVM_IO and programs
+// nothing, one on rows already held still runs, and once the table can be
+// written again the next claim stores both.
+TEST(DriverRowOwnersStore, AClaimThatCannotBeStoredDoesNotRun) {
+  TempDir dir;
+  const std::string image = dir.path + "/io.nvm";
+  const std::string table = image + ".owners.json";
+  const std::string uri = "sim://?config=small&tiles=2&instance=io&nvm=" + image;
+  auto owner = std::make_unique<Client>(uri + "&owner=alice");
+  Client& alice = *owner;
+  std::memset(alice.weights->data(), 0x44, alice.weights->size());
+  ASSERT_EQ(alice.run(cmd::program_nvm(0, kTile, 0, 1, alice.weights->iova())).status, 0);
+  ASSERT_TRUE(std::filesystem::create_directory(table + ".tmp"));
+  const CompletionRecord refused =
+      alice.run(cmd::program_nvm(0, kTile, 1, 1, alice.weights->iova()));
+  EXPECT_EQ(refused.status, static_cast<uint16_t>(sd::DevStatus::kNvmIo));
+  EXPECT_EQ(refused.opcode, static_cast<uint8_t>(sd::DevOpcode::kProgramNvm));
+  ErrorInfo err{};
+  ASSERT_EQ(alice.dev->read_error(&err, true), Status::kOk);
+  EXPECT_EQ(err.code, static_cast<uint32_t>(sd::DevStatus::kNvmIo));
+  EXPECT_EQ(err.addr, uint64_t{kTile} << 32 | 1);
+  // Row 1 was never programmed; row 0, already alice's, still is programmable.
+  ASSERT_EQ(alice.run(cmd::read_wear(0, kTile, 0, 2, alice.out->iova())).status, 0);
+  uint32_t wear[2];
+  std::memcpy(wear, alice.out->data(), sizeof wear);
+  EXPECT_EQ(wear[0], 1u);
+  EXPECT_EQ(wear[1], 0u);
+  EXPECT_EQ(alice.run(cmd::program_nvm(0, kTile, 0, 1, alice.weights->iova())).status, 0);
+  std::filesystem::remove(table + ".tmp");
+  ASSERT_EQ(alice.run(cmd::program_nvm(0, kTile, 2, 1, alice.weights->iova())).status, 0);
+  // The device built again from the stored table: rows 0..2 are alice's
+  // (row 1 from the claim that could not be stored at the time).
+  owner.reset();  // the device's last context: it is destroyed
+  Client again(uri + "&owner=alice");
+  EXPECT_EQ(again.access(0, 4), (std::vector<RowAccess>{RowAccess::kMine, RowAccess::kMine,
+                                                        RowAccess::kMine, RowAccess::kFree}));
+}
+
 }  // namespace
 }  // namespace hycim::driver::test
