@@ -57,6 +57,9 @@ py::list describe(const std::vector<runtime::ValueInfo>& values) {
   return l;
 }
 
+// Budget refusals name the knob a Python caller has: hycim.Session's keyword.
+constexpr const char* kPythonBudgetHint = "max_memory=";
+
 runtime::CalibrationOptions calibration_options(const std::string& method, double percentile,
                                                 uint32_t bins) {
   runtime::CalibrationOptions o;
@@ -175,13 +178,16 @@ class NativeSession {
 
 runtime::SessionOptions options_of(const std::string& backend, const std::string& device,
                                    const std::vector<std::string>& more_devices,
-                                   const std::string& placement, uint32_t stream_tiles) {
+                                   const std::string& placement, uint32_t stream_tiles,
+                                   bool share_weights) {
   runtime::SessionOptions o;
   o.backend = backend;
   o.device = device;
   o.more_devices = more_devices;
   o.placement.policy = runtime::parse_placement(placement);
   o.placement.stream_tiles = stream_tiles;
+  o.placement.share_weights = share_weights;
+  o.budget_hint = kPythonBudgetHint;
   return o;
 }
 
@@ -193,19 +199,20 @@ void bind_session(py::module_& m) {
                        const std::string& device, const std::vector<std::string>& more_devices,
                        const std::string& placement, uint32_t stream_tiles,
                        const py::list& calibration, const std::string& method, double percentile,
-                       uint32_t bins, uint64_t max_memory) {
+                       uint32_t bins, uint64_t max_memory, bool share_weights) {
              // Options are checked before the model is read or anything runs.
              runtime::CalibrationOptions c = calibration_options(method, percentile, bins);
              c.max_memory = max_memory;
+             c.budget_hint = kPythonBudgetHint;
              runtime::SessionOptions o =
-                 options_of(backend, device, more_devices, placement, stream_tiles);
+                 options_of(backend, device, more_devices, placement, stream_tiles, share_weights);
              o.max_memory = max_memory;
              return std::make_unique<NativeSession>(model, name, o, calibration, c);
            }),
            py::arg("model"), py::arg("name"), py::arg("backend"), py::arg("device"),
            py::arg("more_devices"), py::arg("placement"), py::arg("stream_tiles"),
            py::arg("calibration"), py::arg("method"), py::arg("percentile"), py::arg("bins"),
-           py::arg("max_memory") = 0)
+           py::arg("max_memory") = 0, py::arg("share_weights") = false)
       .def("run", &NativeSession::run)
       .def("run_many", &NativeSession::run_many)
       .def("load", &NativeSession::load_weights)

@@ -155,14 +155,18 @@ class Session:
     bytes) one run may hold at once, as ``hycim run --max-memory`` takes it;
     a run that would need more raises :class:`Error` naming the node, the
     tensor and the bytes. ``None`` leaves the default, half the machine's
-    physical memory.
+    physical memory. ``share_weights=True`` (``hycim run --share-weights``)
+    shares the weight blocks this session programs or finds as its owner's
+    read-only with every owner of the device (the URI's ``owner=``), so a
+    session of another owner loading the same weights finds them resident
+    and programs nothing; without it each owner programs its own copy.
     """
 
     def __init__(self, model: ModelLike, device: Union[str, Device, Sequence[Union[str, Device]]] = "sim://",
                  *, backend: str = "tiles", placement: str = "auto", stream_tiles: int = 0,
                  calibration: Optional[Iterable[Arrays]] = None, calibration_method: str = "minmax",
                  percentile: float = 99.99, bins: int = 2048, name: Optional[str] = None,
-                 max_memory: Optional[int] = None) -> None:
+                 max_memory: Optional[int] = None, share_weights: bool = False) -> None:
         if max_memory is not None and (isinstance(max_memory, bool) or not isinstance(max_memory, int)
                                        or max_memory <= 0):
             raise Error(f"max_memory must be a positive number of bytes, got {max_memory!r}")
@@ -183,7 +187,7 @@ class Session:
             samples = [_as_feed(names, s, self._name) for s in calibration]
         self._native = _native.NativeSession(source, label, backend, uris[0], uris[1:], placement,
                                              stream_tiles, samples, calibration_method, percentile, bins,
-                                             max_memory or 0)
+                                             max_memory or 0, share_weights=bool(share_weights))
         self.inputs = [ValueInfo(n, t, list(s)) for n, t, s in self._native.inputs()]
         self.outputs = [ValueInfo(n, t, list(s)) for n, t, s in self._native.outputs()]
         self._input_names = [v.name for v in self.inputs]

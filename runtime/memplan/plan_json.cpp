@@ -87,6 +87,8 @@ Plan plan_from_json(const Trace& tr, const json& j) {
   std::unordered_map<std::string, int> ops;
   for (std::size_t k = 0; k < tr.ops.size(); ++k) ops.emplace(tr.ops[k].name, static_cast<int>(k));
   const json& tensors = array_or_empty(j, "tensors");
+  // A tensor listed twice would have its first entry silently overwritten.
+  std::unordered_map<int, std::size_t> entry_of;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const json& o = tensors[i];
     if (!o.is_object())
@@ -94,6 +96,9 @@ Plan plan_from_json(const Trace& tr, const json& j) {
     const std::string name = string_or(o, "name", "", fmt::format("tensor entry #{}", i));
     const int id = tr.tensor_id(name);
     if (id < 0) throw MemplanError(fmt::format("plan: unknown tensor '{}'", name));
+    if (auto [it, fresh] = entry_of.emplace(id, i); !fresh)
+      throw MemplanError(fmt::format("plan: tensor '{}' appears twice (tensor entry #{} and #{})",
+                                     name, it->second, i));
     const std::string where = fmt::format("tensor '{}'", name),
                       a = string_or(o, "action", "", where);
     TensorPlan& p = plan.tensors[id];
@@ -110,10 +115,17 @@ Plan plan_from_json(const Trace& tr, const json& j) {
       throw MemplanError(fmt::format("plan: {} has unknown action \"{}\"", where, a));
     }
   }
-  for (const auto& n : array_or_empty(j, "offloaded")) {
+  const json& offloaded = array_or_empty(j, "offloaded");
+  std::unordered_map<int, std::size_t> offload_entry_of;
+  for (std::size_t i = 0; i < offloaded.size(); ++i) {
+    const json& n = offloaded[i];
     auto it = ops.find(n.is_string() ? n.get<std::string>() : "");
     if (it == ops.end())
       throw MemplanError(fmt::format("plan: offloaded op {} is unknown", n.dump()));
+    if (auto [e, fresh] = offload_entry_of.emplace(it->second, i); !fresh)
+      throw MemplanError(
+          fmt::format("plan: offloaded op {} appears twice (offloaded entry #{} and #{})", n.dump(),
+                      e->second, i));
     plan.offloaded[it->second] = true;
   }
   return plan;

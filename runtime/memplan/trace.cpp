@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <unordered_map>
+
 namespace hycim::memplan {
 
 int Trace::tensor_id(const std::string& name) const {
@@ -66,11 +68,26 @@ void check_id(const Trace& tr, const Op& op, int id) {
         fmt::format("trace: op '{}' refers to tensor id {} of {}", op.name, id, tr.tensors.size()));
 }
 
+// Plans, Chrome traces and device profiles name ops and tensors, so a name
+// given twice would make them read against the wrong one.
+template <typename Item>
+void check_unique_names(const std::vector<Item>& items, const char* what) {
+  std::unordered_map<std::string, std::size_t> first;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto [it, fresh] = first.emplace(items[i].name, i);
+    if (!fresh)
+      throw MemplanError(fmt::format("trace: {} name '{}' appears twice ({} #{} and {} #{})", what,
+                                     items[i].name, what, it->second, what, i));
+  }
+}
+
 }  // namespace
 
 std::vector<Lifetime> analyze(const Trace& tr) {
   if (tr.ops.empty()) throw MemplanError("trace: no ops");
   for (const auto& t : tr.tensors) check_tensor(t);
+  check_unique_names(tr.tensors, "tensor");
+  check_unique_names(tr.ops, "op");
   std::vector<Lifetime> lt(tr.tensors.size());
   for (int j = 0; j < static_cast<int>(tr.ops.size()); ++j) {
     const Op& op = tr.ops[j];

@@ -63,8 +63,9 @@ struct Lifetime {
 };
 
 // Checks the trace (ids in range, one writer per non-persistent tensor, no read
-// before write, sizes and sparsity sane) and throws MemplanError naming the
-// offending op/tensor; returns one Lifetime per tensor.
+// before write, sizes and sparsity sane, no tensor or op name given twice)
+// and throws MemplanError naming the offending op/tensor; returns one
+// Lifetime per tensor.
 std::vector<Lifetime> analyze(const Trace& trace);
 
 // Bytes of persistent tensors (always resident).

@@ -118,8 +118,10 @@ Trace trace_from_json(const json& j) {
     t.bytes = static_cast<std::uint64_t>(bytes);
     t.sparsity = get_or<double>(tensors[i], "sparsity", named, 0.0);
     t.recompute_us = get_or<double>(tensors[i], "recompute_us", named, -1.0);
-    if (!by_name.emplace(t.name, static_cast<int>(i)).second)
-      throw MemplanError(fmt::format("trace: tensor name '{}' appears twice", t.name));
+    if (auto [it, fresh] = by_name.emplace(t.name, static_cast<int>(i)); !fresh)
+      throw MemplanError(
+          fmt::format("trace: tensor name '{}' appears twice (tensor #{} and tensor #{})", t.name,
+                      it->second, i));
     tr.tensors.push_back(std::move(t));
   }
   const json& ops = field(j, "ops", top);

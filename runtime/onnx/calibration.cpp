@@ -177,7 +177,7 @@ Ranges choose_ranges(const Ranges& minmax, const HistogramObserver* histograms,
 Ranges calibrate(const Graph& graph, const std::vector<TensorMap>& samples,
                  const CalibrationOptions& options) {
   check_calibration_options(options);
-  Session s(graph, make_cpu_backend(), options.max_memory);
+  Session s(graph, make_cpu_backend(), options.max_memory, options.budget_hint);
   MinMaxObserver minmax;
   s.observe_activations(&minmax);
   for (const TensorMap& m : samples) s.run(m);

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/onnx/error.hpp"
+
 namespace hycim::runtime {
 
 struct Range {
@@ -28,6 +30,7 @@ struct CalibrationOptions {
   double percentile = 99.99;  // kPercentile: the share of |x| kept inside the range, in (0, 100]
   uint32_t bins = 2048;       // kPercentile, kEntropy: histogram bins over [0, max|x|]
   uint64_t max_memory = 0;    // each calibration run's memory budget (SessionOptions::max_memory)
+  std::string budget_hint = kCliBudgetHint;  // as SessionOptions::budget_hint
 };
 
 // Bounds of CalibrationOptions::bins. The entropy search needs at least one

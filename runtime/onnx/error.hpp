@@ -15,4 +15,8 @@ struct MemoryBudgetError : RuntimeError {
   using RuntimeError::RuntimeError;
 };
 
+// The CLI's flag for a run's memory budget: the default knob a budget
+// refusal names (the Python binding names its keyword instead).
+inline constexpr const char* kCliBudgetHint = "--max-memory";
+
 }  // namespace hycim::runtime

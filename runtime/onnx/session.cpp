@@ -79,12 +79,14 @@ std::unique_ptr<Backend> make_backend(const SessionOptions& options) {
 }
 
 Session::Session(Graph graph, const SessionOptions& options)
-    : Session(std::move(graph), make_backend(options), options.max_memory) {}
+    : Session(std::move(graph), make_backend(options), options.max_memory, options.budget_hint) {}
 
-Session::Session(Graph graph, std::unique_ptr<Backend> backend, uint64_t max_memory)
+Session::Session(Graph graph, std::unique_ptr<Backend> backend, uint64_t max_memory,
+                 std::string budget_hint)
     : graph_(std::move(graph)),
       backend_(std::move(backend)),
-      budget_(max_memory ? max_memory : default_max_memory()) {
+      budget_(max_memory ? max_memory : default_max_memory()),
+      budget_hint_(std::move(budget_hint)) {
   {
     // Folding runs kernels now, and what they make stays as initializers, so
     // the budget holds here too; a node whose folding it refuses is left to
@@ -94,14 +96,15 @@ Session::Session(Graph graph, std::unique_ptr<Backend> backend, uint64_t max_mem
     if (held > budget_)
       throw MemoryBudgetError(
           fmt::format("{}: the model's initializers take {}, more than the memory budget of {} "
-                      "(--max-memory)",
-                      graph_.source, byte_string(held), byte_string(budget_)));
+                      "({})",
+                      graph_.source, byte_string(held), byte_string(budget_), budget_hint_));
     AllocationCheck check([this, held](uint64_t bytes) {
       if (held + bytes > budget_)
         throw MemoryBudgetError(fmt::format(
             "{}: a constant folded at load needs {} with {} of initializers; the memory budget "
-            "is {} (--max-memory)",
-            graph_.source, byte_string(bytes), byte_string(held), byte_string(budget_)));
+            "is {} ({})",
+            graph_.source, byte_string(bytes), byte_string(held), byte_string(budget_),
+            budget_hint_));
     });
     passes_ = optimize_graph(graph_);
   }
@@ -187,7 +190,8 @@ void Session::plan_placement(const TensorMap& inputs) {
   observed_ = observed;
   backend_->end_run();
   try {
-    backend_->place_collected();
+    // Packed products that would not stay resident: again, one per group.
+    if (!backend_->place_collected()) plan_placement(inputs);
   } catch (const cim::EngineError& e) {
     throw RuntimeError(fmt::format("{}: {}", graph_.source, e.what()));
   }
@@ -256,10 +260,11 @@ void Session::start_run(const TensorMap& inputs, RunMemory& mem) const {
   uint64_t in = 0;
   for (const auto& [name, t] : inputs) in += t.bytes();
   if (initializer_bytes_ + in > budget_)
-    throw MemoryBudgetError(fmt::format(
-        "{}: the inputs ({}) and initializers ({}) exceed the run's memory budget of "
-        "{} (--max-memory)",
-        graph_.source, byte_string(in), byte_string(initializer_bytes_), byte_string(budget_)));
+    throw MemoryBudgetError(
+        fmt::format("{}: the inputs ({}) and initializers ({}) exceed the run's memory budget of "
+                    "{} ({})",
+                    graph_.source, byte_string(in), byte_string(initializer_bytes_),
+                    byte_string(budget_), budget_hint_));
   mem.live += initializer_bytes_ + in;
   uint64_t peak = mem.peak.load(), now = mem.live.load();
   while (now > peak && !mem.peak.compare_exchange_weak(peak, now)) {
@@ -269,9 +274,9 @@ void Session::start_run(const TensorMap& inputs, RunMemory& mem) const {
 void Session::refuse(const Node& node, const std::string& tensor, uint64_t bytes,
                      uint64_t live) const {
   throw MemoryBudgetError(
-      fmt::format("{}: {}: {} needs {} with {} live; the run's memory budget is {} (--max-memory)",
+      fmt::format("{}: {}: {} needs {} with {} live; the run's memory budget is {} ({})",
                   graph_.source, node.label(), tensor, byte_string(bytes), byte_string(live),
-                  byte_string(budget_)));
+                  byte_string(budget_), budget_hint_));
 }
 
 void Session::run_node(size_t index, TensorMap& values, bool collect, RunMemory& mem) {
@@ -423,8 +428,8 @@ std::vector<TensorMap> Session::run_many(const std::vector<TensorMap>& requests,
           mem.live -= in;
           throw MemoryBudgetError(fmt::format(
               "{}: request {}'s inputs ({}) exceed what the run's memory budget of {} leaves "
-              "(--max-memory)",
-              graph_.source, i, byte_string(in), byte_string(budget_)));
+              "({})",
+              graph_.source, i, byte_string(in), byte_string(budget_), budget_hint_));
         }
         TensorMap values = requests[i];
         for (size_t n = 0; n < graph_.nodes.size(); ++n) run_node(n, values, false, mem);

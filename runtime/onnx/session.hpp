@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "runtime/onnx/backend.hpp"
+#include "runtime/onnx/error.hpp"
 #include "runtime/onnx/graph.hpp"
 #include "runtime/onnx/graph_passes.hpp"
 #include "runtime/onnx/kernel.hpp"
@@ -38,6 +39,10 @@ struct SessionOptions {
   // Bytes of tensor data a run may hold at once (its inputs, the values it
   // computes, the model's initializers); 0: default_max_memory().
   uint64_t max_memory = 0;
+  // How the caller sets max_memory, named at the end of every budget
+  // refusal so the message points at the knob the caller has (the Python
+  // binding's is its keyword).
+  std::string budget_hint = kCliBudgetHint;
 };
 
 // Half the machine's physical memory: the rest is left to what is not tensor
@@ -90,8 +95,9 @@ struct PipelineStats {
 class Session {
  public:
   Session(Graph graph, const SessionOptions& options);
-  // `max_memory`: as SessionOptions::max_memory.
-  Session(Graph graph, std::unique_ptr<Backend> backend, uint64_t max_memory = 0);
+  // `max_memory`, `budget_hint`: as SessionOptions has them.
+  Session(Graph graph, std::unique_ptr<Backend> backend, uint64_t max_memory = 0,
+          std::string budget_hint = kCliBudgetHint);
 
   // Runs the graph; `inputs` must name every graph input with its type and
   // shape. Returns the graph outputs.
@@ -165,6 +171,7 @@ class Session {
   std::mutex bounds_mu_;
   std::chrono::steady_clock::time_point run_start_;
   uint64_t budget_ = 0;
+  std::string budget_hint_;
   uint64_t initializer_bytes_ = 0;  // held by the session, counted in every run
   uint64_t peak_ = 0;
   // Per node: values no later node reads (nor the graph's outputs), freed

@@ -1,6 +1,8 @@
 // Trace and plan JSON: round trips, and every malformed case names its fault.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "runtime/memplan/networks.hpp"
 #include "runtime/memplan/plan.hpp"
 #include "runtime/memplan/trace_json.hpp"
@@ -72,6 +74,30 @@ TEST(MemplanJson, MalformedTracesNameTheProblem) {
   j["tensors"][0]["name"] = "y";
   EXPECT_NE(error_of(j).find("'y' appears twice"), std::string::npos);
   EXPECT_NE(error_of(json::array()).find("top level is not a JSON object"), std::string::npos);
+}
+
+// Plans, profiles and Chrome traces name ops, so two ops of one name would
+// make them read against the wrong op: refused on load, naming both.
+TEST(MemplanJson, DuplicateOpNamesAreRefusedWithBothIndices) {
+  json j = tiny();
+  j["ops"][1]["name"] = "f";
+  EXPECT_EQ(error_of(j), "trace: op name 'f' appears twice (op #0 and op #1)");
+  j = tiny();
+  j["ops"].push_back(j["ops"][1]);
+  EXPECT_EQ(error_of(j), "trace: op name 'b' appears twice (op #1 and op #2)");
+  j = tiny();
+  j["tensors"][1]["name"] = "x";
+  EXPECT_EQ(error_of(j), "trace: tensor name 'x' appears twice (tensor #0 and tensor #1)");
+  const std::string path = ::testing::TempDir() + "/memplan_dup_ops.json";
+  j = tiny();
+  j["ops"][0]["name"] = "b";
+  std::ofstream(path) << j.dump();
+  try {
+    load_trace(path);
+    FAIL();
+  } catch (const MemplanError& e) {
+    EXPECT_STREQ(e.what(), "trace: op name 'b' appears twice (op #0 and op #1)");
+  }
 }
 
 TEST(MemplanJson, UnreadableFilesAreReported) {
@@ -185,6 +211,30 @@ TEST(MemplanJson, PlanMembersOfTheWrongTypeAreRefusedByName) {
   j = ok;
   j["format"] = 7;
   EXPECT_EQ(error_of_plan(j), "plan: not a hycim-memplan-plan document");
+}
+
+// A plan entry given twice would have the first silently overwritten.
+TEST(MemplanJson, PlanListingATensorOrOpTwiceIsRefused) {
+  const Trace tr = testing::chain(3, 1000);
+  auto error_of_plan = [&](const json& j) -> std::string {
+    try {
+      plan_from_json(tr, j);
+    } catch (const MemplanError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  json j = {{"format", "hycim-memplan-plan"}, {"version", 1}};
+  j["tensors"] = {{{"name", "l0.out"}, {"action", "recompute"}, {"remat_at", "l2"}},
+                  {{"name", "l1.out"}, {"action", "keep"}},
+                  {{"name", "l0.out"}, {"action", "swap"}}};
+  EXPECT_EQ(error_of_plan(j), "plan: tensor 'l0.out' appears twice (tensor entry #0 and #2)");
+  j.erase("tensors");
+  j["offloaded"] = {"l1", "l0", "l1"};
+  EXPECT_EQ(error_of_plan(j),
+            "plan: offloaded op \"l1\" appears twice (offloaded entry #0 and #2)");
+  j["offloaded"] = {"l1", "l0"};
+  EXPECT_EQ(error_of_plan(j), "");
 }
 
 TEST(MemplanJson, HardwareRejectsUnknownKeys) {

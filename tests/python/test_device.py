@@ -77,6 +77,48 @@ def test_weights_persist_across_devices_through_an_nvm_image(digits, tmp_path):
         assert s.stats["nvm"]["blocks_programmed"] == 0
 
 
+def _owner_loads(model, img, share_weights):
+    """alice loads the model, then bob, on one NVM image: bob's load stats
+    and his view of the NVM."""
+    alice, bob = (f"sim://?nvm={img}&owner={o}" for o in ("alice", "bob"))
+    with hycim.Session(model, device=alice, name="digits.onnx", share_weights=share_weights) as a:
+        a.load()
+        programmed = a.stats["nvm_rows_written"]
+    assert programmed > 0
+    with hycim.Session(model, device=bob, name="digits.onnx") as b:
+        b.load()
+        stats = b.stats
+    with hycim.Device(bob) as d:
+        listing = d.nvm()
+    return programmed, stats, listing
+
+
+def test_shared_weights_are_found_by_another_owner_and_run_read_only(digits, tmp_path, uri):
+    programmed, stats, listing = _owner_loads(digits["model"], tmp_path / "nvm.img", True)
+    # bob finds alice's blocks, verifies them and programs nothing.
+    assert stats["nvm_rows_written"] == 0 and stats["nvm"]["blocks_programmed"] == 0
+    assert stats["nvm"]["blocks_found"] > 0
+    assert listing["owner"].endswith("/bob")
+    assert listing["blocks"] and all(b["access"] == "shared" and b["owner"].endswith("/alice")
+                                     for b in listing["blocks"])
+    assert sum(b["rows"] for b in listing["blocks"]) == programmed
+    # And computes on them what a device of his own weights computes.
+    with hycim.Session(digits["model"], device=f"sim://?nvm={tmp_path / 'nvm.img'}&owner=bob") as b:
+        (y,) = b.run(digits["x"])
+        assert b.stats["nvm_rows_written"] == 0
+    (ref,) = hycim.Session(digits["model"], device=uri).run(digits["x"])
+    np.testing.assert_array_equal(y, ref)
+
+
+def test_without_sharing_each_owner_programs_its_own_copy(digits, tmp_path):
+    programmed, stats, listing = _owner_loads(digits["model"], tmp_path / "nvm.img", False)
+    assert stats["nvm_rows_written"] == programmed and stats["nvm"]["blocks_found"] == 0
+    mine = [b for b in listing["blocks"] if b["owner"].endswith("/bob")]
+    theirs = [b for b in listing["blocks"] if b["owner"].endswith("/alice")]
+    assert sum(b["rows"] for b in mine) == programmed and all(b["access"] == "mine" for b in mine)
+    assert theirs and all(b["access"] == "theirs" for b in theirs)
+
+
 def test_bad_devices_raise_device_errors():
     with pytest.raises(hycim.DeviceError) as e:
         hycim.Device("unix:///nonexistent/hycimd.sock")

@@ -223,8 +223,27 @@ def test_max_memory_bounds_a_run_and_names_the_budget(digits):
     (y,) = hycim.Session(digits["model"], backend="cpu", max_memory=64 << 20).run(x)
     assert y.shape[0] == 4
     # The digits weights alone take more than a kibibyte: refused, saying so.
-    with pytest.raises(hycim.Error, match=r"memory budget of 1\.0 KiB \(--max-memory\)"):
+    with pytest.raises(hycim.Error, match=r"memory budget of 1\.0 KiB \(max_memory=\)"):
         hycim.Session(digits["model"], backend="cpu", max_memory=1024).run(x)
     for bad in (0, -1, "64M", 1.5):
         with pytest.raises(hycim.Error, match="max_memory"):
             hycim.Session(digits["model"], backend="cpu", max_memory=bad)
+
+
+def test_budget_refusals_name_the_keyword_not_the_cli_flag(digits):
+    # The CLI's messages end "(--max-memory)"; from Python the knob is the
+    # keyword, at load (the weights) and at run time (the inputs) alike.
+    with pytest.raises(hycim.Error) as load:
+        hycim.Session(digits["model"], backend="cpu", max_memory=1024)
+    s = hycim.Session(digits["model"], backend="cpu", max_memory=128 << 10)
+    with pytest.raises(hycim.Error) as run:
+        s.run(np.zeros((1024, 64), np.float32))
+    # Calibration runs its own sessions under the same budget.
+    with pytest.raises(hycim.Error) as calib:
+        hycim.Session(digits["model"], max_memory=128 << 10,
+                      calibration=[np.zeros((1024, 64), np.float32)])
+    assert "the model's initializers take" in str(load.value)
+    assert "exceed the run's memory budget of 128.0 KiB" in str(run.value)
+    assert "exceed the run's memory budget of 128.0 KiB" in str(calib.value)
+    for e in (load.value, run.value, calib.value):
+        assert str(e).endswith("(max_memory=)") and "--max-memory" not in str(e), str(e)

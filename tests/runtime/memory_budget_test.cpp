@@ -126,6 +126,37 @@ TEST_F(MemoryBudget, InputsBeyondTheBudgetAreRefused) {
               HasSubstr("the model's initializers take 16 B, more than the memory budget of 8 B"));
 }
 
+// Each refusal ends naming the caller's knob: the CLI's flag by default, and
+// whatever SessionOptions::budget_hint says otherwise (the Python binding's
+// keyword), never the other one.
+TEST_F(MemoryBudget, EveryRefusalNamesTheCallersKnob) {
+  const Graph g = loaded(growing("Expand"), "hint.onnx");
+  const TensorMap in{{"x", Tensor(Shape{1, 1}, std::vector<float>{1})}};
+  for (const std::string hint : {"--max-memory", "max_memory="}) {
+    SCOPED_TRACE(hint);
+    auto budget = [&](uint64_t bytes) {
+      SessionOptions o = cpu(bytes);
+      if (hint != kCliBudgetHint) o.budget_hint = hint;
+      return o;
+    };
+    const std::vector<std::string> refusals = {
+        error_of([&] { Session s(g, budget(8)); }),
+        error_of([&] { Session(g, budget(18)).run(in); }),
+        error_of([&] { Session(g, budget(18)).run_many({in}, 1); }),
+        error_of([&] { Session(g, budget(kMiB)).run(in); }),
+    };
+    EXPECT_THAT(refusals[0], HasSubstr("the model's initializers take 16 B"));
+    EXPECT_THAT(refusals[1], HasSubstr("the inputs (4 B) and initializers (16 B) exceed"));
+    EXPECT_THAT(refusals[2], HasSubstr("request 0's inputs (4 B) exceed"));
+    EXPECT_THAT(refusals[3], HasSubstr("output 'big' needs 4.0 MiB"));
+    const std::string other = hint == kCliBudgetHint ? "max_memory=" : "--max-memory";
+    for (const auto& e : refusals) {
+      EXPECT_THAT(e, ::testing::EndsWith("(" + hint + ")"));
+      EXPECT_THAT(e, ::testing::Not(HasSubstr(other)));
+    }
+  }
+}
+
 // Ten Relus on a 256 KiB value: 2.75 MiB of values in all, but no more than
 // two at a time once each is freed after the node that reads it.
 TEST_F(MemoryBudget, FreedIntermediatesFitABudgetSmallerThanAllValues) {
