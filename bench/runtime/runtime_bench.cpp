@@ -5,7 +5,8 @@
 // (bare_tile_engine.hpp: no device, no driver: the tile work itself), against the same
 // model on the CPU executor (float, no device), in the same process. Prints
 // the markdown rows of docs/benchmarks.md "## Runtime".
-//   runtime_bench SOURCE_DIR [repetitions]
+//   runtime_bench SOURCE_DIR [repetitions] [--profile BATCH]
+// --profile runs only the functional device at BATCH, for `perf record`.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -54,6 +55,14 @@ int main(int argc, char** argv) {
     const Graph g = load_model(dir + "model.onnx");
     const Tensor x = read_npy(dir + "test_x.npy"), y = read_npy(dir + "test_y.npy");
     const Ranges ranges = calibrate(g, {{{"x", read_npy(dir + "calib_x.npy")}}});
+    if (argc > 4 && std::string(argv[3]) == "--profile") {
+      const auto batch = static_cast<size_t>(std::max(1, std::stoi(argv[4])));
+      Session device(g, SessionOptions{});
+      device.set_ranges(ranges);
+      fmt::print("functional device, batch {}: {:.0f} inferences/s\n", batch,
+                 measure(device, x, y, batch, reps).per_s);
+      return 0;
+    }
     fmt::print(
         "| executor | batch | inferences/s | accuracy | device cycles / inference | simulated us / "
         "inference |\n");

@@ -19,7 +19,7 @@ namespace hycim::cim {
 
 struct DriverEngineOptions {
   std::string uri = "sim://";
-  uint32_t queue_entries = 256;  // capped by the device's max_queue_entries
+  uint32_t queue_entries = 1024;  // capped by the device's max_queue_entries
   // How long one batch may take before the device is declared dead.
   std::chrono::milliseconds timeout{120000};
 };

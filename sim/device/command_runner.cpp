@@ -1,6 +1,7 @@
 #include "sim/device/command_runner.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <optional>
@@ -17,6 +18,15 @@ using sd::DevStatus;
 uint32_t width_mask(uint8_t bits) {
   return bits >= 32 ? ~0u : (1u << bits) - 1;
 }
+
+// Bits set in each byte value. std::popcount is a libgcc call on a build for
+// the baseline x86-64 (no POPCNT), and the energy count runs it for every
+// input byte of every MVM; a masked byte indexes this table instead.
+constexpr std::array<uint8_t, 256> kOnes = [] {
+  std::array<uint8_t, 256> t{};
+  for (int v = 0; v < 256; ++v) t[size_t(v)] = uint8_t(std::popcount(unsigned(v)));
+  return t;
+}();
 
 }  // namespace
 
@@ -90,9 +100,10 @@ bool CommandRunner::dma_write(uint64_t addr, std::span<const uint8_t> in, Outcom
 }
 
 bool CommandRunner::send_lanes(uint64_t addr, const std::vector<int32_t>& lanes, Outcome& o) {
-  std::vector<uint8_t> out(lanes.size() * sizeof(int32_t));
-  std::memcpy(out.data(), lanes.data(), out.size());  // records are little-endian
-  return dma_write(addr, out, o);
+  // Records are little-endian, as the host is.
+  return dma_write(
+      addr,
+      std::span(reinterpret_cast<const uint8_t*>(lanes.data()), lanes.size() * sizeof(int32_t)), o);
 }
 
 void CommandRunner::spend(uint64_t cycles, double at_least_ns) {
@@ -331,13 +342,14 @@ uint64_t CommandRunner::row_ones(uint32_t row, uint8_t wbits) {
   const uint32_t full = tile_.config().wbits;
   auto count = [&](uint32_t mask) {
     uint64_t n = 0;
-    for (uint8_t b : tile_.peek_row(row)) n += std::popcount(uint32_t{b} & mask);
+    for (uint8_t b : tile_.peek_row(row)) n += kOnes[b & mask];
     return n;
   };
   if (wbits < full) return count(width_mask(wbits));  // a narrower MVM: rare, not cached
   if (row_ones_.empty()) row_ones_.assign(tile_.config().rows(), -1);
   int32_t& cached = row_ones_.at(row);
-  if (cached < 0) cached = static_cast<int32_t>(count(width_mask(uint8_t(full))));
+  if (cached >= 0) return static_cast<uint64_t>(cached);
+  cached = static_cast<int32_t>(count(width_mask(uint8_t(full))));
   return static_cast<uint64_t>(cached);
 }
 
@@ -350,15 +362,33 @@ uint64_t CommandRunner::row_ones(uint32_t row, uint8_t wbits) {
 // reads its check cells and switches its decoder's syndrome trees.
 void CommandRunner::count_mvm_energy(std::span<const uint8_t> x, const sd::CommandRecord& c,
                                      Outcome& o) {
-  const uint32_t lanes = tile_.config().lanes;
+  const spec::TileConfig& t = tile_.config();
+  const uint32_t lanes = t.lanes;
   const uint32_t xmask = width_mask(c.xbits);
   uint64_t raised = 0, ones = 0, nvm_raised = 0;
-  for (size_t k = 0; k < x.size(); ++k) {
-    const int set = std::popcount(uint32_t{x[k]} & xmask);
-    raised += set;
-    if (c.row + k < tile_.config().nvm_rows) nvm_raised += set;
-    if (set) ones += uint64_t(set) * row_ones(c.row + uint32_t(k), c.wbits);
+  if (c.wbits >= t.wbits) {
+    // Every row's count cached first, so the loop over the inputs (every
+    // input of every MVM) has no branch on the data.
+    // The tile ran the MVM, so its rows [row, row + count) exist.
+    if (row_ones_.empty()) row_ones_.assign(t.rows(), -1);
+    const int32_t* cached = row_ones_.data() + c.row;
+    for (size_t k = 0; k < x.size(); ++k)
+      if (cached[k] < 0) row_ones(c.row + static_cast<uint32_t>(k), c.wbits);
+    for (size_t k = 0; k < x.size(); ++k) {
+      const uint32_t set = kOnes[x[k] & xmask];
+      raised += set;
+      ones += uint64_t{set} * static_cast<uint32_t>(cached[k]);
+    }
+  } else {
+    for (size_t k = 0; k < x.size(); ++k) {
+      const uint32_t set = kOnes[x[k] & xmask];
+      raised += set;
+      if (set) ones += uint64_t{set} * row_ones(c.row + static_cast<uint32_t>(k), c.wbits);
+    }
   }
+  if (secded())
+    for (size_t k = 0; k < nvm_rows_in(c.row, static_cast<uint32_t>(x.size())); ++k)
+      nvm_raised += kOnes[x[k] & xmask];
   const EnergyPj& e = timing_.energy_pj;
   o.work.row_activations += raised;
   o.work.macs += uint64_t{c.count} * lanes;
@@ -373,8 +403,10 @@ void CommandRunner::count_mvm_energy(std::span<const uint8_t> x, const sd::Comma
 void CommandRunner::mvm(const sd::CommandRecord& c, Outcome& o) {
   const spec::TileConfig& t = tile_.config();
   const uint32_t nrows = input_rows(c.count, t);
-  std::vector<uint8_t> x(size_t{nrows} * t.lanes, 0);
-  tile::Result r;
+  // Scratch kept between commands: an MVM allocates nothing once warm.
+  std::vector<uint8_t>& x = mvm_input_;
+  x.assign(size_t{nrows} * t.lanes, 0);
+  tile::Result& r = result_;
   if (c.flags & sd::cmd_flags::kInputInSram) {
     for (uint32_t i = 0; i < nrows; ++i) {
       const auto row = tile_.peek_row(c.row2 + i);  // only to count energy
@@ -382,10 +414,12 @@ void CommandRunner::mvm(const sd::CommandRecord& c, Outcome& o) {
     }
   } else {
     if (!dma_read(c.host_addr, std::span(x).first(c.count), o)) return;
+    tile::Command& w = sram_write_;
+    w.op = tile::Opcode::kWriteSram;
     for (uint32_t i = 0; i < nrows; ++i) {
-      std::vector<uint8_t> row(x.begin() + size_t{i} * t.lanes,
-                               x.begin() + size_t{i + 1} * t.lanes);
-      if (!execute(tile::Command::write_sram(c.row2 + i, row), o, r)) return spend(o.work.cycles);
+      w.row = c.row2 + i;
+      w.data.assign(x.begin() + size_t{i} * t.lanes, x.begin() + size_t{i + 1} * t.lanes);
+      if (!execute(w, o, r)) return spend(o.work.cycles);
       o.work.energy_pj.sram += t.lanes * timing_.energy_pj.sram_byte;
     }
   }

@@ -97,9 +97,12 @@ class CommandRunner {
   const TimingConfig& timing_;
   NvmBacking* nvm_;
   NvmCells* cells_;
-  DevicePort* port_ = nullptr;     // the one of the command running now
-  double next_scrub_ns_ = -1;      // when the background scrub is due; < 0: not yet set
-  std::vector<int32_t> row_ones_;  // per row; -1: not counted since it last changed
+  DevicePort* port_ = nullptr;      // the one of the command running now
+  double next_scrub_ns_ = -1;       // when the background scrub is due; < 0: not yet set
+  std::vector<int32_t> row_ones_;   // per row; -1: not counted since it last changed
+  std::vector<uint8_t> mvm_input_;  // mvm()'s scratch
+  tile::Command sram_write_;
+  tile::Result result_;
 };
 
 }  // namespace hycim::device

@@ -91,12 +91,13 @@ Work& Work::operator+=(const Work& o) {
 }
 
 void Stats::record(const CommandStats& c) {
-  commands_.push_back(c);
-  work_ += c.work;
-  if (commands_.size() > kMaxCommandRecords) {
-    commands_.pop_front();
-    ++first_kept_;
+  if (kept_.size() == kMaxCommandRecords + kMaxCommandRecords / 4) {
+    const auto drop = static_cast<std::ptrdiff_t>(kMaxCommandRecords / 4);
+    kept_.erase(kept_.begin(), kept_.begin() + drop);
+    first_kept_ += drop;
   }
+  kept_.push_back(c);
+  work_ += c.work;
   if (c.tile >= tiles_.size()) return;  // refused before reaching a tile (BAD_TILE)
   TileStats& t = tiles_[c.tile];
   ++t.commands;
@@ -126,7 +127,7 @@ Work Stats::since(const Mark& m) const {
   Work w;
   if (m.commands >= first_kept_) {
     // Summed from the records, in order: exactly what a fresh sum would give.
-    for (size_t i = m.commands - first_kept_; i < commands_.size(); ++i) w += commands_[i].work;
+    for (size_t i = m.commands - first_kept_; i < kept_.size(); ++i) w += kept_[i].work;
   } else {
     w = work_;
     w.cycles -= m.work.cycles;
@@ -147,7 +148,7 @@ nlohmann::json Stats::to_json(double now_ns) const {
   const Work tot = total();
   j["run"] = work_json(tot);
   j["run"]["commands"] = commands_recorded();
-  j["run"]["commands_listed"] = commands_.size();  // the most recent (kMaxCommandRecords)
+  j["run"]["commands_listed"] = commands().size();  // the most recent (kMaxCommandRecords)
   j["run"]["simulated_ns"] = now_ns;
   j["run"]["ring_dma_bytes"] = ring_dma_bytes_;
   j["background"] = work_json(background_);  // the device's own scrubs, also in "run" and "tiles"
@@ -161,7 +162,7 @@ nlohmann::json Stats::to_json(double now_ns) const {
     j["tiles"].push_back(e);
   }
   j["commands"] = nlohmann::json::array();
-  for (const CommandStats& c : commands_) {
+  for (const CommandStats& c : commands()) {
     nlohmann::json e = work_json(c.work);
     e["ring_index"] = c.ring_index;
     e["seq"] = c.seq;
@@ -184,7 +185,7 @@ void Stats::write_csv(const std::filesystem::path& path) const {
   out << "ring_index,seq,opcode,tile,status,start_ns,end_ns,cycles,row_activations,nvm_programs,"
          "dma_bytes,macs,energy_array_pj,energy_shift_add_pj,energy_sram_pj,"
          "energy_nvm_program_pj,energy_dma_pj,energy_ecc_pj,energy_total_pj\n";
-  for (const CommandStats& c : commands_) {
+  for (const CommandStats& c : commands()) {
     const Work& w = c.work;
     const Energy& e = w.energy_pj;
     out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.ring_index,

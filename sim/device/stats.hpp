@@ -3,10 +3,11 @@
 // energy by component. Dumped as JSON (everything) and CSV (one line per
 // command). Field meanings: docs/device.md, "Stats".
 #pragma once
+#include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <vector>
 
 #include "hycim/spec/device_spec.hpp"
@@ -67,7 +68,12 @@ struct TileStats {
 
 class Stats {
  public:
-  Stats(uint32_t tiles, double period_ns) : tiles_(tiles), period_ns_(period_ns) {}
+  // The command records are reserved here, once (virtual memory: pages are
+  // touched as records fill them), so recording never copies them and a
+  // long-lived device's memory map does not change as it works.
+  Stats(uint32_t tiles, double period_ns) : tiles_(tiles), period_ns_(period_ns) {
+    kept_.reserve(kMaxCommandRecords + kMaxCommandRecords / 4);
+  }
 
   void record(const CommandStats& c);
   // Command fetches and completion writes: DMA not charged to any command.
@@ -81,9 +87,12 @@ class Stats {
   // that runs for days (hycimd) must not grow without bound. Totals, per-tile
   // figures and since() count every command, kept or not.
   static constexpr size_t kMaxCommandRecords = size_t{1} << 16;
-  const std::deque<CommandStats>& commands() const { return commands_; }
-  uint64_t commands_recorded() const { return first_kept_ + commands_.size(); }
-  uint64_t commands_dropped() const { return first_kept_; }
+  std::span<const CommandStats> commands() const {
+    const size_t n = std::min(kept_.size(), kMaxCommandRecords);
+    return std::span(kept_).last(n);
+  }
+  uint64_t commands_recorded() const { return first_kept_ + kept_.size(); }
+  uint64_t commands_dropped() const { return commands_recorded() - commands().size(); }
   const TileStats& tile(uint32_t i) const { return tiles_.at(i); }
   Work total() const;
 
@@ -107,8 +116,12 @@ class Stats {
 
  private:
   std::vector<TileStats> tiles_;
-  std::deque<CommandStats> commands_;
-  uint64_t first_kept_ = 0;  // commands dropped from the front so far
+  // Up to kMaxCommandRecords + kMaxCommandRecords / 4 records, the oldest
+  // quarter dropped at once: recording allocates nothing once it is full (a
+  // deque sliding over the records freed and allocated a node every two
+  // commands, a tenth of a batch's simulation time).
+  std::vector<CommandStats> kept_;
+  uint64_t first_kept_ = 0;  // commands dropped from kept_'s front so far
   Work work_;                // every command's work, ring DMA excluded
   Work background_;          // record_background()'s
   uint64_t ring_dma_bytes_ = 0;

@@ -27,7 +27,7 @@ inline constexpr uint64_t kFirstBufferIova = 0x1'0000'0000;
 inline constexpr uint64_t kIovaLimit = 1ull << 47;
 inline constexpr uint64_t kPage = 4096;
 inline constexpr uint64_t kMaxBufferBytes = 1ull << 30;
-inline constexpr uint32_t kDeviceRingEntries = 256;
+inline constexpr uint32_t kDeviceRingEntries = 1024;
 inline constexpr size_t kMaxBuffersPerContext = 1024;
 inline constexpr size_t kMaxQueuesPerContext = 64;
 

@@ -139,9 +139,17 @@ std::optional<uint64_t> RowOwners::admit(const sd::CommandRecord& c, uint16_t wh
     default:  // NOP, FENCE, WRITE_SRAM, READ_WEAR: no NVM row's bits
       break;
   }
-  if (auto r = refused(c.tile, part.row, part.count, part.use, who))
-    return uint64_t{c.tile} << 32 | *r;
-  claim(c.tile, part.row, part.count, part.use, who);
+  // Rows already the caller's are the common case: one branch-free pass,
+  // and nothing to claim.
+  const Row* rows = part.count ? &at(c.tile, part.row) : nullptr;
+  bool all_mine = true;
+  for (uint32_t i = 0; i < part.count; ++i)
+    all_mine &= rows[i].owner == who && rows[i].state == State::kOwned;
+  if (!all_mine) {
+    if (auto r = refused(c.tile, part.row, part.count, part.use, who))
+      return uint64_t{c.tile} << 32 | *r;
+    claim(c.tile, part.row, part.count, part.use, who);
+  }
   if (sram) add_sram_rows(c, sram);
   return std::nullopt;
 }
