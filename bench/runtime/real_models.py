@@ -7,6 +7,10 @@ single-thread time on the same machine; the ratios are hycim / ORT.
 
   bench/runtime/real_models.py [BUILD_DIR] [RUNS]
 
+Environment: HYCIM_BENCH_MODELS=a,b keeps only those models (names as in
+MODELS and QDQ_MODELS; the digits table is left out then), and
+HYCIM_BENCH_RUN_FLAGS="--no-pack-groups" adds options to every tiles run.
+
 Prints the markdown rows of docs/benchmarks.md "## Real models". Models are
 those of tests/runtime/torch_models.py, exported here at their test sizes;
 the QDQ rows are tests/runtime/qdq_models.py's fake-quantized versions as
@@ -50,7 +54,8 @@ def row(label, ref, cos, tiles_ms, cpu_ms, ort_ms, st):
 def measure(hycim, runs, ort_js, env, model, x, device):
     """(tiles ms, host-executor ms, ORT ms, tiles stats, tiles output, ORT output)."""
     nvm = model + ".nvm"
-    tiles_ms, st, got = hycim_run(hycim, model, x, runs, *device, "--nvm", nvm)
+    flags = os.environ.get("HYCIM_BENCH_RUN_FLAGS", "").split()
+    tiles_ms, st, got = hycim_run(hycim, model, x, runs, *device, "--nvm", nvm, *flags)
     cpu_ms, _, _ = hycim_run(hycim, model, x, runs, "--backend", "cpu")
     out = model + ".ort"
     os.makedirs(out, exist_ok=True)
@@ -62,23 +67,28 @@ def measure(hycim, runs, ort_js, env, model, x, device):
 
 def main():
     hycim, runs, ort_js, env = bench_args(root, sys.argv, 9)
+    only = [m for m in os.environ.get("HYCIM_BENCH_MODELS", "").split(",") if m]
+    models = [m for m in MODELS if not only or m in only]
+    qdq = [m for m in QDQ_MODELS if not only or m in only]
     print("| model | cosine vs | tiles ms/inf | host-executor ms/inf | ORT 1-thread ms/inf | "
           "tiles / ORT | cycles | simulated us | energy nJ |")
     print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as work:
-        for name in MODELS:
+        for name in models:
             torch_models.export(name, work)
             model, x = f"{work}/{name}.onnx", f"{work}/{name}.input.npy"
             want = np.load(f"{work}/{name}.expected.npy").astype(np.float64).ravel()
             device = DEVICE.get(name, ["--tiles", "256"])
             tiles_ms, cpu_ms, ort_ms, st, got, _ = measure(hycim, runs, ort_js, env, model, x, device)
             row(name, "torch", cosine(got, want), tiles_ms, cpu_ms, ort_ms, st)
-        for name in QDQ_MODELS:
+        for name in qdq:
             qdq_models.export(name, work)
             model, x = f"{work}/{name}.torch_qdq.onnx", f"{work}/{name}.qdq.input.npy"
             tiles_ms, cpu_ms, ort_ms, st, got, ort = measure(hycim, runs, ort_js, env, model, x,
                                                              ["--tiles", "256"])
             row(f"{name} QDQ", "ORT", cosine(got, ort), tiles_ms, cpu_ms, ort_ms, st)
+    if only:
+        return
     r = subprocess.run([hycim, "classify", os.path.join(root, "models", "digits"), "--json"], check=True,
                        capture_output=True, text=True)
     c = json.loads(r.stdout)

@@ -141,8 +141,13 @@ inline void add_session_options(CLI::App* c, runtime::SessionOptions& o) {
   c->add_flag("--trust-resident", o.placement.trust_resident,
               "use weights found resident in NVM without reading them back first (the device's "
               "ECC still guards every MVM)");
-  c->parse_complete_callback([flags, placement, &o] {
+  auto no_pack = std::make_shared<bool>(false);
+  c->add_flag("--no-pack-groups", *no_pack,
+              "run a grouped or depthwise convolution as one product per group rather than "
+              "packing groups side by side across the tile's lanes");
+  c->parse_complete_callback([flags, placement, no_pack, &o] {
     o.placement.policy = runtime::parse_placement(*placement);
+    o.placement.pack_groups = !*no_pack;
     DeviceFlags first = *flags;
     if (!first.devices.empty()) first.devices.resize(1);
     o.device = device_uri(first);

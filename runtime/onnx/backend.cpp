@@ -48,6 +48,11 @@ class CimBackend final : public Backend {
     if (stream_) residency_->release_scratch(&stream_);
   }
   bool quantizes_float() const override { return true; }
+  uint32_t pack_lanes() const override {
+    if (!options_.pack_groups) return 0;
+    if (collecting_) packed_ = true;  // single-threaded: the planning pass
+    return engine_->geometry().lanes;
+  }
   std::string describe() const override { return engine_->describe(); }
   void multiply(const PreparedB& b, std::span<const uint8_t> a, uint32_t m, bool asigned,
                 std::span<int32_t> c) override {
@@ -79,7 +84,7 @@ class CimBackend final : public Backend {
   }
   bool plans_placement() const override { return !planned_; }
   void begin_collect() override { collecting_ = true; }
-  void place_collected() override;
+  bool place_collected() override;
   void abort_collect() override {
     collecting_ = false;
     std::erase_if(cache_, [](const auto& kv) { return kv.second->on_tiles != nullptr; });
@@ -119,6 +124,7 @@ class CimBackend final : public Backend {
   std::unique_ptr<cim::GatheringEngine> gather_;  // during a pipelined run
   std::unique_ptr<cim::WeightStream> stream_;     // when weights stream
   bool collecting_ = false, planned_ = false;
+  mutable bool packed_ = false;  // a kernel packed products while collecting
   Placement chosen_ = Placement::kResident;
   std::vector<uint64_t> program_;  // per tile: cycles spent placing weights
   double program_energy_ = 0, program_ns_ = 0;
@@ -154,9 +160,7 @@ void CimBackend::place(const std::string& key, PreparedB& b, bool constant) {
   }
 }
 
-void CimBackend::place_collected() {
-  collecting_ = false;
-  planned_ = true;
+bool CimBackend::place_collected() {
   std::vector<cim::CimMatrix*> matrices;
   std::vector<cim::NvmResidency::Request> requests;
   std::vector<std::pair<cim::CimMatrix*, size_t>> owner;  // request -> (matrix, block)
@@ -172,10 +176,17 @@ void CimBackend::place_collected() {
       owner.emplace_back(b->on_tiles.get(), i);
     }
   }
+  const bool short_of_rows = options_.policy != Placement::kStream &&
+                             residency_->shortfall(*engine_, requests).rows_short > 0;
+  if (short_of_rows && packed_) {
+    abort_collect();
+    options_.pack_groups = packed_ = false;
+    return false;
+  }
+  collecting_ = false;
+  planned_ = true;
   chosen_ = options_.policy == Placement::kStream ? Placement::kStream : Placement::kResident;
-  if (options_.policy == Placement::kAuto &&
-      residency_->shortfall(*engine_, requests).rows_short > 0)
-    chosen_ = Placement::kStream;
+  if (options_.policy == Placement::kAuto && short_of_rows) chosen_ = Placement::kStream;
   std::vector<std::optional<std::pair<uint32_t, uint32_t>>> at;
   placing([&] {
     if (chosen_ == Placement::kStream) {
@@ -191,6 +202,7 @@ void CimBackend::place_collected() {
   for (size_t r = 0; r < requests.size(); ++r)
     if (at[r]) owner[r].first->set_home(owner[r].second, at[r]->first, at[r]->second);
   for (cim::CimMatrix* m : matrices) m->stream_through(stream_.get());
+  return true;
 }
 
 PlacementReport CimBackend::placement() const {

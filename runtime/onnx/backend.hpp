@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/cim/mvm_engine.hpp"
@@ -30,6 +31,9 @@ struct PreparedB {
   std::vector<float> scales;      // per column, float operators only
   std::vector<float> fdata;       // K x N floats: float operators on the CPU backend
   float max_abs = 0, max_scale = 0;
+  // A block-diagonal B (packed products): max_abs and max_scale per block,
+  // so the error bound is each block's own, as if it ran alone.
+  std::vector<std::pair<float, float>> block_max;
   std::unique_ptr<cim::CimMatrix> on_tiles;  // CIM backend only
 };
 
@@ -55,6 +59,10 @@ struct PlacementOptions {
   // owner's read-only with every owner of the device, so another owner
   // loading the same weights uses them (NvmResidency::set_share_constants).
   bool share_weights = false;
+  // Pack the groups of a grouped or depthwise convolution side by side into
+  // one block-diagonal product that fills the tile's lanes (Backend::
+  // pack_lanes), rather than one product per group.
+  bool pack_groups = true;
 };
 
 // What placing a model's weights decided and what streaming them costs.
@@ -84,6 +92,10 @@ class Backend {
   // Whether float MatMul/Gemm/Conv are quantized and multiplied here (true on
   // the device) or computed in float on the host (false: the CPU executor).
   virtual bool quantizes_float() const = 0;
+  // Columns one device MVM fills (the tile's lanes) when small products are
+  // packed into one block-diagonal product; 0: keep them apart (the CPU,
+  // where the packed zeros cost as much as weights, or packing turned off).
+  virtual uint32_t pack_lanes() const { return 0; }
   // Weights that stay the same across runs (initializers) are prepared once
   // and cached under `key`; others are prepared per run and dropped by end_run().
   const PreparedB& prepare(const std::string& key, bool constant,
@@ -94,10 +106,14 @@ class Backend {
   virtual void end_run() { per_run_.clear(); }
   // Placement planning (Session::run, first time): while collecting, weights
   // are prepared but not placed and products are zeros; place_collected()
-  // then places everything prepared at once, densely, by the policy.
+  // then places everything prepared at once, densely, by the policy. It
+  // places nothing and returns false when products packed for the lanes
+  // (pack_lanes) would not stay resident: their larger blocks leave holes
+  // that one small block per group would have filled. Packing is off then,
+  // and the caller collects again.
   virtual bool plans_placement() const { return false; }
   virtual void begin_collect() {}
-  virtual void place_collected() {}
+  virtual bool place_collected() { return true; }
   virtual void abort_collect() {}
   // NVM rows programmed so far (placement and streaming); 0 on the CPU.
   virtual uint64_t nvm_rows_written() const { return 0; }

@@ -44,6 +44,18 @@ PreparedB quantized_b(const StridedB<float>& b) {
   p.scales = std::move(q.scales);
   p.max_abs = q.max_abs;
   p.max_scale = q.max_scale;
+  if (b.blocks > 1) {
+    // quantize_weights' maxima, over each block's columns alone.
+    const uint32_t nb = b.n / b.blocks;
+    p.block_max.assign(b.blocks, {0.0f, 0.0f});
+    for (uint32_t n = 0; n < b.n; ++n) {
+      float col = 0;
+      for (uint32_t k = 0; k < b.k; ++k) col = std::max(col, std::fabs(w[size_t{k} * b.n + n]));
+      auto& [max_abs, max_scale] = p.block_max[n / nb];
+      max_abs = std::max(max_abs, col);
+      max_scale = std::max(max_scale, p.scales[n]);
+    }
+  }
   return p;
 }
 
@@ -65,7 +77,13 @@ void float_product(ExecContext& ctx, const ActQuant& aq, std::span<const float> 
   WeightQuant wq;
   wq.max_abs = pb.max_abs;
   wq.max_scale = pb.max_scale;
-  ctx.error_bound = std::max(ctx.error_bound, dot_error_bound(b.k, aq, wq));
+  if (pb.block_max.empty())
+    ctx.error_bound = std::max(ctx.error_bound, dot_error_bound(b.k, aq, wq));
+  for (const auto& [max_abs, max_scale] : pb.block_max) {
+    wq.max_abs = max_abs;
+    wq.max_scale = max_scale;
+    ctx.error_bound = std::max(ctx.error_bound, dot_error_bound(b.block_k(), aq, wq));
+  }
 }
 
 bool ZeroPoints::zero() const {

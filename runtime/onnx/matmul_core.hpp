@@ -15,12 +15,25 @@
 
 namespace hycim::runtime {
 
+// With `blocks` > 1, B is block-diagonal (several small products packed into
+// one, so they share the device's lanes): `blocks` equal blocks of k / blocks
+// rows and n / blocks columns; column nn reads its block's rows from
+// data + nn * stride_n, and holds outside[nn] (or 0) off its block, a value
+// that adds nothing once the column's zero point is taken off.
 template <typename T>
 struct StridedB {
   const T* data = nullptr;
   uint32_t k = 0, n = 0;
   size_t stride_k = 0, stride_n = 1;
-  T at(uint32_t kk, uint32_t nn) const { return data[kk * stride_k + nn * stride_n]; }
+  uint32_t blocks = 1;
+  const T* outside = nullptr;
+  uint32_t block_k() const { return k / blocks; }
+  T at(uint32_t kk, uint32_t nn) const {
+    if (blocks == 1) return data[kk * stride_k + nn * stride_n];
+    const uint32_t kb = block_k(), nb = n / blocks;
+    if (kk / kb != nn / nb) return outside ? outside[nn] : T{};
+    return data[(kk % kb) * stride_k + nn * stride_n];
+  }
 };
 
 struct ProductSite {

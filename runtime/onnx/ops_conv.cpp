@@ -1,10 +1,13 @@
 // Conv, ConvInteger, QLinearConv (1-D, 2-D or 3-D, channels first) as im2col
 // products: per image and group, A = the P x K patch matrix (P output
 // positions, K = C/g * kernel volume), B = the group's weights read
-// transposed (K x M/g), out = A . B. ConvTranspose is the product the other
-// way round: A = the input positions (P_in x C/g), B = the group's weights
-// as they lie (C/g x M/g * kernel volume), then each product row is added
-// into the output window it spreads over (col2im).
+// transposed (K x M/g), out = A . B. On the device, groups narrower than the
+// tile's lanes are packed: G' consecutive groups' patch matrices side by
+// side (P x G'K) times their weights on the diagonal of a G'K x G'M/g B, one
+// product whose results equal the G' products bit for bit. ConvTranspose is
+// the product the other way round: A = the input positions (P_in x C/g),
+// B = the group's weights as they lie (C/g x M/g * kernel volume), then each
+// product row is added into the output window it spreads over (col2im).
 #include <fmt/format.h>
 
 #include <array>
@@ -112,18 +115,21 @@ ConvGeometry conv_geometry(const Node& node, const Shape& x, const Shape& w) {
   return g;
 }
 
-// Patch matrix of image `img`, group `gi`: row p = output position, column k
-// = (channel, kd, kh, kw); positions in the padding read `pad`.
+// Patch matrices of image `img`, groups [first, first + count), side by
+// side: row p = output position, column j * K + k = group first + j's
+// (channel, kd, kh, kw); positions in the padding read `pad`.
 template <typename T>
-std::vector<T> im2col(const T* x, const ConvGeometry& g, int64_t img, int64_t gi, T pad) {
+std::vector<T> im2col(const T* x, const ConvGeometry& g, int64_t img, int64_t first, int64_t count,
+                      T pad) {
   const int64_t cg = g.c / g.group;
-  std::vector<T> a(size_t{g.p()} * g.k(), pad);
+  const size_t ld = size_t{g.k()} * size_t(count);
+  std::vector<T> a(size_t{g.p()} * ld, pad);
   size_t col = 0;
-  for (int64_t ci = 0; ci < cg; ++ci)
+  for (int64_t ci = 0; ci < cg * count; ++ci)
     for (int64_t kd = 0; kd < g.kernel[0]; ++kd)
       for (int64_t ky = 0; ky < g.kernel[1]; ++ky)
         for (int64_t kx = 0; kx < g.kernel[2]; ++kx, ++col) {
-          const T* plane = x + ((img * g.c) + gi * cg + ci) * g.in_plane();
+          const T* plane = x + ((img * g.c) + first * cg + ci) * g.in_plane();
           for (int64_t od = 0; od < g.out[0]; ++od) {
             const int64_t id = od * g.stride[0] - g.pad[0] + kd * g.dil[0];
             if (id < 0 || id >= g.in[0]) continue;
@@ -134,7 +140,7 @@ std::vector<T> im2col(const T* x, const ConvGeometry& g, int64_t img, int64_t gi
               const size_t p0 = size_t((od * g.out[1] + oy) * g.out[2]);
               for (int64_t ox = 0; ox < g.out[2]; ++ox) {
                 const int64_t ix = ox * g.stride[2] - g.pad[2] + kx * g.dil[2];
-                if (ix >= 0 && ix < g.in[2]) a[(p0 + size_t(ox)) * g.k() + col] = row[ix];
+                if (ix >= 0 && ix < g.in[2]) a[(p0 + size_t(ox)) * ld + col] = row[ix];
               }
             }
           }
@@ -142,13 +148,54 @@ std::vector<T> im2col(const T* x, const ConvGeometry& g, int64_t img, int64_t gi
   return a;
 }
 
-// Scatters a P x M/g product into the NCHW output of image img, group gi.
+// The groups of one product: [first, first + count).
+struct GroupPack {
+  int64_t first = 0, count = 1;
+  uint32_t width(const ConvGeometry& g) const { return g.mg() * uint32_t(count); }
+  uint32_t depth(const ConvGeometry& g) const { return g.k() * uint32_t(count); }
+  // Per-group keys stay those of an unpacked product, so weights it placed
+  // are found again.
+  std::string key() const {
+    return count == 1 ? fmt::format("/g{}", first) : fmt::format("/gp{}x{}", first, count);
+  }
+};
+
+// Groups one product takes: as many as fill the tile's lanes where the
+// backend packs (max(1, lanes / (M/g))), else one.
+int64_t groups_per_product(const ExecContext& ctx, const ConvGeometry& g) {
+  if (g.group == 1) return 1;
+  const uint32_t lanes = ctx.backend.pack_lanes();
+  if (lanes == 0) return 1;
+  return std::max<int64_t>(1, lanes / g.mg());
+}
+
+// The conv's groups, product by product; the last pack may be partial.
+template <typename F>
+void for_each_pack(const ExecContext& ctx, const ConvGeometry& g, F&& f) {
+  const int64_t per = groups_per_product(ctx, g);
+  for (int64_t first = 0; first < g.group; first += per)
+    f(GroupPack{first, std::min(per, g.group - first)});
+}
+
+// B of a pack: its groups' weights (M x C/g x kernel, read transposed) on
+// the diagonal, `outside` elsewhere.
+template <typename T>
+StridedB<T> pack_b(const T* w, const ConvGeometry& g, const GroupPack& pk,
+                   const T* outside = nullptr) {
+  StridedB<T> b{w + pk.first * g.mg() * g.k(), pk.depth(g), pk.width(g), 1, g.k()};
+  b.blocks = uint32_t(pk.count);
+  b.outside = outside;
+  return b;
+}
+
+// Scatters a P x width product into the NCHW output of image img, channels
+// [ch0, ch0 + width).
 template <typename T, typename F>
-void scatter(const ConvGeometry& g, int64_t img, int64_t gi, std::span<const T> prod, F&& store) {
+void scatter(const ConvGeometry& g, int64_t img, int64_t ch0, uint32_t width,
+             std::span<const T> prod, F&& store) {
   for (uint32_t p = 0; p < g.p(); ++p)
-    for (uint32_t j = 0; j < g.mg(); ++j)
-      store(((img * g.m) + gi * g.mg() + j) * g.p() + p, prod[size_t{p} * g.mg() + j],
-            gi * g.mg() + j);
+    for (uint32_t j = 0; j < width; ++j)
+      store(((img * g.m) + ch0 + j) * g.p() + p, prod[size_t{p} * width + j], ch0 + j);
 }
 
 void conv(ExecContext& ctx) {
@@ -158,16 +205,16 @@ void conv(ExecContext& ctx) {
   auto& yv = y.values<float>();
   const float* bias = ctx.has_input(2) ? ctx.input(2).values<float>().data() : nullptr;
   const ActQuant aq = ctx.float_quant(0);
-  std::vector<float> prod(size_t{g.p()} * g.mg());
+  std::vector<float> prod;
   for (int64_t img = 0; img < g.n; ++img)
-    for (int64_t gi = 0; gi < g.group; ++gi) {
-      const auto a = im2col(x.values<float>().data(), g, img, gi, 0.0f);
-      StridedB<float> b{w.values<float>().data() + gi * g.mg() * g.k(), g.k(), g.mg(), 1, g.k()};
-      float_product(ctx, aq, a, g.p(), b,
-                    {ctx.weight_key(fmt::format("/g{}", gi)), ctx.in_const[1]}, prod);
-      scatter<float>(g, img, gi, prod,
+    for_each_pack(ctx, g, [&](const GroupPack& pk) {
+      const auto a = im2col(x.values<float>().data(), g, img, pk.first, pk.count, 0.0f);
+      prod.resize(size_t{g.p()} * pk.width(g));
+      float_product(ctx, aq, a, g.p(), pack_b(w.values<float>().data(), g, pk),
+                    {ctx.weight_key(pk.key()), ctx.in_const[1]}, prod);
+      scatter<float>(g, img, pk.first * g.mg(), pk.width(g), prod,
                      [&](int64_t o, float v, int64_t m) { yv[o] = v + (bias ? bias[m] : 0.0f); });
-    }
+    });
   ctx.out[0] = std::move(y);
 }
 
@@ -271,7 +318,8 @@ void conv_transpose(ExecContext& ctx) {
   ctx.out[0] = std::move(y);
 }
 
-// (x - zx) * (w - zw[m]) in int32, NCHW; per image and group through `sink`.
+// (x - zx) * (w - zw[m]) in int32, NCHW; per image and pack of groups
+// through `sink` (geometry, image, first channel, channels, product).
 template <typename Sink>
 void integer_conv(ExecContext& ctx, size_t ix, size_t izx, size_t iw, size_t izw, Sink&& sink) {
   const Tensor &x = ctx.input(ix), &w = ctx.input(iw);
@@ -279,21 +327,28 @@ void integer_conv(ExecContext& ctx, size_t ix, size_t izx, size_t iw, size_t izw
   const auto xb = bytes8(x, "x"), wb = bytes8(w, "w");
   const ZeroPoints zx = zero_points(ctx, izx, 1, "x zero point");
   const ZeroPoints zw_all = zero_points(ctx, izw, static_cast<size_t>(g.m), "w zero point");
-  std::vector<int32_t> prod(size_t{g.p()} * g.mg());
+  std::vector<int32_t> prod;
+  std::vector<uint8_t> outside;
   for (int64_t img = 0; img < g.n; ++img)
-    for (int64_t gi = 0; gi < g.group; ++gi) {
+    for_each_pack(ctx, g, [&](const GroupPack& pk) {
       // Padding holds the zero point, so (x - zx) is 0 there.
-      const auto a = im2col(xb.data(), g, img, gi, static_cast<uint8_t>(zx.at(0)));
+      const auto a = im2col(xb.data(), g, img, pk.first, pk.count, static_cast<uint8_t>(zx.at(0)));
+      const size_t ch0 = size_t(pk.first) * g.mg(), width = pk.width(g);
       ZeroPoints zw;
       if (zw_all.v.size() > 1)
-        zw.v.assign(zw_all.v.begin() + gi * g.mg(), zw_all.v.begin() + (gi + 1) * g.mg());
+        zw.v.assign(zw_all.v.begin() + ch0, zw_all.v.begin() + ch0 + width);
       else
         zw = zw_all;
-      StridedB<uint8_t> b{wb.data() + gi * g.mg() * g.k(), g.k(), g.mg(), 1, g.k()};
-      integer_product(ctx, a, g.p(), is_signed8(x), b, is_signed8(w), zx, zw,
-                      {ctx.weight_key(fmt::format("/g{}", gi)), ctx.in_const[iw]}, prod);
-      sink(g, img, gi, std::span<const int32_t>(prod));
-    }
+      // Off its group's block a column holds its weight zero point: (w - zw)
+      // is 0 there, and the zero-point correction over the packed depth gives
+      // each group its own sum.
+      outside.resize(width);
+      for (size_t j = 0; j < width; ++j) outside[j] = static_cast<uint8_t>(zw.at(j));
+      prod.resize(size_t{g.p()} * width);
+      integer_product(ctx, a, g.p(), is_signed8(x), pack_b(wb.data(), g, pk, outside.data()),
+                      is_signed8(w), zx, zw, {ctx.weight_key(pk.key()), ctx.in_const[iw]}, prod);
+      sink(g, img, int64_t(ch0), uint32_t(width), std::span<const int32_t>(prod));
+    });
 }
 
 void conv_integer(ExecContext& ctx) {
@@ -301,8 +356,9 @@ void conv_integer(ExecContext& ctx) {
   Tensor y(DType::kInt32, g.shape(g.m, g.out));
   auto& yv = y.values<int32_t>();
   integer_conv(ctx, 0, 2, 1, 3,
-               [&](const ConvGeometry& gg, int64_t img, int64_t gi, std::span<const int32_t> p) {
-                 scatter<int32_t>(gg, img, gi, p,
+               [&](const ConvGeometry& gg, int64_t img, int64_t ch0, uint32_t width,
+                   std::span<const int32_t> p) {
+                 scatter<int32_t>(gg, img, ch0, width, p,
                                   [&](int64_t o, int32_t v, int64_t) { yv[o] = v; });
                });
   ctx.out[0] = std::move(y);
@@ -319,8 +375,9 @@ void qlinear_conv(ExecContext& ctx) {
   const int32_t* bias = ctx.has_input(8) ? ctx.input(8).values<int32_t>().data() : nullptr;
   Tensor y(zy_t.dtype(), g.shape(g.m, g.out));
   integer_conv(ctx, 0, 2, 3, 5,
-               [&](const ConvGeometry& gg, int64_t img, int64_t gi, std::span<const int32_t> p) {
-                 scatter<int32_t>(gg, img, gi, p, [&](int64_t o, int32_t v, int64_t m) {
+               [&](const ConvGeometry& gg, int64_t img, int64_t ch0, uint32_t width,
+                   std::span<const int32_t> p) {
+                 scatter<int32_t>(gg, img, ch0, width, p, [&](int64_t o, int32_t v, int64_t m) {
                    const float real =
                        static_cast<float>(v + (bias ? bias[m] : 0)) * (sx * sw[m] / sy);
                    const int32_t q = requantize(real, zy, out_signed);
