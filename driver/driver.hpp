@@ -236,6 +236,10 @@ class Queue {
   // Waits for at least `min` completions (timeout < 0: forever).
   Status wait(std::span<CompletionRecord> out, size_t min, std::chrono::milliseconds timeout,
               size_t* n);
+  // The context's usage as the device left it with this queue's last batch
+  // of completions, read from the queue's memory: no request to the device.
+  // False before the queue's first batch (then ask Device::usage()).
+  bool last_usage(Usage* out) const;
 
  private:
   friend class Device;

@@ -79,6 +79,10 @@ Status Queue::submit(std::span<const CommandRecord> cmds, size_t* accepted) {
   return n == cmds.size() ? Status::kOk : Status::kNoSpace;
 }
 
+bool Queue::last_usage(Usage* out) const {
+  return read_usage(impl_->view.header->usage, out);
+}
+
 Status Queue::poll(std::span<CompletionRecord> out, size_t* n) {
   Impl& q = *impl_;
   *n = 0;

@@ -289,6 +289,8 @@ void DriverEngine::mvm_slice(std::span<const MvmJob> jobs) {
 const driver::Usage& DriverEngine::cached_usage() const {
   if (!usage_) {
     driver::Usage u{};
+    // After a batch of this engine's, its queue holds the counters already.
+    if (queue_->last_usage(&u)) return *(usage_ = u);
     const driver::Status st = device_->usage(&u);
     if (st != driver::Status::kOk)
       throw EngineError(fmt::format("device {}: reading usage counters: {}", options_.uri,

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <random>
 
+#include "driver/lib/queue_layout.hpp"
 #include "sim/device/timing_config.hpp"
 #include "tests/driver/backend_fixture.hpp"
 
@@ -120,6 +121,53 @@ TEST_P(DriverApi, UsageCountsAKnownMvmStream) {
   EXPECT_EQ(again.commands, u.commands);
   EXPECT_EQ(again.energy_total_pj, u.energy_total_pj);
   EXPECT_GE(again.device_time_ns, u.device_time_ns);
+}
+
+// The counters the engine leaves in a queue's memory with each batch are
+// the context's, exactly as a USAGE request returns them right after.
+TEST_P(DriverApi, QueueCarriesTheUsageOfItsLastBatch) {
+  MvmStream s(*dev_, 5);
+  auto q = dev_->create_queue(16);
+  Usage snap{};
+  EXPECT_FALSE(q->last_usage(&snap));  // no batch yet: ask the device
+  ASSERT_EQ(run(*q, s.cmds).size(), kN + 1);
+  ASSERT_TRUE(q->last_usage(&snap));
+  Usage asked{};
+  ASSERT_EQ(dev_->usage(&asked), Status::kOk);
+  EXPECT_EQ(std::memcmp(&snap, &asked, sizeof snap), 0);
+  EXPECT_EQ(snap.commands, kN + 1);
+  EXPECT_EQ(snap.energy_total_pj, usage_energy_total(snap));
+
+  // Another queue's batch moves the context's counters; this queue's copy
+  // stays what its own last batch left, and the other queue's has both.
+  auto q2 = dev_->create_queue(8);
+  ASSERT_EQ(run(*q2, {cmd::nop(1), cmd::nop(2)}).size(), 2u);
+  Usage first{}, second{};
+  ASSERT_TRUE(q->last_usage(&first));
+  ASSERT_TRUE(q2->last_usage(&second));
+  EXPECT_EQ(first.commands, kN + 1);
+  EXPECT_EQ(second.commands, kN + 3);
+  EXPECT_EQ(second.dma_bytes, first.dma_bytes + 2 * kRingBytes);
+}
+
+TEST(QueueLayout, UsageSnapshotIsReadWholeOrNotAtAll) {
+  UsageSnapshot snap{};
+  Usage u{};
+  EXPECT_FALSE(read_usage(snap, &u));  // never written
+  Usage w{};
+  w.commands = 7;
+  w.energy_total_pj = 2.5;
+  w.nvm_remapped_rows = 3;  // the last field
+  write_usage(snap, w);
+  ASSERT_TRUE(read_usage(snap, &u));
+  EXPECT_EQ(std::memcmp(&u, &w, sizeof u), 0);
+  EXPECT_EQ(snap.seq.load(), 2u);
+  // A writer that stopped half-way (a daemon killed there) leaves the
+  // sequence odd: the reader gives up and the caller asks the device.
+  snap.seq.store(3);
+  u = {};
+  EXPECT_FALSE(read_usage(snap, &u));
+  EXPECT_EQ(u.commands, 0u);
 }
 
 TEST_P(DriverApi, UsageIsPerContext) {

@@ -31,7 +31,9 @@ inline constexpr uint32_t kMagic = 0x44594348;  // "HCYD" little-endian
 //    hycim_tile_health the spare rows used, INFO the spare rows per tile.
 // 6: HELLO names the owner namespace and its reply the owner identity; INFO
 //    gains the owner and its rows; ROW_ACCESS and SET_ROWS are new.
-inline constexpr uint16_t kVersion = 6;
+// 7: a queue's memory carries the context's usage after each batch
+//    (queue_layout.hpp: a 448-byte header), so ADD_QUEUE takes a larger ring.
+inline constexpr uint16_t kVersion = 7;
 inline constexpr size_t kMaxFds = 3;
 inline constexpr size_t kMaxMessage = 1024;
 

@@ -232,6 +232,9 @@ void EngineState::run_batch(EngineQueue& q, uint32_t n) {
   }
   commands_ += n;
   q.head += n;
+  Usage u;
+  usage(q.ctx, &u);
+  write_usage(q.view.header->usage, u);
   q.view.header->sq_head.store(q.head, std::memory_order_release);
   q.view.header->cq_tail.store(q.head, std::memory_order_release);
   signal_eventfd(q.completion.get());

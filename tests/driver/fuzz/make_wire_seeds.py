@@ -6,7 +6,7 @@ descriptors that "came with" the message (and, modulo the request types, the
 request a reply answers), then the message: the 16-byte header (magic
 "HCYD", version, type, tag, payload bytes) and the payload, as
 driver/lib/wire/protocol.hpp lays them out. ok_* are requests parse_request
-accepts (every type of protocol version 6); bad_* are refused; reply_* are
+accepts (every type of protocol version 7); bad_* are refused; reply_* are
 replies for check_reply. Standard library only; run it again after a change
 to the protocol and commit what it writes.
 """
@@ -14,7 +14,7 @@ import os
 import struct
 
 MAGIC = 0x44594348
-VERSION = 6
+VERSION = 7
 HELLO, INFO, ADD_BUFFER, REMOVE_BUFFER, MAP_BUFFER, UNMAP_BUFFER = 1, 2, 3, 4, 5, 6
 ADD_QUEUE, REMOVE_QUEUE, READ_ERROR, RESET, USAGE, TILE_HEALTH = 7, 8, 9, 10, 11, 12
 ROW_ACCESS, SET_ROWS = 13, 14
@@ -56,7 +56,7 @@ SEEDS = {
     "ok_set_rows_release": seed(0, message(SET_ROWS, struct.pack("<IIII", 0, 0, 8, 0))),
     "ok_set_rows_share": seed(0, message(SET_ROWS, struct.pack("<IIII", 1, 4, 2, 1))),
     "ok_set_rows_unshare": seed(0, message(SET_ROWS, struct.pack("<IIII", 1, 4, 2, 2))),
-    "bad_hello_version_5": seed(0, message(HELLO, version=5)),
+    "bad_hello_version_6": seed(0, message(HELLO, version=6)),
     "bad_hello_bare": seed(0, message(HELLO)),
     "bad_hello_empty_namespace": seed(0, message(HELLO, hello(b""))),
     "bad_hello_slash": seed(0, message(HELLO, hello(b"a/b"))),
