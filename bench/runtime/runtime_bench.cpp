@@ -5,8 +5,9 @@
 // (bare_tile_engine.hpp: no device, no driver: the tile work itself), against the same
 // model on the CPU executor (float, no device), in the same process. Prints
 // the markdown rows of docs/benchmarks.md "## Runtime".
-//   runtime_bench SOURCE_DIR [repetitions] [--profile BATCH]
-// --profile runs only the functional device at BATCH, for `perf record`.
+//   runtime_bench SOURCE_DIR [repetitions] [--profile BATCH [URI]]
+// --profile runs only the device at URI (default sim://, the functional
+// device) at BATCH, for `perf record`.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -57,9 +58,11 @@ int main(int argc, char** argv) {
     const Ranges ranges = calibrate(g, {{{"x", read_npy(dir + "calib_x.npy")}}});
     if (argc > 4 && std::string(argv[3]) == "--profile") {
       const auto batch = static_cast<size_t>(std::max(1, std::stoi(argv[4])));
-      Session device(g, SessionOptions{});
+      SessionOptions o;
+      if (argc > 5) o.device = argv[5];
+      Session device(g, o);
       device.set_ranges(ranges);
-      fmt::print("functional device, batch {}: {:.0f} inferences/s\n", batch,
+      fmt::print("device {}, batch {}: {:.0f} inferences/s\n", o.device, batch,
                  measure(device, x, y, batch, reps).per_s);
       return 0;
     }
