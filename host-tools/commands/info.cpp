@@ -1,5 +1,6 @@
-// `hycim info [--device URI] [--json]`: the devices this host can reach
-// (sim:// and every live hycimd socket, or just --device), each with its
+// `hycim info [--device URI]... [--json]`: the devices this host can reach
+// (sim:// and every live hycimd socket, or just those --device names, e.g.
+// each member of a device group), each with its
 // capabilities, weight capacity, NVM summary (with its fault setup, the
 // ECC counters of every tile since the device started and the spare rows
 // each has used in its lifetime, this context's owner identity and the NVM
@@ -21,7 +22,7 @@ using driver::Capabilities;
 using driver::DeviceInfo;
 
 struct InfoOptions {
-  std::string device;
+  std::vector<std::string> devices;
   std::string tech;  // empty: the sim:// URI's tech=, else the default
   bool json = false;
   bool presets = false;
@@ -134,8 +135,7 @@ void run(const InfoOptions& o) {
                  p["doc"].get<std::string>());
     return;
   }
-  const std::vector<std::string> uris =
-      o.device.empty() ? driver::Device::enumerate() : std::vector<std::string>{o.device};
+  const std::vector<std::string> uris = o.devices.empty() ? driver::Device::enumerate() : o.devices;
   nlohmann::json all = nlohmann::json::array();
   for (const auto& uri : uris) {
     std::unique_ptr<driver::Device> dev;
@@ -169,8 +169,9 @@ void run(const InfoOptions& o) {
 void setup(CLI::App& root) {
   auto opts = std::make_shared<InfoOptions>();
   auto* c = root.add_subcommand("info", "Show devices, their capabilities and NVM state");
-  c->add_option("--device", opts->device,
-                "device URI (sim://?config=small, unix://PATH); default: every reachable device");
+  c->add_option("--device", opts->devices,
+                "device URI (sim://?config=small, unix://PATH), again for each member of a device "
+                "group; default: every reachable device");
   c->add_option("--tech", opts->tech,
                 "technology the area is reported on (hycim macros --help; default: the sim:// "
                 "URI's tech=, else hycim22)");

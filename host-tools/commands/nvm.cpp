@@ -19,9 +19,16 @@
 //           they fail verify); then scans
 //   age     ages the device's NVM by --time at --temp, kept in its image, then
 //           scans it: unpowered, or with --scrub T powered and scrubbed every T
+// list, verify and erase take --device once per member of a device group:
+// each member's own catalog, in its own tile numbers, one after another; the
+// JSON is the members' combined (numbers added, lists joined with each
+// entry's `member` index) with each member's own object under `members`.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "host-tools/command_registry.hpp"
@@ -122,10 +129,10 @@ struct Opened {
   std::shared_ptr<cim::NvmResidency> residency;
 };
 
-Opened open_device(const NvmOptions& o) {
+Opened open_device(const std::string& uri) {
   Opened d;
   cim::DriverEngineOptions e;
-  e.uri = cli::device_uri(o.device);
+  e.uri = uri;
   try {
     d.engine = std::make_unique<cim::DriverEngine>(e);
     if (d.engine->nvm_store().empty())
@@ -140,18 +147,100 @@ Opened open_device(const NvmOptions& o) {
   return d;
 }
 
-void list(const NvmOptions& o) {
-  const Opened d = open_device(o);
+// The devices the command works on: one, or each member of a device group
+// (--device more than once), each with its own catalog in its own tile
+// numbers (docs/runtime.md "NVM residency").
+std::vector<std::string> member_uris(const NvmOptions& o) {
+  if (o.device.devices.size() <= 1) return {cli::device_uri(o.device)};
+  std::vector<std::string> uris;
+  for (const std::string& uri : o.device.devices) {
+    cli::DeviceFlags one = o.device;
+    one.devices = {uri};
+    uris.push_back(cli::device_uri(one));  // refuses shorthands beside --device
+  }
+  return uris;
+}
+
+// "URI: " before a group member's summary line; nothing for one device.
+std::string member_prefix(const NvmOptions& o, const std::string& uri) {
+  return o.device.devices.size() > 1 ? uri + ": " : "";
+}
+
+// The same member of several devices' objects as one: numbers add up, lists
+// are joined with each object entry marked by its `member` index, objects
+// combine key by key, and strings that differ are joined by " + ".
+nlohmann::json combine(const std::vector<nlohmann::json>& parts) {
+  const nlohmann::json& first = parts.at(0);
+  if (first.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (size_t m = 0; m < parts.size(); ++m)
+      for (nlohmann::json e : parts[m]) {
+        if (e.is_object()) e["member"] = m;
+        out.push_back(std::move(e));
+      }
+    return out;
+  }
+  if (first.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, v] : first.items()) {
+      std::vector<nlohmann::json> each;
+      for (const auto& p : parts) each.push_back(p.contains(key) ? p[key] : v);
+      out[key] = combine(each);
+    }
+    return out;
+  }
+  if (first.is_number_unsigned()) {
+    uint64_t n = 0;
+    for (const auto& p : parts) n += p.get<uint64_t>();
+    return n;
+  }
+  if (first.is_number()) {
+    double n = 0;
+    for (const auto& p : parts) n += p.get<double>();
+    return n;
+  }
+  if (first.is_string()) {
+    std::vector<std::string> seen;
+    for (const auto& p : parts)
+      if (std::find(seen.begin(), seen.end(), p.get<std::string>()) == seen.end())
+        seen.push_back(p.get<std::string>());
+    return fmt::format("{}", fmt::join(seen, " + "));
+  }
+  return first;  // flags: the same for every member
+}
+
+// Runs `one(uri)` for every member, one at a time (each takes and releases
+// its own catalog lock). One device's object is printed as it is; a group's
+// is the members' combined, in the same shape, with each member's own under
+// `members` (with its `uri`). Text goes out per member as `one` prints it.
+nlohmann::json for_members(const NvmOptions& o,
+                           const std::function<nlohmann::json(const std::string&)>& one) {
+  const std::vector<std::string> uris = member_uris(o);
+  std::vector<nlohmann::json> parts;
+  for (size_t m = 0; m < uris.size(); ++m) {
+    if (m > 0 && !o.json) fmt::print("\n");
+    parts.push_back(one(uris[m]));
+    parts.back()["uri"] = uris[m];
+  }
+  if (parts.size() == 1) {
+    parts[0].erase("uri");
+    return parts[0];
+  }
+  nlohmann::json all = combine(parts);
+  all.erase("uri");
+  all["members"] = parts;
+  return all;
+}
+
+nlohmann::json list_one(const NvmOptions& o, const std::string& uri) {
+  const Opened d = open_device(uri);
   nlohmann::json listing;
   try {
     listing = cim::nvm_listing(*d.engine, *d.residency);  // asks every tile's row access
   } catch (const cim::EngineError& e) {
     throw cli::CliError(e.what());
   }
-  if (o.json) {
-    fmt::print("{}\n", listing.dump(2));
-    return;
-  }
+  if (o.json) return listing;
   const auto blocks = d.residency->blocks();
   const cim::Geometry g = d.engine->geometry();
   fmt::print("{}\ncatalog {}: {} blocks, {} of {} NVM rows used ({:.1f}%), {} free\n",
@@ -171,6 +260,16 @@ void list(const NvmOptions& o) {
                b["hash"].get<std::string>().substr(0, 12), b["access"].get<std::string>(),
                owner.empty() ? "-" : owner, b["label"].get<std::string>());
   }
+  return listing;
+}
+
+void list(const NvmOptions& o) {
+  nlohmann::json listing = for_members(o, [&](const std::string& uri) { return list_one(o, uri); });
+  if (!o.json) return;
+  if (listing.contains("members"))  // a group's share of rows in use
+    listing["utilization"] =
+        listing["rows_used"].get<double>() / listing["rows_total"].get<double>();
+  fmt::print("{}\n", listing.dump(2));
 }
 
 std::vector<driver::TileHealth> tile_health(const cim::DriverEngine& engine) {
@@ -210,8 +309,8 @@ void print_verify_ecc(const nlohmann::json& ecc) {
 
 // The ECC counters are the tiles' own (device-wide), read before and after
 // the reads: a daemon's other clients working meanwhile count too.
-void verify(const NvmOptions& o) {
-  const Opened d = open_device(o);
+nlohmann::json verify_one(const NvmOptions& o, const std::string& uri) {
+  const Opened d = open_device(uri);
   size_t bad = 0;
   nlohmann::json blocks = nlohmann::json::array();
   const auto before = tile_health(*d.engine);
@@ -232,25 +331,28 @@ void verify(const NvmOptions& o) {
       fmt::print("{} tile {} rows {}..{} {}\n", ok ? "OK      " : "MISMATCH", b.tile, b.row,
                  b.row + b.rows - 1, b.label);
   }
-  if (o.json) {
-    fmt::print("{}\n", nlohmann::json{{"blocks", blocks},
-                                      {"checked", checked.size()},
-                                      {"mismatched", bad},
-                                      {"other_owners", others},
-                                      {"ecc", ecc}}
-                           .dump(2));
-  } else {
-    fmt::print("{} blocks checked, {} mismatched\n", checked.size(), bad);
+  if (!o.json) {
+    fmt::print("{}{} blocks checked, {} mismatched\n", member_prefix(o, uri), checked.size(), bad);
     if (others) fmt::print("{} blocks of other owners not checked\n", others);
     if (d.engine->info().faults) print_verify_ecc(ecc);
   }
-  if (bad) throw cli::CliError(fmt::format("{} resident blocks do not hold their bytes", bad));
+  return {{"blocks", blocks},
+          {"checked", checked.size()},
+          {"mismatched", bad},
+          {"other_owners", others},
+          {"ecc", ecc}};
 }
 
-void erase(const NvmOptions& o) {
-  if (o.all + !o.model.empty() + !o.hash.empty() != 1)
-    throw cli::CliError("nvm erase: give exactly one of --all, --model NAME, --hash PREFIX", 2);
-  const Opened d = open_device(o);
+void verify(const NvmOptions& o) {
+  const nlohmann::json all =
+      for_members(o, [&](const std::string& uri) { return verify_one(o, uri); });
+  if (o.json) fmt::print("{}\n", all.dump(2));
+  if (const auto bad = all["mismatched"].get<uint64_t>(); bad > 0)
+    throw cli::CliError(fmt::format("{} resident blocks do not hold their bytes", bad));
+}
+
+nlohmann::json erase_one(const NvmOptions& o, const std::string& uri) {
+  const Opened d = open_device(uri);
   std::vector<cim::ResidentBlock> gone, kept;
   try {
     gone = d.residency->erase(
@@ -264,22 +366,25 @@ void erase(const NvmOptions& o) {
   } catch (const cim::EngineError& e) {
     throw cli::CliError(e.what());
   }
-  if (o.json) {
-    nlohmann::json blocks = nlohmann::json::array(), others = nlohmann::json::array();
-    for (const auto& b : gone) blocks.push_back(cim::nvm_listing_block(b));
-    for (const auto& b : kept) others.push_back(cim::nvm_listing_block(b));
-    fmt::print(
-        "{}\n",
-        nlohmann::json{
-            {"erased", blocks}, {"count", gone.size()}, {"wiped", o.wipe}, {"other_owners", others}}
-            .dump(2));
-    return;
+  nlohmann::json blocks = nlohmann::json::array(), others = nlohmann::json::array();
+  for (const auto& b : gone) blocks.push_back(cim::nvm_listing_block(b));
+  for (const auto& b : kept) others.push_back(cim::nvm_listing_block(b));
+  if (!o.json) {
+    for (const auto& b : gone)
+      fmt::print("erased{} tile {} rows {}..{} {}\n", o.wipe ? " and wiped" : "", b.tile, b.row,
+                 b.row + b.rows - 1, b.label);
+    fmt::print("{}{} blocks erased\n", member_prefix(o, uri), gone.size());
+    if (!kept.empty()) fmt::print("{} blocks of other owners left as they are\n", kept.size());
   }
-  for (const auto& b : gone)
-    fmt::print("erased{} tile {} rows {}..{} {}\n", o.wipe ? " and wiped" : "", b.tile, b.row,
-               b.row + b.rows - 1, b.label);
-  fmt::print("{} blocks erased\n", gone.size());
-  if (!kept.empty()) fmt::print("{} blocks of other owners left as they are\n", kept.size());
+  return {{"erased", blocks}, {"count", gone.size()}, {"wiped", o.wipe}, {"other_owners", others}};
+}
+
+void erase(const NvmOptions& o) {
+  if (o.all + !o.model.empty() + !o.hash.empty() != 1)
+    throw cli::CliError("nvm erase: give exactly one of --all, --model NAME, --hash PREFIX", 2);
+  const nlohmann::json all =
+      for_members(o, [&](const std::string& uri) { return erase_one(o, uri); });
+  if (o.json) fmt::print("{}\n", all.dump(2));
 }
 
 std::unique_ptr<cim::DriverEngine> open_engine(const std::string& uri) {

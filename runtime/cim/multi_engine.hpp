@@ -6,9 +6,14 @@
 //
 // Simulated time: each device keeps its own clock, so this engine keeps one
 // of its own that advances, per operation, by the longest time any device
-// took (devices work side by side). Residency across processes is not kept
-// for a device group (nvm_store() is empty): its weights are placed per
-// process.
+// took (devices work side by side).
+//
+// Residency across processes is kept per member (nvm_residency.hpp,
+// residency_for): each device with a persistent NVM image keeps its own
+// catalog next to its image, in its own tile numbers, so an image stays
+// self-describing and its device can later be used alone, or in another
+// group or order. nvm_store() is empty because no single image holds the
+// group's rows; member() and first_tile() say where each part persists.
 #pragma once
 #include <memory>
 #include <vector>
@@ -40,6 +45,12 @@ class MultiDeviceEngine final : public MvmEngine {
   void share_rows(uint32_t tile, uint32_t row, uint32_t count, bool shared) override;
   // The devices' owner, or their distinct owners joined by '+'.
   std::string owner() const override;
+
+  // The member devices in group order, and the global number of each one's
+  // tile 0.
+  size_t size() const { return devices_.size(); }
+  const MvmEngine& member(size_t d) const { return *devices_.at(d); }
+  uint32_t first_tile(size_t d) const { return first_tile_.at(d); }
 
  private:
   // (device, its own tile number) of a global tile number.

@@ -78,7 +78,7 @@ FreeRows& NvmResidency::free_map() {
       throw EngineError(fmt::format(
           "residency catalog {}: block '{}' at tile {} rows {}..{} overlaps another or lies "
           "outside the device",
-          catalog_.path().string(), b.label, b.tile, b.row, b.row + b.rows - 1));
+          catalog_.path_of(b.tile).string(), b.label, b.tile, b.row, b.row + b.rows - 1));
   for (const Span& s : scratch_) f.take(s.tile, s.row, s.rows);
   for (uint32_t t = 0; t < wear_.size(); ++t)
     for (uint32_t r = 0; r < wear_[t].size(); ++r)
@@ -437,7 +437,7 @@ std::optional<std::pair<uint32_t, uint32_t>> NvmResidency::find_resident(
       // Reading claimed rows nobody held; this owner's block now.
       for (uint32_t r = it->row; r < it->row + n; ++r)
         if (access_[it->tile][r] == RowAccess::kFree) access_[it->tile][r] = RowAccess::kMine;
-      if (const std::string me = engine.owner(); !me.empty() && it->owner != me) {
+      if (const std::string me = owner_at(engine, it->tile); !me.empty() && it->owner != me) {
         it->owner = me;
         dirty_ = true;
       }
@@ -511,7 +511,7 @@ std::pair<uint32_t, uint32_t> NvmResidency::program_at(
       set_access(at.first, at.second, n, RowAccess::kMineShared);
     }
     catalog_.blocks().push_back(
-        {hash, at.first, at.second, n, label, catalog_.generation(), engine.owner()});
+        {hash, at.first, at.second, n, label, catalog_.generation(), owner_at(engine, at.first)});
     dirty_ = true;
     verified_.insert(at);
   } else {
@@ -732,37 +732,16 @@ std::vector<Gap> NvmResidency::reserve_tiles(MvmEngine& engine, uint32_t tiles, 
   return out;
 }
 
-std::shared_ptr<NvmResidency> residency_for(const MvmEngine& engine, ResidencyLog log,
-                                            std::chrono::milliseconds lock_timeout) {
-  static std::mutex mu;
-  static std::map<std::string, std::weak_ptr<NvmResidency>> live;
-  const std::string store = engine.nvm_store();
-  const std::string device = store.empty() ? engine.device_id() : store;
-  // Row access and the rows a residency may use are its owner's.
-  const std::string owner = engine.owner();
-  const std::string key = device + "\n" + owner;
-  std::lock_guard lock(mu);
-  if (!store.empty())
-    for (const auto& [k, w] : live)
-      if (k != key && k.compare(0, device.size() + 1, device + "\n") == 0 && !w.expired())
-        throw EngineError(fmt::format(
-            "device {}: its residency catalog is in use in this process by owner {}; owner {} "
-            "may place weights there once that is closed",
-            device, k.substr(device.size() + 1), owner));
-  if (auto r = live[key].lock()) {
-    const Geometry& a = r->geometry();
-    const Geometry b = engine.geometry();
-    if (a.tiles != b.tiles || a.nvm_rows != b.nvm_rows || a.lanes != b.lanes)
-      throw EngineError(fmt::format("device {}: geometry changed while in use", key));
-    return r;
-  }
-  auto r = std::make_shared<NvmResidency>(
-      store.empty()
-          ? ResidentCatalog(engine.geometry())
-          : ResidentCatalog::open(catalog_path_for(store), engine.geometry(), lock_timeout),
-      std::move(log));
-  live[key] = r;
-  return r;
+void NvmResidency::set_member_owners(std::vector<std::pair<uint32_t, std::string>> owners) {
+  std::lock_guard lock(mu_);
+  member_owners_ = std::move(owners);
+}
+
+std::string NvmResidency::owner_at(const MvmEngine& engine, uint32_t tile) const {
+  const std::string* found = nullptr;
+  for (const auto& [first, owner] : member_owners_)
+    if (first <= tile) found = &owner;
+  return found ? *found : engine.owner();
 }
 
 }  // namespace hycim::cim

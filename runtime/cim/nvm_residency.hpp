@@ -109,6 +109,10 @@ class NvmResidency {
   // another owner placing identical weights uses them instead of its own
   // copy. Shared rows stay shared until erased or evicted by their owner.
   void set_share_constants(bool share);
+  // For a device group: each member's first tile and owner identity, so the
+  // blocks programmed or claimed on a member's tiles name that member's
+  // owner in its catalog (without it, MvmEngine::owner()).
+  void set_member_owners(std::vector<std::pair<uint32_t, std::string>> owners);
   // Reads every catalogued block this owner may read back through `engine`:
   // true where the rows still hold the bytes of the block's hash; false for
   // a block on released rows. Blocks on other owners' unshared rows are
@@ -168,6 +172,7 @@ class NvmResidency {
   // may be programmed.
   void make_programmable(MvmEngine& engine, uint32_t tile, uint32_t row, uint32_t rows);
   uint64_t foreign_rows() const;
+  std::string owner_at(const MvmEngine& engine, uint32_t tile) const;  // set_member_owners
   std::string no_room(const std::string& label, uint32_t rows) const;  // place's refusal
   bool evict_one(const std::string& why);
   void drop_block(std::vector<ResidentBlock>::iterator it);  // rows become free
@@ -202,6 +207,7 @@ class NvmResidency {
   std::set<std::pair<uint32_t, uint32_t>> verified_;
   bool verify_found_ = true;
   bool share_constants_ = false;
+  std::vector<std::pair<uint32_t, std::string>> member_owners_;  // first tile, owner
   // Per tile, per NVM row: this owner's access (empty until first needed).
   std::vector<std::vector<driver::RowAccess>> access_;
   uint32_t cursor_ = 0;           // tile to try first among equal gaps
@@ -216,9 +222,14 @@ class NvmResidency {
 // The NvmResidency of `engine`'s device and owner, shared by every caller in
 // this process while one holds it: catalogued in `<nvm image>.resident.json`
 // when the device's NVM persists (waiting up to `lock_timeout` for another
-// process placing weights there), in memory otherwise. One owner at a time
-// places weights on a persistent device: asking for another owner's while
-// one is held in this process throws EngineError naming both.
+// process placing weights there), in memory otherwise. For a device group
+// (MultiDeviceEngine) each member with an image keeps its own catalog there
+// in its own tile numbers (ResidentCatalog::open_group, locked in the order
+// of their paths) and the others' part stays in memory, so a later process
+// finds the group's blocks by content hash in any member order. One owner
+// and one device or group at a time catalogues a persistent image in a
+// process: asking for another owner's, or for a group sharing an image with
+// one held in this process, throws EngineError naming both.
 std::shared_ptr<NvmResidency> residency_for(const MvmEngine& engine, ResidencyLog log,
                                             std::chrono::milliseconds lock_timeout);
 

@@ -5,10 +5,13 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <optional>
 #include <thread>
 
 namespace hycim::cim {
@@ -76,7 +79,48 @@ std::string get_string(const json& j, const char* key, const fs::path& path) {
   return j[key].get<std::string>();
 }
 
+// Writes a catalog file atomically: a temporary file, fsync, rename.
+void write_catalog(const fs::path& path, const Geometry& g, uint64_t generation,
+                   const std::vector<ResidentBlock>& blocks_in) {
+  json blocks = json::array();
+  for (const ResidentBlock& b : blocks_in)
+    blocks.push_back({{"hash", b.hash},
+                      {"tile", b.tile},
+                      {"row", b.row},
+                      {"rows", b.rows},
+                      {"label", b.label},
+                      {"last_used", b.last_used},
+                      {"owner", b.owner}});
+  const json j{{"format", kFormat},
+               {"version", kVersion},
+               {"geometry", {{"tiles", g.tiles}, {"nvm_rows", g.nvm_rows}, {"lanes", g.lanes}}},
+               {"generation", generation},
+               {"blocks", blocks}};
+  const std::string text = j.dump(1) + "\n";
+  const fs::path tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool ok = fd >= 0;
+  for (size_t at = 0; ok && at < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + at, text.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    at += ok ? static_cast<size_t>(n) : 0;
+  }
+  ok = ok && ::fsync(fd) == 0;
+  const std::string why = ok ? "" : errno_text();
+  if (fd >= 0) ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
+    throw EngineError(fmt::format("residency catalog {}: cannot save: {}", path.string(),
+                                  ok ? errno_text() : why));
+}
+
 }  // namespace
+
+struct ResidentCatalog::Member {
+  ResidentCatalog catalog;  // in its own tile numbers, as last read or written
+  uint32_t first_tile = 0;
+  uint64_t shift = 0;  // added to its generations in the group's view
+};
 
 fs::path catalog_path_for(const std::string& nvm_store) {
   return fs::path(nvm_store + ".resident.json");
@@ -89,7 +133,8 @@ ResidentCatalog::ResidentCatalog(ResidentCatalog&& o) noexcept
       lock_fd_(std::exchange(o.lock_fd_, -1)),
       geometry_(o.geometry_),
       generation_(o.generation_),
-      blocks_(std::move(o.blocks_)) {}
+      blocks_(std::move(o.blocks_)),
+      members_(std::move(o.members_)) {}
 
 ResidentCatalog& ResidentCatalog::operator=(ResidentCatalog&& o) noexcept {
   if (this != &o) {
@@ -99,6 +144,7 @@ ResidentCatalog& ResidentCatalog::operator=(ResidentCatalog&& o) noexcept {
     geometry_ = o.geometry_;
     generation_ = o.generation_;
     blocks_ = std::move(o.blocks_);
+    members_ = std::move(o.members_);
   }
   return *this;
 }
@@ -159,40 +205,77 @@ ResidentCatalog ResidentCatalog::open(const fs::path& path, const Geometry& g,
   return c;
 }
 
-void ResidentCatalog::save() const {
-  if (path_.empty()) return;
-  json blocks = json::array();
-  for (const ResidentBlock& b : blocks_)
-    blocks.push_back({{"hash", b.hash},
-                      {"tile", b.tile},
-                      {"row", b.row},
-                      {"rows", b.rows},
-                      {"label", b.label},
-                      {"last_used", b.last_used},
-                      {"owner", b.owner}});
-  const json j{
-      {"format", kFormat},
-      {"version", kVersion},
-      {"geometry",
-       {{"tiles", geometry_.tiles}, {"nvm_rows", geometry_.nvm_rows}, {"lanes", geometry_.lanes}}},
-      {"generation", generation_},
-      {"blocks", blocks}};
-  const std::string text = j.dump(1) + "\n";
-  const fs::path tmp = path_.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  bool ok = fd >= 0;
-  for (size_t at = 0; ok && at < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + at, text.size() - at);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    at += ok ? static_cast<size_t>(n) : 0;
+void ResidentCatalog::save() {
+  if (members_.empty()) {
+    if (!path_.empty()) write_catalog(path_, geometry_, generation_, blocks_);
+    return;
   }
-  ok = ok && ::fsync(fd) == 0;
-  const std::string why = ok ? "" : errno_text();
-  if (fd >= 0) ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path_.c_str()) != 0)
-    throw EngineError(fmt::format("residency catalog {}: cannot save: {}", path_.string(),
-                                  ok ? errno_text() : why));
+  for (Member& m : members_) {
+    ResidentCatalog& c = m.catalog;
+    if (c.path_.empty()) continue;
+    std::vector<ResidentBlock> own;
+    for (const ResidentBlock& b : blocks_)
+      if (b.tile >= m.first_tile && b.tile - m.first_tile < c.geometry_.tiles) {
+        ResidentBlock local = b;
+        local.tile -= m.first_tile;
+        local.last_used -= std::min(local.last_used, m.shift);
+        own.push_back(std::move(local));
+      }
+    if (own == c.blocks_) continue;  // untouched members keep their file
+    write_catalog(c.path_, c.geometry_, c.generation_, own);
+    c.blocks_ = std::move(own);
+  }
+}
+
+const fs::path& ResidentCatalog::path_of(uint32_t tile) const {
+  for (const Member& m : members_)
+    if (tile >= m.first_tile && tile - m.first_tile < m.catalog.geometry_.tiles)
+      return m.catalog.path_;
+  return path_;
+}
+
+ResidentCatalog ResidentCatalog::open_group(std::span<const CatalogMember> members,
+                                            const Geometry& g,
+                                            std::chrono::milliseconds lock_timeout) {
+  std::vector<size_t> order(members.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return members[a].path < members[b].path; });
+  std::vector<std::optional<ResidentCatalog>> opened(members.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    const CatalogMember& m = members[order[k]];
+    if (m.first_tile + m.geometry.tiles > g.tiles || m.first_tile + m.geometry.tiles < m.first_tile)
+      throw EngineError(
+          fmt::format("device group catalog: member tiles {}..{} outside the {} tiles",
+                      m.first_tile, m.first_tile + m.geometry.tiles - 1, g.tiles));
+    if (m.path.empty()) {
+      opened[order[k]] = ResidentCatalog(m.geometry);
+      continue;
+    }
+    if (k > 0 && members[order[k - 1]].path == m.path)
+      throw EngineError(fmt::format(
+          "residency catalog {} belongs to two devices of the group: each member needs its own "
+          "NVM image",
+          m.path.string()));
+    opened[order[k]] = open(m.path, m.geometry, lock_timeout);
+  }
+  ResidentCatalog c;
+  c.geometry_ = g;
+  for (const auto& o : opened) c.generation_ = std::max(c.generation_, o->generation_);
+  std::string names;
+  for (size_t i = 0; i < members.size(); ++i) {
+    Member m{std::move(*opened[i]), members[i].first_tile, 0};
+    m.shift = c.generation_ - m.catalog.generation_;
+    for (ResidentBlock b : m.catalog.blocks_) {
+      b.tile += m.first_tile;
+      b.last_used += m.shift;
+      c.blocks_.push_back(std::move(b));
+    }
+    if (!m.catalog.path_.empty()) names += (names.empty() ? "" : " + ") + m.catalog.path_.string();
+    c.members_.push_back(std::move(m));
+  }
+  c.path_ = names;
+  return c;
 }
 
 }  // namespace hycim::cim

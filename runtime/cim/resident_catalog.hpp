@@ -9,10 +9,17 @@
 // lock (`<catalog>.lock`, holding the owner's pid) for the catalog's lifetime
 // and waits for it up to a timeout. Saves are atomic (temporary file, fsync,
 // rename).
+//
+// A device group's catalog (open_group) is the union of its members'
+// catalogs, one per member image in that member's own tile numbers and
+// format, so each image stays self-describing: its device can later be used
+// alone, or in another group or order. Members without an image keep their
+// part in memory.
 #pragma once
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +35,16 @@ struct ResidentBlock {
   // The owner identity that programmed it ("uid:U/NAMESPACE", docs/driver.md
   // "Row ownership"); "" in catalogs from before row ownership.
   std::string owner;
+
+  bool operator==(const ResidentBlock&) const = default;
+};
+
+// One device of a group's catalog: its catalog file ("" when its NVM does not
+// persist), its own geometry, and the group's number of its tile 0.
+struct CatalogMember {
+  std::filesystem::path path;
+  Geometry geometry;
+  uint32_t first_tile = 0;
 };
 
 class ResidentCatalog {
@@ -39,14 +56,29 @@ class ResidentCatalog {
   // the lock still held by process P after `lock_timeout`.
   static ResidentCatalog open(const std::filesystem::path& path, const Geometry& g,
                               std::chrono::milliseconds lock_timeout);
+  // The catalog of a device group of geometry `g`: every member's catalog
+  // opened (and locked) as by open(), in the order of their paths, so two
+  // processes opening one group in different member orders cannot deadlock.
+  // Tiles are the group's (member tile + first_tile); each member's
+  // generations are shifted so that this process's generation() is one for
+  // the whole group and every member keeps its order of use. Throws
+  // EngineError as open() does, or when two members share a catalog file.
+  static ResidentCatalog open_group(std::span<const CatalogMember> members, const Geometry& g,
+                                    std::chrono::milliseconds lock_timeout);
   ResidentCatalog(ResidentCatalog&&) noexcept;
   ResidentCatalog& operator=(ResidentCatalog&&) noexcept;
   ~ResidentCatalog();
 
-  // Writes the file (no-op for an in-memory catalog). Throws EngineError.
-  void save() const;
+  // Writes the file (no-op for an in-memory catalog); for a group, the file
+  // of every persistent member whose blocks changed since it was read or
+  // last written. Throws EngineError.
+  void save();
 
+  // The file, or for a group its members' files joined by " + " (for
+  // messages); path_of() names the file of one tile's member ("" for a
+  // member kept in memory).
   const std::filesystem::path& path() const { return path_; }
+  const std::filesystem::path& path_of(uint32_t tile) const;
   const Geometry& geometry() const { return geometry_; }
   // This process's generation: one more than the last process that saved.
   uint64_t generation() const { return generation_; }
@@ -54,12 +86,15 @@ class ResidentCatalog {
   const std::vector<ResidentBlock>& blocks() const { return blocks_; }
 
  private:
+  struct Member;  // a group's member catalog, where its tiles start, its shift
+
   ResidentCatalog() = default;
   std::filesystem::path path_;
   int lock_fd_ = -1;
   Geometry geometry_;
   uint64_t generation_ = 1;
   std::vector<ResidentBlock> blocks_;
+  std::vector<Member> members_;  // empty for one device
 };
 
 // `<nvm image>.resident.json`: where the catalog of a persistent device lives.

@@ -4,8 +4,8 @@
 # run, classify) find every block resident and program nothing; `nvm
 # list|verify|erase` show and manage the catalog; a full NVM evicts the least
 # recently used model, logged; two owners share or keep apart their weights
-# (load --share, nvm list's owner and access, info's owner); `trace` writes a
-# Chrome trace.
+# (load --share, nvm list's owner and access, info's owner); a device group
+# keeps a catalog per member; `trace` writes a Chrome trace.
 # Usage: cli_residency_test.sh HYCIM SOURCE_DIR
 set -euo pipefail
 hycim=$1
@@ -104,6 +104,38 @@ field "$tmp/o4.json" "['devices'][0]['nvm']['owner']" | grep -q "^uid:[0-9]*/ali
 "$hycim" load "$tmp/c.onnx" --device "$bob" --json >"$tmp/o6.json"
 [ "$(field "$tmp/o6.json" "['blocks_evicted']")" = 0 ] || fail "bob evicted: $(cat "$tmp/o6.json")"
 [ "$(field "$tmp/o6.json" "['rows_programmed']")" = 16 ] || fail "bob on released rows: $(cat "$tmp/o6.json")"
+
+# A device group (docs/runtime.md "NVM residency"): each member keeps its
+# own catalog next to its image; a later process on the same group, in either
+# order, finds every block; nvm and info show each member; erasing one
+# member's blocks makes only those be programmed again.
+ga="sim://?tiles=2&nvm=$tmp/ga.img"
+gb="sim://?tiles=2&nvm=$tmp/gb.img"
+"$hycim" load "$m/model.onnx" --device "$ga" --device "$gb" --json >"$tmp/g1.json"
+[ "$(field "$tmp/g1.json" "['blocks_programmed']")" = 7 ] || fail "group load: $(cat "$tmp/g1.json")"
+[ -s "$tmp/ga.img.resident.json" ] && [ -s "$tmp/gb.img.resident.json" ] || fail "group catalogs missing"
+"$hycim" run "$m/model.onnx" -i "$m/calib_x.npy" --device "$ga" --device "$gb" -o "$tmp/g.npy" --json >"$tmp/g2.json"
+[ "$(field "$tmp/g2.json" "['nvm']['blocks_programmed']")" = 0 ] && [ "$(field "$tmp/g2.json" "['nvm']['blocks_found']")" = 7 ] ||
+  fail "group run programmed: $(cat "$tmp/g2.json")"
+"$hycim" run "$m/model.onnx" -i "$m/calib_x.npy" --device "$gb" --device "$ga" --plan -o "$tmp/g_swapped.npy" >"$tmp/g3.txt"
+grep -q "blocks found resident 7 (576 rows), programmed 0 (0 rows)" "$tmp/g3.txt" || fail "swapped group: $(cat "$tmp/g3.txt")"
+"$hycim" run "$m/model.onnx" -i "$m/calib_x.npy" -o "$tmp/g_one.npy" >/dev/null
+cmp -s "$tmp/g.npy" "$tmp/g_one.npy" && cmp -s "$tmp/g.npy" "$tmp/g_swapped.npy" || fail "group outputs differ"
+"$hycim" nvm list --device "$ga" --device "$gb" --json >"$tmp/g4.json"
+[ "$(field "$tmp/g4.json" "['rows_used']")" = 576 ] && [ "$(field "$tmp/g4.json" "['rows_total']")" = 2048 ] ||
+  fail "group nvm list: $(cat "$tmp/g4.json")"
+[ "$(field "$tmp/g4.json" "['members'][1]['uri']")" = "$gb" ] || fail "group members: $(cat "$tmp/g4.json")"
+on_b=$(field "$tmp/g4.json" "['members'][1]['blocks'].__len__()")
+[ "$on_b" -gt 0 ] && [ "$(field "$tmp/g4.json" "['blocks'].__len__()")" = 7 ] || fail "group blocks: $(cat "$tmp/g4.json")"
+"$hycim" nvm verify --device "$ga" --device "$gb" --json >"$tmp/g5.json"
+[ "$(field "$tmp/g5.json" "['checked']")" = 7 ] && [ "$(field "$tmp/g5.json" "['mismatched']")" = 0 ] ||
+  fail "group verify: $(cat "$tmp/g5.json")"
+"$hycim" info --device "$ga" --device "$gb" --json >"$tmp/g6.json"
+[ "$(field "$tmp/g6.json" "['devices'][1]['nvm']['resident']['blocks']")" = "$on_b" ] || fail "group info: $(cat "$tmp/g6.json")"
+"$hycim" nvm erase --all --device "$gb" | grep -q "$on_b blocks erased" || fail "erase one member"
+"$hycim" run "$m/model.onnx" -i "$m/calib_x.npy" --device "$ga" --device "$gb" -o "$tmp/g7.npy" --json >"$tmp/g7.json"
+[ "$(field "$tmp/g7.json" "['nvm']['blocks_programmed']")" = "$on_b" ] || fail "after erasing one member: $(cat "$tmp/g7.json")"
+cmp -s "$tmp/g.npy" "$tmp/g7.npy" || fail "group outputs after erase differ"
 
 # Chrome trace: valid JSON with host and device tracks.
 "$hycim" trace "$m/model.onnx" -i "$m/calib_x.npy" -o "$tmp/t.json" >/dev/null
