@@ -30,6 +30,16 @@ std::string error_of(const json& j) {
   return "";
 }
 
+// What plan_from_json says of `j` for trace `tr`; "" when it takes it.
+std::string error_of_plan(const Trace& tr, const json& j) {
+  try {
+    plan_from_json(tr, j);
+  } catch (const MemplanError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 TEST(MemplanJson, TraceRoundTrip) {
   const Trace tr = make_network("resnet50", 2);
   const Trace back = trace_from_json(trace_to_json(tr));
@@ -184,57 +194,41 @@ TEST(MemplanJson, PlanWithoutSlotsRoundTrips) {
 
 TEST(MemplanJson, PlanMembersOfTheWrongTypeAreRefusedByName) {
   const Trace tr = testing::chain(3, 1000);
-  auto error_of_plan = [&](const json& j) -> std::string {
-    try {
-      plan_from_json(tr, j);
-    } catch (const MemplanError& e) {
-      return e.what();
-    }
-    return "";
-  };
   const json ok = {{"format", "hycim-memplan-plan"}, {"version", 1}};
   json j = ok;
   j["tensors"] = {3};
-  EXPECT_EQ(error_of_plan(j), "plan: tensor entry #0 is not an object");
+  EXPECT_EQ(error_of_plan(tr, j), "plan: tensor entry #0 is not an object");
   j = ok;
   j["tensors"] = {{{"name", "l0.out"}, {"action", "swap"}, {"compressed", "yes"}}};
-  EXPECT_EQ(error_of_plan(j), "plan: tensor 'l0.out' \"compressed\" is not true or false");
+  EXPECT_EQ(error_of_plan(tr, j), "plan: tensor 'l0.out' \"compressed\" is not true or false");
   j = ok;
   j["tensors"] = {{{"name", 5}}};
-  EXPECT_EQ(error_of_plan(j), "plan: tensor entry #0 \"name\" is not a string");
+  EXPECT_EQ(error_of_plan(tr, j), "plan: tensor entry #0 \"name\" is not a string");
   j = ok;
   j["planner"] = 1;
-  EXPECT_EQ(error_of_plan(j), "plan: document \"planner\" is not a string");
+  EXPECT_EQ(error_of_plan(tr, j), "plan: document \"planner\" is not a string");
   j = ok;
   j["offloaded"] = "l0";
-  EXPECT_EQ(error_of_plan(j), "plan: document \"offloaded\" is not a list");
+  EXPECT_EQ(error_of_plan(tr, j), "plan: document \"offloaded\" is not a list");
   j = ok;
   j["format"] = 7;
-  EXPECT_EQ(error_of_plan(j), "plan: not a hycim-memplan-plan document");
+  EXPECT_EQ(error_of_plan(tr, j), "plan: not a hycim-memplan-plan document");
 }
 
 // A plan entry given twice would have the first silently overwritten.
 TEST(MemplanJson, PlanListingATensorOrOpTwiceIsRefused) {
   const Trace tr = testing::chain(3, 1000);
-  auto error_of_plan = [&](const json& j) -> std::string {
-    try {
-      plan_from_json(tr, j);
-    } catch (const MemplanError& e) {
-      return e.what();
-    }
-    return "";
-  };
   json j = {{"format", "hycim-memplan-plan"}, {"version", 1}};
   j["tensors"] = {{{"name", "l0.out"}, {"action", "recompute"}, {"remat_at", "l2"}},
                   {{"name", "l1.out"}, {"action", "keep"}},
                   {{"name", "l0.out"}, {"action", "swap"}}};
-  EXPECT_EQ(error_of_plan(j), "plan: tensor 'l0.out' appears twice (tensor entry #0 and #2)");
+  EXPECT_EQ(error_of_plan(tr, j), "plan: tensor 'l0.out' appears twice (tensor entry #0 and #2)");
   j.erase("tensors");
   j["offloaded"] = {"l1", "l0", "l1"};
-  EXPECT_EQ(error_of_plan(j),
+  EXPECT_EQ(error_of_plan(tr, j),
             "plan: offloaded op \"l1\" appears twice (offloaded entry #0 and #2)");
   j["offloaded"] = {"l1", "l0"};
-  EXPECT_EQ(error_of_plan(j), "");
+  EXPECT_EQ(error_of_plan(tr, j), "");
 }
 
 TEST(MemplanJson, HardwareRejectsUnknownKeys) {
